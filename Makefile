@@ -1,0 +1,68 @@
+# Mamori: two commands on a fresh machine.
+#   make run    build, start the embedded PostgreSQL, seed the demo, serve on http://127.0.0.1:8080
+#   make test   formatting, vet, generated code, and every test against a throwaway PostgreSQL
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := bin/mamori
+TEST_PG_DIR ?= $(CURDIR)/.test-pg
+# Fuzz time per target for `make fuzz`.
+FUZZTIME ?= 60s
+
+.PHONY: run build test check deps-pg deps-browser generate bench bench-smoke fuzz clean
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/mamori
+
+run: deps-pg build
+	MAMORI_DEMO=true ./$(BIN) serve
+
+# PostgreSQL server binaries: the embedded cluster and the tests need them.
+deps-pg:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing PostgreSQL server binaries (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL server binaries not found: run 'sudo apt-get install postgresql' (or set DATABASE_URL)"; exit 1; \
+	  fi; \
+	fi
+
+# Chromium (and CJK fonts, so Japanese renders in screenshots) for the browser tests.
+deps-browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium and fonts-noto-cjk (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Chromium not found: run 'sudo apt-get install chromium fonts-noto-cjk' for the browser tests"; exit 1; \
+	  fi; \
+	fi
+
+generate:
+	$(GO) tool templ generate
+
+# Static checks: formatting, vet, generated templ code in sync.
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	@tmp=$$(mktemp -d); cp -r web/views "$$tmp/"; \
+	$(GO) tool templ generate -path web/views >/dev/null; \
+	if ! diff -r -q "$$tmp/views" web/views >/dev/null; then \
+	  echo "generated templ files were out of date: run 'make generate' and commit"; diff -r "$$tmp/views" web/views | head -40; rm -rf "$$tmp"; exit 1; fi; \
+	rm -rf "$$tmp"
+
+test: deps-pg deps-browser check
+	@url=$$($(GO) run ./internal/testdb/testpg start "$(TEST_PG_DIR)"); \
+	trap '$(GO) run ./internal/testdb/testpg stop "$(TEST_PG_DIR)"' EXIT; \
+	MAMORI_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...
+
+bench: deps-pg
+	$(GO) run ./internal/loadtest $(if $(SCALE),-scale $(SCALE),)
+
+fuzz:
+	$(GO) test ./checklist -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+
+clean:
+	rm -rf bin .test-pg

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"mamori/checklist"
+	"mamori/internal/assessment"
+	"mamori/internal/auth"
+	"mamori/internal/demo"
+	"mamori/internal/store"
+)
+
+// withDB runs fn with an open, migrated store.
+func withDB(ctx context.Context, env *cliEnv, fn func(*store.Store) error) error {
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	st, _, closeDB, err := env.openDB(ctx, cfg, env.logger(cfg), cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(st)
+}
+
+func newFlags(name string, env *cliEnv) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	for _, r := range required {
+		if f := fs.Lookup(r); f == nil || strings.TrimSpace(f.Value.String()) == "" {
+			return usageError{fmt.Sprintf("%s: --%s is required", fs.Name(), r)}
+		}
+	}
+	return nil
+}
+
+var cliActor = store.Actor{Email: "cli"}
+
+func cmdMigrate(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usageError{"usage: mamori migrate up|down N|version"}
+	}
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	st, url, closeDB, err := env.openDB(ctx, cfg, env.logger(cfg), false)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	st.Close()
+	m, err := store.NewMigrator(url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch args[0] {
+	case "up":
+		if err := m.Up(); err != nil {
+			return err
+		}
+	case "down":
+		if len(args) != 2 {
+			return usageError{"usage: mamori migrate down N"}
+		}
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n <= 0 {
+			return usageError{"migrate down: N must be a positive number"}
+		}
+		if err := m.Down(n); err != nil {
+			return err
+		}
+	case "version":
+	default:
+		return usageError{"usage: mamori migrate up|down N|version"}
+	}
+	v, dirty, err := m.Version()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "schema version %d", v)
+	if dirty {
+		fmt.Fprint(env.stdout, " (dirty)")
+	}
+	fmt.Fprintln(env.stdout)
+	return nil
+}
+
+func cmdOrgCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("org create", env)
+	name := fs.String("name", "", "organisation name")
+	parent := fs.String("parent", "", "parent organisation id")
+	industry := fs.String("industry", "other", "industry code")
+	if err := parse(fs, args, "name"); err != nil {
+		return err
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		var p *string
+		if *parent != "" {
+			p = parent
+		}
+		o, err := st.CreateOrg(ctx, *name, p, *industry)
+		if err != nil {
+			return err
+		}
+		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: o.ID, Action: "org.created", Detail: map[string]any{"name": o.Name}}); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, o.ID)
+		return nil
+	})
+}
+
+func cmdUserCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("user create", env)
+	email := fs.String("email", "", "email address (the login)")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "", "officer, auditor or manager")
+	org := fs.String("org", "", "organisation id")
+	admin := fs.Bool("admin", false, "platform administrator")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := parse(fs, args, "email", "name", "role"); err != nil {
+		return err
+	}
+	if !assessment.ValidRole(*role) {
+		return usageError{"user create: --role must be officer, auditor or manager"}
+	}
+	password, generated := "", false
+	if *pwStdin {
+		line, err := bufio.NewReader(env.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read password from stdin: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	} else {
+		password, generated = auth.GeneratePassword(), true
+	}
+	if msg := auth.ValidatePassword(password); msg != "" {
+		return fmt.Errorf("password refused: %s", msg)
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		orgID := *org
+		if orgID == "" {
+			orgs, err := st.ListOrgs(ctx)
+			if err != nil {
+				return err
+			}
+			if len(orgs) != 1 {
+				return usageError{"user create: --org is required when there is not exactly one organisation"}
+			}
+			orgID = orgs[0].ID
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u, err := st.CreateUser(ctx, store.NewUser{Email: *email, Name: *name, PasswordHash: hash, Role: assessment.Role(*role), OrgID: orgID, Admin: *admin})
+		if err != nil {
+			return err
+		}
+		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: orgID, Action: "user.created", Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin}}); err != nil {
+			return err
+		}
+		if generated {
+			fmt.Fprintf(env.stdout, "password: %s\n", password)
+		}
+		fmt.Fprintln(env.stdout, u.ID)
+		return nil
+	})
+}
+
+func cmdAuditorAssign(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("auditor assign", env)
+	email := fs.String("email", "", "the auditor's email")
+	org := fs.String("org", "", "organisation id")
+	if err := parse(fs, args, "email", "org"); err != nil {
+		return err
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		u, err := st.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("auditor assign: %w", err)
+		}
+		if err := st.AssignAuditor(ctx, u.ID, *org); err != nil {
+			return err
+		}
+		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: *org, Action: "auditor.assigned", Detail: map[string]any{"user_id": u.ID}}); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, u.ID)
+		return nil
+	})
+}
+
+func cmdTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("token create", env)
+	email := fs.String("email", "", "the user's email")
+	label := fs.String("label", "", "a label to recognise the token by")
+	if err := parse(fs, args, "email"); err != nil {
+		return err
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		u, err := st.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("token create: %w", err)
+		}
+		tok := auth.NewToken()
+		t, err := st.CreateToken(ctx, u.ID, *label, auth.HashToken(tok))
+		if err != nil {
+			return err
+		}
+		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: u.OrgID, Action: "token.created", Detail: map[string]any{"token_id": t.ID, "user_id": u.ID, "label": *label}}); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, tok)
+		return nil
+	})
+}
+
+func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
+	if err := parse(newFlags("demo", env), args); err != nil {
+		return err
+	}
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		logins, err := demo.Seed(ctx, st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stdout, demo.Describe(logins, "http://"+cfg.Addr))
+		return nil
+	})
+}
+
+func cmdChecklistExport(env *cliEnv, args []string) error {
+	fs := newFlags("checklist export", env)
+	format := fs.String("format", "json", "json or yaml")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "json" && *format != "yaml" {
+		return usageError{"checklist export: --format must be json or yaml"}
+	}
+	return checklist.Default().Export(env.stdout, *format)
+}
+
+func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
+	if err := parse(newFlags("audit verify", env), args); err != nil {
+		return err
+	}
+	return withDB(ctx, env, func(st *store.Store) error {
+		n, bad, err := st.VerifyAudit(ctx)
+		if err != nil {
+			if bad > 0 {
+				return fmt.Errorf("audit trail broken at row %d (after %d good rows): %w", bad, n, err)
+			}
+			return err
+		}
+		fmt.Fprintf(env.stdout, "audit trail intact: %d rows verified\n", n)
+		return nil
+	})
+}

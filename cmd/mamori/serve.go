@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"mamori/internal/demo"
+	"mamori/internal/server"
+)
+
+func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := env.config()
+	if err != nil {
+		return err
+	}
+	log := env.logger(cfg)
+	st, _, closeDB, err := env.openDB(ctx, cfg, log, cfg.AutoMigrate && !*noMigrate)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if cfg.DemoSeed {
+		logins, err := demo.Seed(ctx, st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stdout, demo.Describe(logins, "http://"+cfg.Addr))
+	}
+
+	srv := server.New(cfg, st, log)
+	httpSrv := srv.HTTPServer(cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go srv.Sweep(sweepCtx, 10*time.Minute)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("mamori serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Drain: stop accepting, let in-flight requests finish.
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,109 @@
+// Package assessment is the domain of an assessment's life: its states and the
+// one state machine that says which action moves it where, for whom.
+package assessment
+
+import "mamori/internal/apperr"
+
+// Status is where an assessment stands in its review cycle.
+type Status string
+
+const (
+	Draft     Status = "draft"
+	Submitted Status = "submitted"
+	Returned  Status = "returned"
+	Approved  Status = "approved"
+)
+
+// Statuses lists every status, in cycle order.
+var Statuses = []Status{Draft, Submitted, Returned, Approved}
+
+// Action is something a user does to an assessment's status.
+type Action string
+
+const (
+	Submit  Action = "submit"
+	Return  Action = "return"
+	Approve Action = "approve"
+	Reopen  Action = "reopen"
+)
+
+// Actions lists every status action.
+var Actions = []Action{Submit, Return, Approve, Reopen}
+
+// Role is a user's role in an organisation.
+type Role string
+
+const (
+	Officer Role = "officer"
+	Auditor Role = "auditor"
+	Manager Role = "manager"
+)
+
+// Roles lists every role.
+var Roles = []Role{Officer, Auditor, Manager}
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool {
+	for _, x := range Roles {
+		if string(x) == r {
+			return true
+		}
+	}
+	return false
+}
+
+type edge struct {
+	from   Status
+	action Action
+}
+
+type rule struct {
+	to   Status
+	role Role
+}
+
+// machine is the whole workflow: draft → submitted → returned → submitted …
+// → approved; an auditor may reopen an approved assessment (→ returned).
+var machine = map[edge]rule{
+	{Draft, Submit}:      {Submitted, Officer},
+	{Returned, Submit}:   {Submitted, Officer},
+	{Submitted, Return}:  {Returned, Auditor},
+	{Submitted, Approve}: {Approved, Auditor},
+	{Approved, Reopen}:   {Returned, Auditor},
+}
+
+// Transition returns the status that action leads to from the status when
+// done by role. It answers Forbidden when the role may never take the action,
+// and Conflict when the role may but the current status does not allow it.
+func Transition(from Status, action Action, role Role) (Status, error) {
+	r, ok := machine[edge{from, action}]
+	if ok && r.role == role {
+		return r.to, nil
+	}
+	if !roleMayEver(action, role) {
+		return "", apperr.E(apperr.Forbidden, "この操作を行う権限がありません。")
+	}
+	return "", apperr.E(apperr.Conflict, "現在の状態（%s）ではこの操作はできません。", from)
+}
+
+func roleMayEver(action Action, role Role) bool {
+	for e, r := range machine {
+		if e.action == action && r.role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Editable reports whether officers may change answers in this status.
+func (s Status) Editable() bool { return s == Draft || s == Returned }
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, x := range Statuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

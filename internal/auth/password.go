@@ -1,0 +1,120 @@
+// Package auth holds the primitives of authentication: password hashing with
+// argon2id, password rules, and random tokens stored only as hashes.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id's cost parameters. Every hash records its own, so
+// raising them later still verifies old hashes.
+type Params struct {
+	Time    uint32
+	Memory  uint32 // KiB
+	Threads uint8
+}
+
+// DefaultParams follow RFC 9106's second recommended option with 64 MiB of
+// memory: about 50–100 ms per hash on a 2-core server.
+var DefaultParams = Params{Time: 3, Memory: 64 * 1024, Threads: 2}
+
+// UseFastHashesForTests lowers the cost so tests that create many users stay
+// quick. Never call it outside tests.
+func UseFastHashesForTests() { DefaultParams = Params{Time: 1, Memory: 1024, Threads: 1} }
+
+const (
+	argonKeyLen = 32
+	saltLen     = 16
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+// HashPassword returns an encoded argon2id hash in the PHC string format.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("auth: salt: %w", err)
+	}
+	pp := DefaultParams
+	key := argon2.IDKey([]byte(pw), salt, pp.Time, pp.Memory, pp.Threads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether pw matches the encoded hash, in constant time.
+func CheckPassword(encoded, pw string) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, errors.New("auth: unknown password hash format")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errors.New("auth: unsupported argon2 version")
+	}
+	var mem uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+		return false, fmt.Errorf("auth: password hash parameters: %w", err)
+	}
+	enc := base64.RawStdEncoding
+	salt, err := enc.DecodeString(parts[4])
+	if err != nil {
+		return false, fmt.Errorf("auth: password hash salt: %w", err)
+	}
+	want, err := enc.DecodeString(parts[5])
+	if err != nil {
+		return false, fmt.Errorf("auth: password hash key: %w", err)
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, mem, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// dummyHash is checked against when an account does not exist, so a login
+// for an unknown email takes as long as one for a known email.
+var dummyHash, _ = HashPassword("mamori-timing-equaliser")
+
+// CheckDummy spends the same time as CheckPassword and returns false.
+func CheckDummy(pw string) bool {
+	_, _ = CheckPassword(dummyHash, pw)
+	return false
+}
+
+// ValidatePassword returns a user-facing problem with pw, or "" when it is
+// acceptable: at least MinPasswordLength characters and not a common password.
+func ValidatePassword(pw string) string {
+	if utf8.RuneCountInString(pw) < MinPasswordLength {
+		return fmt.Sprintf("パスワードは%d文字以上にしてください。", MinPasswordLength)
+	}
+	if utf8.RuneCountInString(pw) > 256 {
+		return "パスワードは256文字以内にしてください。"
+	}
+	if IsCommonPassword(pw) {
+		return "よく使われるパスワードのため使用できません。別のパスワードを選んでください。"
+	}
+	return ""
+}
+
+// GeneratePassword returns a random password of 20 characters from an
+// alphabet without look-alike characters.
+func GeneratePassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("auth: random: %v", err))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

@@ -1,0 +1,113 @@
+// Package config reads Mamori's settings from the environment once, validates
+// them and hands a plain struct to the rest of the program.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Mamori process.
+type Config struct {
+	Addr            string        // MAMORI_ADDR
+	DatabaseURL     string        // DATABASE_URL; empty means the embedded cluster
+	DataDir         string        // MAMORI_DATA_DIR
+	AutoMigrate     bool          // MAMORI_AUTO_MIGRATE (serve applies migrations)
+	SessionIdle     time.Duration // MAMORI_SESSION_IDLE
+	SessionAbsolute time.Duration // MAMORI_SESSION_ABSOLUTE
+	SecureCookies   bool          // MAMORI_SECURE_COOKIES: set when behind TLS
+	TrustProxy      bool          // MAMORI_TRUST_PROXY: use X-Forwarded-For / X-Forwarded-Proto
+	APIRateLimit    int           // MAMORI_API_RATE_LIMIT: requests per minute per user/token, 0 = off
+	MetricsToken    string        // MAMORI_METRICS_TOKEN: /metrics bearer token (else loopback only)
+	DemoSeed        bool          // MAMORI_DEMO: serve seeds the demo data at start
+	LogFormat       string        // MAMORI_LOG_FORMAT: json|text|auto
+	MaxBodyBytes    int64         // MAMORI_MAX_BODY_BYTES
+	RequestTimeout  time.Duration // MAMORI_REQUEST_TIMEOUT
+}
+
+// FromEnv reads the configuration with getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         ".data",
+		AutoMigrate:     true,
+		SessionIdle:     2 * time.Hour,
+		SessionAbsolute: 12 * time.Hour,
+		APIRateLimit:    1200,
+		LogFormat:       "auto",
+		MaxBodyBytes:    4 << 20,
+		RequestTimeout:  30 * time.Second,
+	}
+	var errs []error
+	str := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	boolean := func(key string, dst *bool) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", key, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	duration := func(key string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 2h or 30m", key, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	integer := func(key string, dst *int64, min int64) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < min {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number of at least %d", key, v, min))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("MAMORI_ADDR", &c.Addr)
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("MAMORI_DATA_DIR", &c.DataDir)
+	boolean("MAMORI_AUTO_MIGRATE", &c.AutoMigrate)
+	duration("MAMORI_SESSION_IDLE", &c.SessionIdle)
+	duration("MAMORI_SESSION_ABSOLUTE", &c.SessionAbsolute)
+	boolean("MAMORI_SECURE_COOKIES", &c.SecureCookies)
+	boolean("MAMORI_TRUST_PROXY", &c.TrustProxy)
+	rate := int64(c.APIRateLimit)
+	integer("MAMORI_API_RATE_LIMIT", &rate, 0)
+	c.APIRateLimit = int(rate)
+	str("MAMORI_METRICS_TOKEN", &c.MetricsToken)
+	boolean("MAMORI_DEMO", &c.DemoSeed)
+	str("MAMORI_LOG_FORMAT", &c.LogFormat)
+	integer("MAMORI_MAX_BODY_BYTES", &c.MaxBodyBytes, 1024)
+	duration("MAMORI_REQUEST_TIMEOUT", &c.RequestTimeout)
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("MAMORI_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	switch c.LogFormat {
+	case "auto", "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("MAMORI_LOG_FORMAT=%q: want auto, json or text", c.LogFormat))
+	}
+	if c.SessionIdle > c.SessionAbsolute {
+		errs = append(errs, fmt.Errorf("MAMORI_SESSION_IDLE (%s) must not exceed MAMORI_SESSION_ABSOLUTE (%s)", c.SessionIdle, c.SessionAbsolute))
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}

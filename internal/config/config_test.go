@@ -1,0 +1,48 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFromEnv(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		c, err := FromEnv(env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "127.0.0.1:8080" || c.SessionIdle != 2*time.Hour || c.SessionAbsolute != 12*time.Hour || c.APIRateLimit != 1200 || !c.AutoMigrate {
+			t.Fatalf("unexpected defaults: %+v", c)
+		}
+	})
+	t.Run("Overrides", func(t *testing.T) {
+		c, err := FromEnv(env(map[string]string{"MAMORI_ADDR": ":9000", "MAMORI_API_RATE_LIMIT": "0", "MAMORI_SESSION_IDLE": "30m", "MAMORI_AUTO_MIGRATE": "false"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":9000" || c.APIRateLimit != 0 || c.SessionIdle != 30*time.Minute || c.AutoMigrate {
+			t.Fatalf("overrides not applied: %+v", c)
+		}
+	})
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"BadAddr":      {map[string]string{"MAMORI_ADDR": "nohostport"}, "MAMORI_ADDR"},
+		"BadDuration":  {map[string]string{"MAMORI_SESSION_IDLE": "soon"}, "MAMORI_SESSION_IDLE"},
+		"NegativeRate": {map[string]string{"MAMORI_API_RATE_LIMIT": "-1"}, "MAMORI_API_RATE_LIMIT"},
+		"BadBool":      {map[string]string{"MAMORI_AUTO_MIGRATE": "perhaps"}, "MAMORI_AUTO_MIGRATE"},
+		"IdleOverAbs":  {map[string]string{"MAMORI_SESSION_IDLE": "13h"}, "must not exceed"},
+		"BadLogFormat": {map[string]string{"MAMORI_LOG_FORMAT": "xml"}, "MAMORI_LOG_FORMAT"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := FromEnv(env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want mention of %q", err, tc.want)
+			}
+		})
+	}
+}

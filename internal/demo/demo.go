@@ -1,0 +1,108 @@
+// Package demo seeds a demonstration organisation so that a new user can try
+// every role at once after `make run`.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"mamori/checklist"
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/auth"
+	"mamori/internal/store"
+)
+
+// Login is one demo account.
+type Login struct {
+	Role, Email, Password string
+}
+
+// Logins are the demo accounts. The passwords are public: the demo is for a
+// machine of one's own, never for production.
+var Logins = []Login{
+	{"officer", "officer@demo.mamori.example", "demo-officer-2026"},
+	{"auditor", "auditor@demo.mamori.example", "demo-auditor-2026"},
+	{"manager", "manager@demo.mamori.example", "demo-manager-2026"},
+	{"admin", "admin@demo.mamori.example", "demo-admin-2026!"},
+}
+
+var names = map[string]string{
+	"officer": "山田 花子（情報セキュリティ担当）",
+	"auditor": "佐藤 健（内部監査）",
+	"manager": "鈴木 一郎（情報システム部長）",
+	"admin":   "管理者",
+}
+
+// Seed creates the demo organisation, its subsidiary, one user per role and a
+// half-answered assessment. Running it again changes nothing.
+func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
+	if _, err := st.UserByEmail(ctx, Logins[0].Email); err == nil {
+		return Logins, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	org, err := st.CreateOrg(ctx, "デモ株式会社", nil, "manufacturing")
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if _, err := st.CreateOrg(ctx, "デモ株式会社 九州工場", &org.ID, "manufacturing"); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	ids := map[string]string{}
+	for _, l := range Logins {
+		hash, err := auth.HashPassword(l.Password)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		role, admin := assessment.Role(l.Role), false
+		if l.Role == "admin" {
+			role, admin = assessment.Manager, true
+		}
+		u, err := st.CreateUser(ctx, store.NewUser{Email: l.Email, Name: names[l.Role], PasswordHash: hash, Role: role, OrgID: org.ID, Admin: admin})
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		ids[l.Role] = u.ID
+	}
+	if err := st.AssignAuditor(ctx, ids["auditor"], org.ID); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	officer := store.Actor{UserID: ids["officer"], Email: Logins[0].Email}
+	cl := checklist.Default()
+	a, err := st.CreateAssessment(ctx, store.NewAssessment{OrgID: org.ID, Title: "2026年度 自己評価", ChecklistID: cl.ID, Actor: officer})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	// Answer the first two categories: a plausible, uneven picture.
+	levels := []int{4, 3, 3, 2, 3, 4, 3, 2, 3, 4, 3, 3}
+	i := 0
+	for _, c := range cl.Categories[:2] {
+		for _, q := range c.Questions {
+			lvl := levels[i%len(levels)]
+			var met []string
+			for k, p := range q.Points {
+				if k < len(q.Points)*lvl/5 {
+					met = append(met, p.ID)
+				}
+			}
+			in := store.AnswerInput{Level: &lvl, PointsMet: met, Comment: "規程類は整備済み。運用状況は年1回確認しています。"}
+			if _, err := st.SaveAnswer(ctx, a.ID, q.ID, in, officer); err != nil {
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+			i++
+		}
+	}
+	return Logins, nil
+}
+
+// Describe prints the logins for the terminal.
+func Describe(logins []Login, url string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nMamori demo — open %s and sign in as:\n", url)
+	for _, l := range logins {
+		fmt.Fprintf(&b, "  %-8s %-32s password: %s\n", l.Role, l.Email, l.Password)
+	}
+	return b.String()
+}

@@ -1,0 +1,131 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/auth"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, d views.AccountData) {
+	ctx := r.Context()
+	p := principal(ctx)
+	toks, err := s.store.ListTokens(ctx, p.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	org, err := s.store.GetOrg(ctx, p.OrgID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Email, d.Name, d.Role, d.OrgName, d.Tokens = p.Email, p.Name, string(p.Role), org.Name, toks
+	s.render(w, r, status, views.Account(s.page(r, i18n.T(ctx, "account.title"), "account"), d))
+}
+
+func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	s.accountPage(w, r, http.StatusOK, views.AccountData{})
+}
+
+// handleAccountPassword changes the caller's password and signs out every
+// other session of theirs.
+func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := principal(ctx)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if ok, _ := auth.CheckPassword(u.PasswordHash, r.PostForm.Get("current")); !ok {
+		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: i18n.T(ctx, "account.current_wrong")})
+		return
+	}
+	newPW := r.PostForm.Get("new")
+	if msg := auth.ValidatePassword(newPW); msg != "" {
+		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: msg})
+		return
+	}
+	hash, err := auth.HashPassword(newPW)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	sess := sessionOf(ctx)
+	if err := s.store.SetPassword(ctx, p.UserID, hash, nil); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// Every session was revoked, this one too: give it a fresh id so the
+	// user stays signed in here and only here.
+	_ = s.sessions.Rotate(r, sess)
+	auth.SetUserID(sess, p.UserID)
+	if err := sess.Save(r, w); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{Action: "user.password_changed", Detail: map[string]any{"user_id": p.UserID}})
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.password_changed"), "/account")
+}
+
+func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := principal(ctx)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	label := strings.TrimSpace(r.PostForm.Get("label"))
+	if len([]rune(label)) > 100 {
+		s.pageError(w, r, apperr.InvalidFields(i18n.T(ctx, "account.token_label_long"), map[string]string{"label": "length"}))
+		return
+	}
+	tok := auth.NewToken()
+	t, err := s.store.CreateToken(ctx, p.UserID, label, auth.HashToken(tok))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{Action: "token.created", Detail: map[string]any{"token_id": t.ID, "label": label}})
+	s.accountPage(w, r, http.StatusCreated, views.AccountData{NewToken: tok})
+}
+
+func (s *Server) handleAccountTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := principal(ctx)
+	t, err := s.store.RevokeToken(ctx, p.UserID, chi.URLParam(r, "tokenID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{Action: "token.revoked", Detail: map[string]any{"token_id": t.ID, "label": t.Label}})
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.token_revoked_msg"), "/account")
+}
+
+// audit records an event by the caller; a failure is logged, not shown (the
+// change itself has already been made).
+func (s *Server) audit(r *http.Request, a store.Audit) {
+	if p := principal(r.Context()); p != nil && a.ActorID == "" {
+		a.ActorID, a.Actor = p.UserID, p.Email
+	}
+	if err := s.store.AppendAudit(r.Context(), a); err != nil {
+		s.log.Error("audit append failed", "err", err, "action", a.Action, "request_id", requestID(r.Context()))
+	}
+}
+
+// actor is the caller as the store records it.
+func actor(r *http.Request) store.Actor {
+	p := principal(r.Context())
+	return store.Actor{UserID: p.UserID, Email: p.Email}
+}

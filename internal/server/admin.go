@@ -1,0 +1,410 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/auth"
+	"mamori/internal/policy"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// adminOnly lets platform admins through; a signed-in non-admin gets 403
+// (the admin pages hold no organisation's data, so there is nothing to hide).
+func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request) bool {
+	if err := policy.Admin(principal(r.Context())); err != nil {
+		s.pageError(w, r, err)
+		return false
+	}
+	return true
+}
+
+func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminOrgsData) {
+	orgs, err := s.store.ListOrgs(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Orgs, d.Industries = orgs, score.Industries
+	if d.Form.Industry == "" {
+		d.Form.Industry = "other"
+	}
+	s.render(w, r, status, views.AdminOrgs(s.page(r, i18n.T(r.Context(), "admin.orgs.title"), "admin-orgs"), d))
+}
+
+func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	s.orgsPage(w, r, http.StatusOK, views.AdminOrgsData{})
+}
+
+// orgForm reads and validates the organisation form.
+func orgFormValues(r *http.Request) (views.OrgForm, *string, error) {
+	if err := r.ParseForm(); err != nil {
+		return views.OrgForm{}, nil, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form"))
+	}
+	f := views.OrgForm{Name: strings.TrimSpace(r.PostForm.Get("name")), ParentID: r.PostForm.Get("parent_id"), Industry: r.PostForm.Get("industry")}
+	if f.Name == "" || len([]rune(f.Name)) > 200 {
+		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.name_invalid"), map[string]string{"name": "length"})
+	}
+	if !validIndustry(f.Industry) {
+		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.industry_invalid"), map[string]string{"industry": "unknown"})
+	}
+	var parent *string
+	if f.ParentID != "" {
+		parent = &f.ParentID
+	}
+	return f, parent, nil
+}
+
+func validIndustry(ind string) bool {
+	for _, x := range score.Industries {
+		if x == ind {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	f, parent, err := orgFormValues(r)
+	if err == nil {
+		var o store.Org
+		o, err = s.store.CreateOrg(r.Context(), f.Name, parent, f.Industry)
+		if err == nil {
+			s.audit(r, store.Audit{OrgID: o.ID, Action: "org.created", Detail: map[string]any{"name": o.Name, "parent_id": o.ParentID, "industry": o.Industry}})
+			s.flashRedirect(w, r, "ok", i18n.T(r.Context(), "admin.orgs.created", o.Name), "/admin/orgs")
+			return
+		}
+	}
+	if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
+		s.orgsPage(w, r, statusOf(e.Code), views.AdminOrgsData{Form: f, Error: e.Message})
+		return
+	}
+	s.pageError(w, r, err)
+}
+
+func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, status int, org store.Org, f *views.OrgForm, errMsg string) {
+	ctx := r.Context()
+	orgs, err := s.store.ListOrgs(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	assigns, err := s.store.ListAssignments(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := views.AdminOrgData{Org: org, Orgs: orgs, Industries: score.Industries, Error: errMsg}
+	for _, u := range users {
+		if u.OrgID == org.ID {
+			d.Users = append(d.Users, u)
+		}
+	}
+	for _, a := range assigns {
+		if a.OrgID == org.ID {
+			d.Auditors = append(d.Auditors, a)
+		}
+	}
+	if f != nil {
+		d.Form = *f
+	} else {
+		d.Form = views.OrgForm{Name: org.Name, Industry: org.Industry}
+		if org.ParentID != nil {
+			d.Form.ParentID = *org.ParentID
+		}
+	}
+	s.render(w, r, status, views.AdminOrg(s.page(r, org.Name, "admin-orgs"), d))
+}
+
+func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.orgPage(w, r, http.StatusOK, org, nil, "")
+}
+
+func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f, parent, err := orgFormValues(r)
+	if err == nil {
+		var o store.Org
+		o, err = s.store.UpdateOrg(r.Context(), org.ID, f.Name, parent, f.Industry)
+		if err == nil {
+			s.audit(r, store.Audit{OrgID: o.ID, Action: "org.updated", Detail: map[string]any{
+				"old": map[string]any{"name": org.Name, "parent_id": org.ParentID, "industry": org.Industry},
+				"new": map[string]any{"name": o.Name, "parent_id": o.ParentID, "industry": o.Industry}}})
+			s.flashRedirect(w, r, "ok", i18n.T(r.Context(), "common.saved"), "/admin/orgs/"+o.ID)
+			return
+		}
+	}
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		s.orgPage(w, r, http.StatusUnprocessableEntity, org, &f, e.Message)
+		return
+	}
+	s.pageError(w, r, err)
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUsersData) {
+	ctx := r.Context()
+	var err error
+	if d.Users, err = s.store.ListUsers(ctx); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Orgs, err = s.store.ListOrgs(ctx); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Assignments, err = s.store.ListAssignments(ctx); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Form.Role == "" {
+		d.Form.Role = "officer"
+	}
+	s.render(w, r, status, views.AdminUsers(s.page(r, i18n.T(ctx, "admin.users.title"), "admin-users"), d))
+}
+
+func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	s.usersPage(w, r, http.StatusOK, views.AdminUsersData{})
+}
+
+func userFormValues(r *http.Request) (views.UserForm, error) {
+	if err := r.ParseForm(); err != nil {
+		return views.UserForm{}, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form"))
+	}
+	f := views.UserForm{
+		Email: strings.TrimSpace(r.PostForm.Get("email")), Name: strings.TrimSpace(r.PostForm.Get("name")),
+		Role: r.PostForm.Get("role"), OrgID: r.PostForm.Get("org_id"),
+		Admin: r.PostForm.Get("admin") != "", Active: r.PostForm.Get("active") != "",
+	}
+	if f.Name == "" || len([]rune(f.Name)) > 100 {
+		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.name_invalid"), map[string]string{"name": "length"})
+	}
+	if !assessment.ValidRole(f.Role) {
+		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.role_invalid"), map[string]string{"role": "unknown"})
+	}
+	return f, nil
+}
+
+// ValidEmail is a light check: one @, something on each side, no spaces.
+func validEmail(e string) bool {
+	at := strings.LastIndex(e, "@")
+	return at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t\r\n<>\"") && len(e) <= 254 && strings.Contains(e[at:], ".")
+}
+
+func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	ctx := r.Context()
+	f, err := userFormValues(r)
+	if err == nil && !validEmail(f.Email) {
+		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.email_invalid"), map[string]string{"email": "format"})
+	}
+	password, generated := r.PostForm.Get("password"), false
+	if err == nil && password == "" {
+		password, generated = auth.GeneratePassword(), true
+	}
+	if err == nil {
+		if msg := auth.ValidatePassword(password); msg != "" {
+			err = apperr.InvalidFields(msg, map[string]string{"password": "weak"})
+		}
+	}
+	var u store.User
+	if err == nil {
+		var hash string
+		if hash, err = auth.HashPassword(password); err == nil {
+			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin})
+		}
+	}
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
+			s.usersPage(w, r, statusOf(e.Code), views.AdminUsersData{Form: f, Error: e.Message})
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{OrgID: u.OrgID, Action: "user.created", Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin}})
+	d := views.AdminUsersData{}
+	if generated {
+		d.NewPassword, d.NewUserEmail = password, u.Email
+	} else {
+		d.NewUserEmail = u.Email
+	}
+	s.usersPage(w, r, http.StatusCreated, d)
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUserData) {
+	orgs, err := s.store.ListOrgs(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Orgs = orgs
+	if d.Form.Name == "" {
+		u := d.User
+		d.Form = views.UserForm{Email: u.Email, Name: u.Name, Role: string(u.Role), OrgID: u.OrgID, Admin: u.Admin, Active: u.Active}
+	}
+	s.render(w, r, status, views.AdminUser(s.page(r, d.User.Name, "admin-users"), d))
+}
+
+func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	u, err := s.store.GetUser(r.Context(), chi.URLParam(r, "userID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.userPage(w, r, http.StatusOK, views.AdminUserData{User: u})
+}
+
+func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	ctx := r.Context()
+	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f, err := userFormValues(r)
+	if err == nil && u.ID == principal(ctx).UserID && (!f.Admin || !f.Active) {
+		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.self_lockout"), map[string]string{"admin": "self"})
+	}
+	var before, after store.User
+	if err == nil {
+		before, after, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active})
+	}
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+			s.userPage(w, r, http.StatusUnprocessableEntity, views.AdminUserData{User: u, Form: f, Error: e.Message})
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{OrgID: after.OrgID, Action: "user.updated", Detail: map[string]any{"user_id": u.ID,
+		"old": map[string]any{"name": before.Name, "role": before.Role, "org_id": before.OrgID, "admin": before.Admin, "active": before.Active},
+		"new": map[string]any{"name": after.Name, "role": after.Role, "org_id": after.OrgID, "admin": after.Admin, "active": after.Active}}})
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "common.saved"), "/admin/users/"+u.ID)
+}
+
+func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	ctx := r.Context()
+	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	password, generated := r.PostForm.Get("password"), false
+	if password == "" {
+		password, generated = auth.GeneratePassword(), true
+	}
+	if msg := auth.ValidatePassword(password); msg != "" {
+		s.userPage(w, r, http.StatusUnprocessableEntity, views.AdminUserData{User: u, PasswordError: msg})
+		return
+	}
+	hash, err := auth.HashPassword(password)
+	if err == nil {
+		err = s.store.SetPassword(ctx, u.ID, hash, nil)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{OrgID: u.OrgID, Action: "user.password_reset", Detail: map[string]any{"user_id": u.ID}})
+	d := views.AdminUserData{User: u}
+	if generated {
+		d.NewPassword = password
+	}
+	s.userPage(w, r, http.StatusOK, d)
+}
+
+func (s *Server) handleAdminAssign(w http.ResponseWriter, r *http.Request) {
+	s.assignment(w, r, true)
+}
+
+func (s *Server) handleAdminUnassign(w http.ResponseWriter, r *http.Request) {
+	s.assignment(w, r, false)
+}
+
+func (s *Server) assignment(w http.ResponseWriter, r *http.Request, assign bool) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	userID, orgID := r.PostForm.Get("user_id"), r.PostForm.Get("org_id")
+	var err error
+	action := "auditor.assigned"
+	if assign {
+		err = s.store.AssignAuditor(ctx, userID, orgID)
+	} else {
+		action = "auditor.unassigned"
+		err = s.store.UnassignAuditor(ctx, userID, orgID)
+	}
+	if err != nil {
+		if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.NotFound) {
+			s.usersPage(w, r, statusOf(e.Code), views.AdminUsersData{AssignError: e.Message})
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{OrgID: orgID, Action: action, Detail: map[string]any{"user_id": userID}})
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "common.saved"), "/admin/users")
+}
+
+// apiMe returns the caller.
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"id": p.UserID, "email": p.Email, "name": p.Name, "role": p.Role, "org_id": p.OrgID, "admin": p.Admin})
+}

@@ -1,0 +1,395 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"mamori/checklist"
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/policy"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// loadAssessment returns the assessment named in the URL if the caller may
+// see it; otherwise NotFound, whether or not it exists.
+func (s *Server) loadAssessment(r *http.Request) (store.Assessment, *checklist.Checklist, error) {
+	a, err := s.store.GetAssessment(r.Context(), chi.URLParam(r, "assessmentID"))
+	if err != nil {
+		return store.Assessment{}, nil, err
+	}
+	if err := policy.ViewAssessment(principal(r.Context()), a.OrgID); err != nil {
+		return store.Assessment{}, nil, err
+	}
+	cl, ok := checklist.Get(a.ChecklistID)
+	if !ok {
+		return store.Assessment{}, nil, apperr.E(apperr.Internal, "checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
+	}
+	return a, cl, nil
+}
+
+// visibleOrgs lists the organisations whose assessments the caller sees.
+func (s *Server) visibleOrgs(ctx context.Context, p *policy.Principal) ([]string, error) {
+	if p.Admin {
+		orgs, err := s.store.ListOrgs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(orgs))
+		for i, o := range orgs {
+			ids[i] = o.ID
+		}
+		return ids, nil
+	}
+	ids := make([]string, 0, len(p.Visible))
+	for id := range p.Visible {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d views.AssessmentListData) {
+	ctx := r.Context()
+	p := principal(ctx)
+	orgs, err := s.visibleOrgs(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Assessments, err = s.store.ListAssessments(ctx, orgs); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Total = checklist.Default().NumQuestions()
+	d.CanCreate = policy.CreateAssessment(p, p.OrgID) == nil
+	d.ShowOrg = len(orgs) > 1
+	for _, a := range d.Assessments {
+		switch {
+		case a.Status == assessment.Returned && p.Role == assessment.Officer && a.OrgID == p.OrgID:
+			d.Waiting = append(d.Waiting, views.WaitingItem{Kind: "returned", Title: a.Title, Href: "/assessments/" + a.ID, Org: a.OrgName})
+		case a.Status == assessment.Submitted && p.Role == assessment.Auditor:
+			d.Waiting = append(d.Waiting, views.WaitingItem{Kind: "review", Title: a.Title, Href: "/assessments/" + a.ID + "/review", Org: a.OrgName})
+		}
+	}
+	s.render(w, r, status, views.AssessmentList(s.page(r, i18n.T(ctx, "assessments.title"), "assessments"), d))
+}
+
+func (s *Server) handleAssessments(w http.ResponseWriter, r *http.Request) {
+	s.listPage(w, r, http.StatusOK, views.AssessmentListData{})
+}
+
+func (s *Server) handleAssessmentCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	title, copyFrom := strings.TrimSpace(r.PostForm.Get("title")), r.PostForm.Get("copy_from")
+	a, err := s.createAssessment(r, title, "", copyFrom)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+			s.listPage(w, r, http.StatusUnprocessableEntity, views.AssessmentListData{Title: title, CopyFrom: copyFrom, Error: e.Message})
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "assessments.created"), "/assessments/"+a.ID)
+}
+
+// createAssessment is shared by the page and the API.
+func (s *Server) createAssessment(r *http.Request, title, checklistID, copyFrom string) (store.Assessment, error) {
+	p := principal(r.Context())
+	if err := policy.CreateAssessment(p, p.OrgID); err != nil {
+		return store.Assessment{}, err
+	}
+	if title == "" || len([]rune(title)) > 200 {
+		return store.Assessment{}, apperr.InvalidFields(i18n.T(r.Context(), "assessments.title_invalid"), map[string]string{"title": "length 1-200"})
+	}
+	if checklistID == "" {
+		checklistID = checklist.Default().ID
+	}
+	if _, ok := checklist.Get(checklistID); !ok {
+		return store.Assessment{}, apperr.InvalidFields("unknown checklist", map[string]string{"checklist_id": "unknown"})
+	}
+	return s.store.CreateAssessment(r.Context(), store.NewAssessment{OrgID: p.OrgID, Title: title, ChecklistID: checklistID, CopyFrom: copyFrom, Actor: actor(r)})
+}
+
+// overviewLinks are the further pages of an assessment the caller may open.
+func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
+	base := "/assessments/" + a.ID
+	links := []views.Link{
+		{Href: base + "/report", Label: i18n.T(ctx, "assessment.link.report"), TestID: "link-report"},
+	}
+	if p := principal(ctx); p.Role == assessment.Auditor && a.Status != assessment.Draft {
+		links = append(links, views.Link{Href: base + "/review", Label: i18n.T(ctx, "assessment.link.review"), TestID: "link-review"})
+	}
+	links = append(links, views.Link{Href: base + "/history", Label: i18n.T(ctx, "assessment.link.history"), TestID: "link-history"})
+	return links
+}
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, submitErr bool) {
+	ctx := r.Context()
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	answers, err := s.store.Answers(ctx, a.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p := principal(ctx)
+	d := views.OverviewData{A: a, Checklist: cl, Answers: answers, SubmitErr: submitErr, Links: overviewLinks(ctx, a)}
+	d.Editable = policy.EditAnswers(p, a.OrgID, a.Status) == nil
+	_, serr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Submit)
+	d.CanSubmit = serr == nil
+	d.Unanswered, d.Carried = pendingQuestions(cl, answers)
+	s.render(w, r, status, views.AssessmentOverview(s.page(r, a.Title, "assessments"), d))
+}
+
+// pendingQuestions lists the questions without a level and the carried-over
+// answers not yet confirmed, in checklist order.
+func pendingQuestions(cl *checklist.Checklist, answers map[string]store.Answer) (unanswered, carried []string) {
+	for _, id := range cl.QuestionIDs() {
+		a, ok := answers[id]
+		switch {
+		case !ok || a.Level == nil:
+			unanswered = append(unanswered, id)
+		case a.CarriedOver:
+			carried = append(carried, id)
+		}
+	}
+	return unanswered, carried
+}
+
+func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
+	s.overview(w, r, http.StatusOK, false)
+}
+
+func (s *Server) categoryData(r *http.Request) (views.CategoryData, error) {
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		return views.CategoryData{}, err
+	}
+	cat, ok := cl.Category(chi.URLParam(r, "category"))
+	if !ok {
+		return views.CategoryData{}, apperr.ErrNotFound
+	}
+	answers, err := s.store.Answers(r.Context(), a.ID)
+	if err != nil {
+		return views.CategoryData{}, err
+	}
+	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: answers, Pending: map[string]views.QuestionState{}}
+	d.Editable = policy.EditAnswers(principal(r.Context()), a.OrgID, a.Status) == nil
+	for i := range cl.Categories {
+		if cl.Categories[i].ID == cat.ID {
+			if i > 0 {
+				d.Prev = &cl.Categories[i-1]
+			}
+			if i < len(cl.Categories)-1 {
+				d.Next = &cl.Categories[i+1]
+			}
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
+	d, err := s.categoryData(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	title := i18n.T(r.Context(), "assessment.category_n", d.Category.Number) + " " + d.A.Title
+	s.render(w, r, http.StatusOK, views.CategoryPage(s.page(r, title, "assessments"), d))
+}
+
+// handleAnswerSave saves one question's form. With htmx it answers with
+// out-of-band fragments (version, status, conflict); without JavaScript it
+// redirects back to the question, or re-renders the page with the officer's
+// values kept when the save was refused.
+func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	htmx := r.Header.Get("HX-Request") == "true"
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	q, ok := cl.Question(chi.URLParam(r, "questionID"))
+	if !ok {
+		s.pageError(w, r, apperr.ErrNotFound)
+		return
+	}
+	if err := policy.EditAnswers(principal(ctx), a.OrgID, a.Status); err != nil {
+		s.answerFailed(w, r, q, store.Answer{}, err, htmx)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.answerFailed(w, r, q, store.Answer{}, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")), htmx)
+		return
+	}
+	in, sent, err := answerFromForm(r, q)
+	if err != nil {
+		s.answerFailed(w, r, q, sent, err, htmx)
+		return
+	}
+	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, store.AnswerInput{Level: in.Level, Comment: in.Comment, PointsMet: in.PointsMet, Version: in.Version}, actor(r))
+	if err != nil {
+		s.answerFailed(w, r, q, sent, err, htmx)
+		return
+	}
+	if htmx {
+		d := views.CategoryData{A: a, Checklist: cl, Editable: true, Category: categoryOf(cl, q)}
+		s.render(w, r, http.StatusOK, views.SaveResult(d, *q, views.QuestionState{Saved: true}, saved))
+		return
+	}
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "question.saved_flash", q.ID, views.HHMM(saved.UpdatedAt)),
+		"/assessments/"+a.ID+"/categories/"+q.CategoryID+"#q-"+q.ID)
+}
+
+func categoryOf(cl *checklist.Checklist, q *checklist.Question) *checklist.Category {
+	c, _ := cl.Category(q.CategoryID)
+	return c
+}
+
+// answerFromForm reads the question form: level (empty = unanswered), points,
+// comment, and the version read (override_version when the officer chose to
+// keep their answer over someone else's).
+func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerValues, store.Answer, error) {
+	f := r.PostForm
+	v := assessment.AnswerValues{Comment: strings.ReplaceAll(f.Get("comment"), "\r\n", "\n"), PointsMet: f["points"]}
+	sent := store.Answer{Comment: v.Comment, PointsMet: v.PointsMet, Version: -1}
+	bad := map[string]string{}
+	if lv := f.Get("level"); lv != "" {
+		n, err := strconv.Atoi(lv)
+		if err != nil {
+			bad["level"] = "not a number"
+		}
+		v.Level = &n
+		sent.Level = &n
+	}
+	ver := f.Get("version")
+	if o := f.Get("override_version"); o != "" {
+		ver = o
+	}
+	n, err := strconv.Atoi(ver)
+	if err != nil {
+		bad["version"] = "not a number"
+	}
+	v.Version = n
+	if len(bad) > 0 {
+		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), bad)
+	}
+	out, err := assessment.ValidateAnswer(q, v)
+	if err != nil {
+		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), err.(*apperr.Error).Fields)
+	}
+	return out, sent, nil
+}
+
+// answerFailed shows why a save was refused, keeping what the officer sent.
+func (s *Server) answerFailed(w http.ResponseWriter, r *http.Request, q *checklist.Question, sent store.Answer, err error, htmx bool) {
+	e := s.classify(r, err)
+	status := statusOf(e.Code)
+	st := views.QuestionState{Values: sent}
+	switch {
+	case e.Code == apperr.Conflict && e.Detail != nil:
+		cur, _ := e.Detail.(store.Answer)
+		st.Conflict = &cur
+	case e.Code == apperr.Invalid || e.Code == apperr.Conflict || e.Code == apperr.Unavailable || e.Code == apperr.Internal:
+		st.Error = e.Message
+	default:
+		s.pageError(w, r, err)
+		return
+	}
+	d, derr := s.categoryData(r)
+	if derr != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if htmx {
+		stored := d.Answers[q.ID]
+		// Keep the form's version as it was: on a conflict the officer
+		// decides (keep mine sends the current version explicitly).
+		stored.Version = versionFromForm(r)
+		s.render(w, r, status, views.SaveResult(d, *q, st, stored))
+		return
+	}
+	d.Pending[q.ID] = st
+	title := i18n.T(r.Context(), "assessment.category_n", d.Category.Number) + " " + d.A.Title
+	s.render(w, r, status, views.CategoryPage(s.page(r, title, "assessments"), d))
+}
+
+func versionFromForm(r *http.Request) int {
+	n, _ := strconv.Atoi(r.PostForm.Get("version"))
+	return n
+}
+
+// handleSubmit submits the assessment when every question has a level and
+// every carried-over answer is confirmed.
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if _, err := s.submit(r, a, cl); err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+			s.overview(w, r, http.StatusUnprocessableEntity, true)
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "assessment.submitted"), "/assessments/"+a.ID)
+}
+
+// submit is shared by the page and the API.
+func (s *Server) submit(r *http.Request, a store.Assessment, cl *checklist.Checklist) (store.Assessment, error) {
+	to, err := policy.ChangeStatus(principal(r.Context()), a.OrgID, a.Status, assessment.Submit)
+	if err != nil {
+		return store.Assessment{}, err
+	}
+	return s.store.ChangeStatus(r.Context(), store.StatusChange{
+		AssessmentID: a.ID, From: a.Status, To: to, Action: assessment.Submit, Actor: actor(r),
+		Check: func(ctx context.Context, tx pgx.Tx) error {
+			answered, carried, err := store.AnswerState(ctx, tx, a.ID)
+			if err != nil {
+				return err
+			}
+			var missing, unconfirmed []string
+			for _, id := range cl.QuestionIDs() {
+				if !answered[id] {
+					missing = append(missing, id)
+				} else if carried[id] {
+					unconfirmed = append(unconfirmed, id)
+				}
+			}
+			if len(missing) > 0 || len(unconfirmed) > 0 {
+				return &apperr.Error{Code: apperr.Invalid, Message: i18n.T(ctx, "assessment.incomplete"),
+					Detail: map[string]any{"unanswered": nonNil(missing), "unconfirmed": nonNil(unconfirmed)}}
+			}
+			return nil
+		},
+	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

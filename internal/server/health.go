@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"path"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/store"
+	"mamori/web"
+)
+
+var errNotFoundRoute = apperr.ErrNotFound
+
+// handleHealthz: the process is up.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz: the database answers and the schema is current.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return
+	}
+	v, dirty, err := s.store.SchemaVersion(ctx)
+	latest, lerr := store.LatestVersion()
+	if err != nil || lerr != nil || dirty || v != latest {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": "migrations not current", "version": v, "want": latest})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": v})
+}
+
+// handleStatic serves embedded assets under content-hashed names, cached for
+// a year (a new build has new names).
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
+	name := web.AssetFile(path.Base(r.URL.Path))
+	if name == "" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeFileFS(w, r, web.Static, name)
+}

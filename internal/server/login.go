@@ -1,0 +1,163 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/auth"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// Sign-in throttling: 10 failures for one account from one address, or 100
+// from one address, within the window.
+const (
+	throttleWindow     = 15 * time.Minute
+	throttlePerAccount = 10
+	throttlePerClient  = 100
+)
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if principal(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.Login(s.page(r, i18n.T(r.Context(), "login.title"), ""), views.LoginData{Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	next := safeNext(r.PostForm.Get("next"))
+	client := s.clientAddr(r)
+	loginPage := func(status int, msg string) {
+		s.render(w, r, status, views.Login(s.page(r, i18n.T(ctx, "login.title"), ""), views.LoginData{Email: email, Error: msg, Next: next}))
+	}
+
+	forAccount, forClient, oldestAccount, oldestClient, err := s.store.LoginFailures(ctx, email, client, throttleWindow)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if forAccount >= throttlePerAccount || forClient >= throttlePerClient {
+		until := oldestAccount.Add(throttleWindow)
+		if forClient >= throttlePerClient {
+			until = oldestClient.Add(throttleWindow)
+		}
+		wait := max(time.Until(until).Round(time.Minute), time.Minute)
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+		s.auditLogin(r, "", email, "login.throttled")
+		loginPage(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", until.In(jst).Format("15:04"), int(wait.Minutes())))
+		return
+	}
+
+	u, err := s.store.UserByEmail(ctx, email)
+	ok := false
+	switch {
+	case err == nil:
+		ok, err = auth.CheckPassword(u.PasswordHash, password)
+		if err != nil {
+			s.log.Error("password check failed", "err", err, "user_id", u.ID)
+			ok = false
+		}
+		ok = ok && u.Active
+	case apperr.Is(err, apperr.NotFound):
+		auth.CheckDummy(password)
+	default:
+		s.pageError(w, r, err)
+		return
+	}
+	if !ok {
+		if err := s.store.RecordLoginFailure(ctx, email, client); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.auditLogin(r, u.ID, email, "login.failed")
+		loginPage(http.StatusUnauthorized, i18n.T(ctx, "login.failed"))
+		return
+	}
+
+	sess := sessionOf(ctx)
+	if err := s.sessions.Rotate(r, sess); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	auth.SetUserID(sess, u.ID)
+	if err := sess.Save(r, w); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := s.store.ClearLoginFailures(ctx, email, client, throttleWindow); err != nil {
+		s.log.Warn("clear login failures", "err", err)
+	}
+	s.auditLogin(r, u.ID, u.Email, "login.succeeded")
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) auditLogin(r *http.Request, userID, email, action string) {
+	err := s.store.AppendAudit(r.Context(), store.Audit{ActorID: userID, Actor: store.NormalizeEmail(email), Action: action,
+		Detail: map[string]any{"client": s.clientAddr(r)}})
+	if err != nil {
+		s.log.Error("audit login", "err", err, "request_id", requestID(r.Context()))
+	}
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if sess := sessionOf(r.Context()); sess != nil {
+		sess.Options.MaxAge = -1
+		if err := sess.Save(r, w); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	if p := principal(r.Context()); p != nil {
+		_ = s.store.AppendAudit(r.Context(), store.Audit{ActorID: p.UserID, Actor: p.Email, Action: "logout"})
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// handleLang switches the language: stored on the user when signed in, in a
+// cookie otherwise.
+func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form")))
+		return
+	}
+	lang := r.PostForm.Get("lang")
+	if !i18n.Supported(lang) {
+		s.pageError(w, r, apperr.E(apperr.Invalid, "unsupported language"))
+		return
+	}
+	if p := principal(r.Context()); p != nil {
+		if err := s.store.SetLocale(r.Context(), p.UserID, lang); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: "mamori_lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+// handleHome sends each role to where its work is.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	to := "/assessments"
+	switch {
+	case p.Role == "auditor":
+		to = "/reviews"
+	case p.Role == "manager":
+		to = "/dashboard"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// jst is Japan Standard Time, the zone the product shows times in.
+var jst = time.FixedZone("JST", 9*3600)

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"mamori/internal/apperr"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// statusOf maps an error code to its HTTP status: the one place that does.
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Malformed:
+		return http.StatusBadRequest
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// classify turns any error into an *apperr.Error with a user-facing message.
+// Errors without a code are internal (or an outage) and are logged once here.
+func (s *Server) classify(r *http.Request, err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apperr.E(apperr.TooLarge, "送信内容が大きすぎます。")
+	}
+	if isUnavailable(err) {
+		s.log.Warn("database unavailable", "err", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
+		return &apperr.Error{Code: apperr.Unavailable, Message: i18n.T(r.Context(), "error.unavailable")}
+	}
+	s.log.Error("request failed", "err", err, "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path)
+	return &apperr.Error{Code: apperr.Internal, Message: i18n.T(r.Context(), "error.internal")}
+}
+
+// apiError writes {"error":{"code","message"}} (plus details).
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.classify(r, err)
+	body := map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message}}
+	if len(e.Fields) > 0 {
+		body["error"].(map[string]any)["fields"] = e.Fields
+	}
+	if e.Detail != nil {
+		switch d := e.Detail.(type) {
+		case map[string]any:
+			for k, v := range d {
+				body[k] = v
+			}
+		default:
+			body["current"] = d
+		}
+	}
+	status := statusOf(e.Code)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields, trailing data and a
+// wrong content type are refused.
+func decodeJSON(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return apperr.E(apperr.Malformed, "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.E(apperr.TooLarge, "request body too large")
+		}
+		return apperr.E(apperr.Malformed, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return apperr.E(apperr.Malformed, "malformed JSON: unexpected data after the object")
+	}
+	return nil
+}
+
+// render writes a templ component with a status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		s.log.Error("render failed", "err", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
+	}
+}
+
+// pageError shows an error page for a browser request. Unauthorized sends
+// the user to the sign-in page.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.classify(r, err)
+	status := statusOf(e.Code)
+	if status == http.StatusUnauthorized {
+		http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	msg := e.Message
+	title := i18n.T(r.Context(), fmt.Sprintf("error.title.%d", status))
+	if status == http.StatusNotFound {
+		msg = i18n.T(r.Context(), "error.not_found")
+	}
+	s.render(w, r, status, views.ErrorPage(s.page(r, title, ""), status, msg))
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// isUnavailable reports whether err means the database cannot be reached
+// (down, restarting, refusing connections): the user gets 503, not 500.
+func isUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.As(err, &pe):
+		return strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "08")
+	}
+	return strings.Contains(err.Error(), "closed pool")
+}

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routes is every URL of the product.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.logRequests, s.securityHeaders, s.limitBody, s.crossOrigin)
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	r.Get("/static/{file}", s.handleStatic)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.authenticate)
+
+		// Pages.
+		r.Get("/login", s.handleLoginForm)
+		r.Post("/login", s.handleLogin)
+		r.Post("/logout", s.handleLogout)
+		r.Post("/lang", s.handleLang)
+
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser)
+			r.Get("/", s.handleHome)
+
+			r.Get("/account", s.handleAccount)
+			r.Post("/account/password", s.handleAccountPassword)
+			r.Post("/account/tokens", s.handleAccountTokenCreate)
+			r.Post("/account/tokens/{tokenID}/revoke", s.handleAccountTokenRevoke)
+
+			r.Get("/assessments", s.handleAssessments)
+			r.Post("/assessments", s.handleAssessmentCreate)
+			r.Get("/assessments/{assessmentID}", s.handleAssessment)
+			r.Get("/assessments/{assessmentID}/categories/{category}", s.handleCategory)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
+			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
+
+			r.Get("/admin/orgs", s.handleAdminOrgs)
+			r.Post("/admin/orgs", s.handleAdminOrgCreate)
+			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)
+			r.Post("/admin/orgs/{orgID}", s.handleAdminOrgUpdate)
+			r.Get("/admin/users", s.handleAdminUsers)
+			r.Post("/admin/users", s.handleAdminUserCreate)
+			r.Get("/admin/users/{userID}", s.handleAdminUser)
+			r.Post("/admin/users/{userID}", s.handleAdminUserUpdate)
+			r.Post("/admin/users/{userID}/password", s.handleAdminUserPassword)
+			r.Post("/admin/assignments", s.handleAdminAssign)
+			r.Post("/admin/assignments/remove", s.handleAdminUnassign)
+		})
+
+		// JSON API: bearer token or session.
+		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(s.requireUser)
+			r.Get("/me", s.apiMe)
+			r.Get("/checklists", s.apiChecklists)
+			r.Get("/checklists/{checklistID}", s.apiChecklist)
+			r.Get("/assessments", s.apiAssessments)
+			r.Post("/assessments", s.apiAssessmentCreate)
+			r.Get("/assessments/{assessmentID}", s.apiAssessment)
+			r.Put("/assessments/{assessmentID}/answers/{questionID}", s.apiAnswerSave)
+			r.Post("/assessments/{assessmentID}/submit", s.apiSubmit)
+		})
+	})
+
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, errNotFoundRoute)
+		})).ServeHTTP(w, r)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		if isAPI(r) {
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]any{"code": "method_not_allowed", "message": "method not allowed"}})
+			return
+		}
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
+	return r
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// APIToken is a bearer token's record; the token itself is never stored.
+type APIToken struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Label      string     `json:"label"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+const tokenColumns = `id, user_id, label, created_at, last_used_at, revoked_at`
+
+func scanToken(row pgx.Row) (APIToken, error) {
+	var t APIToken
+	err := row.Scan(&t.ID, &t.UserID, &t.Label, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+	return t, err
+}
+
+// CreateToken stores the hash of a new token.
+func (s *Store) CreateToken(ctx context.Context, userID, label string, hash []byte) (APIToken, error) {
+	t, err := scanToken(s.Pool.QueryRow(ctx,
+		`INSERT INTO api_tokens (user_id, label, token_hash) VALUES ($1, $2, $3) RETURNING `+tokenColumns, userID, label, hash))
+	if err != nil {
+		return APIToken{}, fmt.Errorf("store: create token: %w", err)
+	}
+	return t, nil
+}
+
+// TokenUser returns the token and its active user for a token hash, and
+// records its use (at most once a minute, to spare writes).
+func (s *Store) TokenUser(ctx context.Context, hash []byte) (APIToken, error) {
+	t, err := scanToken(s.Pool.QueryRow(ctx, `
+		SELECT t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active`, hash))
+	if err != nil {
+		return APIToken{}, fmt.Errorf("store: token lookup: %w", notFound(err))
+	}
+	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
+		if _, err := s.Pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
+			return APIToken{}, fmt.Errorf("store: token touch: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// ListTokens returns a user's tokens, newest first.
+func (s *Store) ListTokens(ctx context.Context, userID string) ([]APIToken, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list tokens: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) { return scanToken(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list tokens: %w", err)
+	}
+	return ts, nil
+}
+
+// RevokeToken revokes one of the user's own tokens; another user's token
+// answers NotFound.
+func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) (APIToken, error) {
+	t, err := scanToken(s.Pool.QueryRow(ctx, `
+		UPDATE api_tokens SET revoked_at = now()
+		WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING `+tokenColumns, tokenID, userID))
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return APIToken{}, fmt.Errorf("store: revoke token: %w", notFound(err))
+	}
+	return t, nil
+}

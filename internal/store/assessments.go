@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+)
+
+// Assessment is one organisation's answering of a checklist.
+type Assessment struct {
+	ID            string            `json:"id"`
+	OrgID         string            `json:"org_id"`
+	OrgName       string            `json:"-"`
+	Title         string            `json:"title"`
+	ChecklistID   string            `json:"checklist_id"`
+	Status        assessment.Status `json:"status"`
+	StatusVersion int               `json:"-"`
+	CopiedFrom    *string           `json:"copied_from,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	UpdatedByName string            `json:"updated_by_name,omitempty"`
+	SubmittedAt   *time.Time        `json:"submitted_at,omitempty"`
+	SubmittedBy   string            `json:"submitted_by_name,omitempty"`
+	DecidedAt     *time.Time        `json:"decided_at,omitempty"`
+	Answered      int               `json:"-"`
+	CarriedOver   int               `json:"-"`
+}
+
+const assessmentSelect = `
+	SELECT a.id, a.org_id, o.name, a.title, a.checklist_id, a.status, a.status_version, a.copied_from,
+		a.created_at, a.updated_at, coalesce(uu.display_name, ''), a.submitted_at, coalesce(su.display_name, ''), a.decided_at,
+		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL),
+		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.carried_over)
+	FROM assessments a
+	JOIN orgs o ON o.id = a.org_id
+	LEFT JOIN users uu ON uu.id = a.updated_by
+	LEFT JOIN users su ON su.id = a.submitted_by`
+
+func scanAssessment(row pgx.Row) (Assessment, error) {
+	var a Assessment
+	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
+		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver)
+	return a, err
+}
+
+// NewAssessment is what starting an assessment takes. CopyFrom names an
+// earlier assessment of the same organisation whose answers are carried over.
+type NewAssessment struct {
+	OrgID, Title, ChecklistID, CopyFrom string
+	Actor                               Actor
+}
+
+// Actor is who makes a change, for the audit trail.
+type Actor struct {
+	UserID string
+	Email  string
+}
+
+// CreateAssessment inserts a draft; with CopyFrom, copies its answers marked
+// as carried over.
+func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessment, error) {
+	var id string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if n.CopyFrom != "" {
+			var orgID, checklistID string
+			err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, n.CopyFrom).Scan(&orgID, &checklistID)
+			if pgCode(err) == codeInvalidText || err == pgx.ErrNoRows || (err == nil && orgID != n.OrgID) {
+				return apperr.InvalidFields("コピー元の評価が見つかりません。", map[string]string{"copy_from": "unknown"})
+			}
+			if err != nil {
+				return err
+			}
+			if checklistID != n.ChecklistID {
+				return apperr.InvalidFields("コピー元の評価はチェックリストが異なります。", map[string]string{"copy_from": "checklist"})
+			}
+		}
+		err := tx.QueryRow(ctx, `
+			INSERT INTO assessments (org_id, title, checklist_id, copied_from, created_by, updated_by)
+			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
+			n.OrgID, n.Title, n.ChecklistID, nullable(n.CopyFrom), nullable(n.Actor.UserID)).Scan(&id)
+		if err != nil {
+			if pgCode(err) == codeCheckViolation {
+				return apperr.InvalidFields("タイトルを1〜200文字で入力してください。", map[string]string{"title": "length"})
+			}
+			return err
+		}
+		if n.CopyFrom != "" {
+			_, err = tx.Exec(ctx, `
+				INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, updated_by)
+				SELECT $1, question_id, level, comment, points_met, true, $3
+				FROM answers WHERE assessment_id = $2`, id, n.CopyFrom, nullable(n.Actor.UserID))
+			if err != nil {
+				return err
+			}
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: n.OrgID, AssessmentID: id,
+			Action: "assessment.created", Detail: map[string]any{"title": n.Title, "checklist_id": n.ChecklistID, "copy_from": n.CopyFrom}})
+	})
+	if err != nil {
+		return Assessment{}, fmt.Errorf("store: create assessment: %w", err)
+	}
+	return s.GetAssessment(ctx, id)
+}
+
+// GetAssessment returns one assessment with its progress.
+func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error) {
+	a, err := scanAssessment(s.Pool.QueryRow(ctx, assessmentSelect+` WHERE a.id = $1`, id))
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return Assessment{}, fmt.Errorf("store: get assessment %s: %w", id, notFound(err))
+	}
+	return a, nil
+}
+
+// ListAssessments returns the assessments of the given organisations:
+// returned ones first (they wait for the officers), then newest first.
+func (s *Store) ListAssessments(ctx context.Context, orgIDs []string) ([]Assessment, error) {
+	rows, err := s.Pool.Query(ctx, assessmentSelect+`
+		WHERE a.org_id = ANY($1::uuid[])
+		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: list assessments: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list assessments: %w", err)
+	}
+	return as, nil
+}
+
+// StatusChange is a workflow transition to record.
+type StatusChange struct {
+	AssessmentID string
+	From, To     assessment.Status
+	Action       assessment.Action
+	Comment      string
+	Actor        Actor
+	// Check runs inside the transaction with the answers locked, before the
+	// change is written (e.g. "every question answered"); an error aborts.
+	Check func(ctx context.Context, tx pgx.Tx) error
+}
+
+// ChangeStatus moves an assessment from one status to another. It is refused
+// with Conflict when the status is no longer From (someone else acted first).
+func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var cur assessment.Status
+		var orgID string
+		err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR UPDATE`, c.AssessmentID).Scan(&cur, &orgID)
+		if err != nil {
+			return notFound(err)
+		}
+		if cur != c.From {
+			return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("この評価は既に他の人によって更新されています（現在の状態: %s）。", cur),
+				Detail: map[string]any{"status": cur}}
+		}
+		if c.Check != nil {
+			if err := c.Check(ctx, tx); err != nil {
+				return err
+			}
+		}
+		set := `status = $2, status_version = status_version + 1, updated_at = now(), updated_by = $3`
+		switch c.To {
+		case assessment.Submitted:
+			set += `, submitted_at = now(), submitted_by = $3`
+		case assessment.Approved, assessment.Returned:
+			set += `, decided_at = now(), decided_by = $3`
+		}
+		if _, err := tx.Exec(ctx, `UPDATE assessments SET `+set+` WHERE id = $1`, c.AssessmentID, c.To, nullable(c.Actor.UserID)); err != nil {
+			return err
+		}
+		if c.To == assessment.Submitted {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO submissions (assessment_id, seq, submitted_by, answers)
+				SELECT $1, coalesce((SELECT max(seq) FROM submissions WHERE assessment_id = $1), 0) + 1, $2,
+					coalesce(jsonb_object_agg(question_id, jsonb_build_object('level', level, 'comment', comment, 'points_met', points_met)), '{}')
+				FROM answers WHERE assessment_id = $1`, c.AssessmentID, nullable(c.Actor.UserID)); err != nil {
+				return err
+			}
+		}
+		detail := map[string]any{"from": c.From, "to": c.To}
+		if c.Comment != "" {
+			detail["comment"] = c.Comment
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: c.Actor.UserID, Actor: c.Actor.Email, OrgID: orgID, AssessmentID: c.AssessmentID,
+			Action: "assessment." + string(c.Action), Detail: detail})
+	})
+	if err != nil {
+		return Assessment{}, fmt.Errorf("store: %s assessment: %w", c.Action, err)
+	}
+	return s.GetAssessment(ctx, c.AssessmentID)
+}

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/apperr"
+)
+
+// AssignAuditor lets an auditor review an organisation. Assigning twice is
+// harmless. The user must be an auditor.
+func (s *Store) AssignAuditor(ctx context.Context, userID, orgID string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var role string
+		if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1`, userID).Scan(&role); err != nil {
+			return notFound(err)
+		}
+		if role != "auditor" {
+			return apperr.InvalidFields("監査担当者（auditor）のみ割り当てられます。", map[string]string{"email": "not_auditor"})
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO auditor_assignments (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, orgID)
+		if pgCode(err) == codeForeignKeyViolation || pgCode(err) == codeInvalidText {
+			return apperr.InvalidFields("組織が見つかりません。", map[string]string{"org_id": "unknown"})
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: assign auditor: %w", err)
+	}
+	return nil
+}
+
+// UnassignAuditor removes an assignment; a missing one answers NotFound.
+func (s *Store) UnassignAuditor(ctx context.Context, userID, orgID string) error {
+	tag, err := s.Pool.Exec(ctx, `DELETE FROM auditor_assignments WHERE user_id = $1 AND org_id = $2`, userID, orgID)
+	if err != nil {
+		return fmt.Errorf("store: unassign auditor: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: unassign auditor: %w", apperr.ErrNotFound)
+	}
+	return nil
+}
+
+// Assignment is one auditor–organisation pair.
+type Assignment struct {
+	UserID, Email, Name, OrgID, OrgName string
+}
+
+// ListAssignments returns every assignment.
+func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT u.id, u.email, u.display_name, o.id, o.name
+		FROM auditor_assignments a JOIN users u ON u.id = a.user_id JOIN orgs o ON o.id = a.org_id
+		ORDER BY o.name, u.email`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list assignments: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
+		var a Assignment
+		err := r.Scan(&a.UserID, &a.Email, &a.Name, &a.OrgID, &a.OrgName)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list assignments: %w", err)
+	}
+	return as, nil
+}

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/apperr"
+)
+
+// Org is an organisation; ParentID groups subsidiaries under a holding.
+type Org struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	ParentID  *string   `json:"parent_id"`
+	Industry  string    `json:"industry"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+const orgColumns = `id, name, parent_id, industry, created_at`
+
+func scanOrg(row pgx.Row) (Org, error) {
+	var o Org
+	err := row.Scan(&o.ID, &o.Name, &o.ParentID, &o.Industry, &o.CreatedAt)
+	return o, err
+}
+
+// CreateOrg inserts an organisation.
+func (s *Store) CreateOrg(ctx context.Context, name string, parentID *string, industry string) (Org, error) {
+	if industry == "" {
+		industry = "other"
+	}
+	o, err := scanOrg(s.Pool.QueryRow(ctx,
+		`INSERT INTO orgs (name, parent_id, industry) VALUES ($1, $2, $3) RETURNING `+orgColumns,
+		name, parentID, industry))
+	if err != nil {
+		return Org{}, fmt.Errorf("store: create org: %w", orgErr(err))
+	}
+	return o, nil
+}
+
+// UpdateOrg changes an organisation's name, parent and industry. A parent
+// that would make a cycle is refused.
+func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string, industry string) (Org, error) {
+	var o Org
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if parentID != nil {
+			var cycle bool
+			err := tx.QueryRow(ctx, `
+				WITH RECURSIVE up AS (
+					SELECT id, parent_id FROM orgs WHERE id = $1
+					UNION ALL
+					SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
+				)
+				SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, *parentID, id).Scan(&cycle)
+			if err != nil {
+				return orgErr(err)
+			}
+			if cycle {
+				return apperr.InvalidFields("親組織が循環しています。", map[string]string{"parent_id": "cycle"})
+			}
+		}
+		var err error
+		o, err = scanOrg(tx.QueryRow(ctx,
+			`UPDATE orgs SET name = $2, parent_id = $3, industry = $4, updated_at = now()
+			 WHERE id = $1 RETURNING `+orgColumns, id, name, parentID, industry))
+		return notFound(orgErr(err))
+	})
+	if err != nil {
+		return Org{}, fmt.Errorf("store: update org %s: %w", id, err)
+	}
+	return o, nil
+}
+
+func orgErr(err error) error {
+	switch pgCode(err) {
+	case codeForeignKeyViolation, codeInvalidText:
+		return apperr.InvalidFields("親組織が見つかりません。", map[string]string{"parent_id": "unknown"})
+	case codeCheckViolation:
+		return apperr.InvalidFields("組織名を1〜200文字で入力してください。", map[string]string{"name": "length"})
+	}
+	return err
+}
+
+// GetOrg returns one organisation.
+func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
+	o, err := scanOrg(s.Pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return Org{}, fmt.Errorf("store: get org %s: %w", id, notFound(err))
+	}
+	return o, nil
+}
+
+// ListOrgs returns every organisation by name.
+func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list orgs: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list orgs: %w", err)
+	}
+	return orgs, nil
+}
+
+// OrgsByIDs returns the named organisations by name.
+func (s *Store) OrgsByIDs(ctx context.Context, ids []string) ([]Org, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: orgs by ids: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: orgs by ids: %w", err)
+	}
+	return orgs, nil
+}
+
+// OrgAndDescendants returns the ids of the organisation and every
+// organisation below it.
+func (s *Store) OrgAndDescendants(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.Pool.Query(ctx, `
+		WITH RECURSIVE down AS (
+			SELECT id FROM orgs WHERE id = $1
+			UNION
+			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
+		)
+		SELECT id::text FROM down`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: org descendants: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: org descendants: %w", err)
+	}
+	return ids, nil
+}

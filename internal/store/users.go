@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/policy"
+)
+
+// User is an account. Role applies in OrgID; Admin is the platform flag.
+type User struct {
+	ID           string          `json:"id"`
+	Email        string          `json:"email"`
+	Name         string          `json:"name"`
+	Role         assessment.Role `json:"role"`
+	OrgID        string          `json:"org_id"`
+	Admin        bool            `json:"admin"`
+	Active       bool            `json:"active"`
+	Locale       string          `json:"locale"`
+	CreatedAt    time.Time       `json:"created_at"`
+	PasswordHash string          `json:"-"`
+}
+
+const userColumns = `id, email, display_name, role, org_id, is_admin, active, locale, created_at, password_hash`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrgID, &u.Admin, &u.Active, &u.Locale, &u.CreatedAt, &u.PasswordHash)
+	return u, err
+}
+
+// NewUser is what creating a user takes.
+type NewUser struct {
+	Email, Name, PasswordHash string
+	Role                      assessment.Role
+	OrgID                     string
+	Admin                     bool
+}
+
+// NormalizeEmail trims and lower-cases an email address.
+func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// CreateUser inserts a user; a taken email answers Conflict.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	u, err := scanUser(s.Pool.QueryRow(ctx, `
+		INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns,
+		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin))
+	if err != nil {
+		return User{}, fmt.Errorf("store: create user %s: %w", nu.Email, userErr(err))
+	}
+	return u, nil
+}
+
+func userErr(err error) error {
+	switch pgCode(err) {
+	case codeUniqueViolation:
+		return apperr.E(apperr.Conflict, "このメールアドレスは既に登録されています。")
+	case codeForeignKeyViolation, codeInvalidText:
+		return apperr.InvalidFields("組織が見つかりません。", map[string]string{"org_id": "unknown"})
+	case codeCheckViolation:
+		return apperr.InvalidFields("入力内容を確認してください（メールアドレス、氏名、役割）。", map[string]string{"user": "invalid"})
+	}
+	return err
+}
+
+// GetUser returns a user by id.
+func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
+	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return User{}, fmt.Errorf("store: get user %s: %w", id, notFound(err))
+	}
+	return u, nil
+}
+
+// UserByEmail returns a user by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, NormalizeEmail(email)))
+	if err != nil {
+		return User{}, fmt.Errorf("store: user by email: %w", notFound(err))
+	}
+	return u, nil
+}
+
+// ListUsers returns every user, by organisation then email.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY o.name, u.email`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	us, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return us, nil
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// UserUpdate is an admin's change to a user.
+type UserUpdate struct {
+	Name   string
+	Role   assessment.Role
+	OrgID  string
+	Admin  bool
+	Active bool
+}
+
+// UpdateUser applies an admin's change. When the role, organisation, admin
+// flag or active flag changed, the user's sessions are revoked so that the new
+// privileges take effect at once (and a deactivated user is out at once).
+func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (before, after User, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		before, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return notFound(err)
+		}
+		after, err = scanUser(tx.QueryRow(ctx, `
+			UPDATE users SET display_name = $2, role = $3, org_id = $4, is_admin = $5, active = $6, updated_at = now()
+			WHERE id = $1 RETURNING `+userColumns, id, strings.TrimSpace(up.Name), up.Role, up.OrgID, up.Admin, up.Active))
+		if err != nil {
+			return userErr(err)
+		}
+		if before.Role != after.Role || before.OrgID != after.OrgID || before.Admin != after.Admin || before.Active != after.Active {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, User{}, fmt.Errorf("store: update user %s: %w", id, err)
+	}
+	return before, after, nil
+}
+
+// SetPassword stores a new password hash and revokes every session of the
+// user except keepSession (the hash of the session that made the change, or
+// nil to revoke all).
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)`, userID, keepSession)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	return nil
+}
+
+// SetLocale stores the user's language choice ("" follows the browser).
+func (s *Store) SetLocale(ctx context.Context, userID, locale string) error {
+	if _, err := s.Pool.Exec(ctx, `UPDATE users SET locale = $2 WHERE id = $1`, userID, locale); err != nil {
+		return fmt.Errorf("store: set locale: %w", err)
+	}
+	return nil
+}
+
+// Principal loads an active user with the organisations they may see, in one
+// round trip: their own organisation; for managers its descendants; for
+// auditors the organisations they are assigned to.
+func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal, error) {
+	var p policy.Principal
+	var locale string
+	var visible []string
+	err := s.Pool.QueryRow(ctx, `
+		WITH RECURSIVE u AS (
+			SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = $1 AND active
+		), down AS (
+			SELECT org_id AS id FROM u WHERE role = 'manager'
+			UNION
+			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
+		)
+		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
+			ARRAY(SELECT org_id FROM u
+				UNION SELECT id FROM down
+				UNION SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[]
+		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &visible)
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return nil, fmt.Errorf("store: principal %s: %w", userID, notFound(err))
+	}
+	p.Visible = make(map[string]bool, len(visible))
+	for _, id := range visible {
+		p.Visible[id] = true
+	}
+	p.Locale = locale
+	return &p, nil
+}

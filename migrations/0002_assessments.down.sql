@@ -1,0 +1,3 @@
+DROP TABLE submissions;
+DROP TABLE answers;
+DROP TABLE assessments;

@@ -1,0 +1,33 @@
+// Mamori's small script: progressive enhancement only. Every page works
+// without it; with it, forms save as you go through htmx.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Disable the autosave form's explicit Save button while a request runs,
+  // and show errors that htmx does not swap (network failure, 5xx).
+  document.addEventListener("htmx:sendError", function (e) {
+    var status = e.target.closest("form") && e.target.closest("form").querySelector(".save-status");
+    if (status) {
+      status.textContent = status.getAttribute("data-offline-message") || "保存できませんでした";
+      status.classList.add("error");
+    }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    var form = e.detail.elt && e.detail.elt.closest ? e.detail.elt.closest("form") : null;
+    var status = form && form.querySelector(".save-status");
+    if (status && e.detail.xhr && e.detail.xhr.status >= 500) {
+      status.textContent = status.getAttribute("data-error-message") || "保存できませんでした";
+      status.classList.add("error");
+    }
+  });
+  // Let 409 and 422 responses swap in: they carry the conflict or the
+  // validation message for the user.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var s = e.detail.xhr.status;
+    if (s === 409 || s === 422) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();
