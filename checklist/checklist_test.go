@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestDefaultLoads(t *testing.T) {
@@ -347,21 +348,30 @@ func TestLookups(t *testing.T) {
 }
 
 func TestMissingTranslations(t *testing.T) {
-	c := Default()
-	missing := c.MissingTranslations()
-	// For now only the checklist title and the levels are in English.
-	if want := 5 + 27 + 162; len(missing) != want {
-		t.Errorf("%d ids lack English, want %d", len(missing), want)
+	if m := Default().MissingTranslations(); len(m) != 0 {
+		t.Errorf("embedded checklist lacks English for %v", m)
 	}
-	for _, id := range []string{"1", "1-1", "1-1-1", "5-3-5"} {
-		if !slices.Contains(missing, id) {
-			t.Errorf("MissingTranslations lacks %q", id)
-		}
+
+	// A draft decoded without Load lists what it lacks, in order, once each.
+	draft := mustDecode(t)
+	draft.TitleEN = ""
+	draft.Levels[2].DescriptionEN = " "
+	draft.Categories[0].TitleEN = ""
+	draft.Categories[0].Questions[0].NoteEN = ""
+	draft.Categories[0].Questions[0].ExplanationEN = ""
+	draft.Categories[1].Questions[2].TextEN = ""
+	draft.Categories[2].Questions[6].Points[3].TextEN = ""
+	draft.Categories[4].Questions[1].Points[3].AsideEN = ""
+	want := []string{DefaultID, "level-3", "1", "1-1", "2-3", "3-7-4", "5-2-4"}
+	if m := draft.MissingTranslations(); !slices.Equal(m, want) {
+		t.Errorf("MissingTranslations() = %v, want %v", m, want)
 	}
-	for _, id := range []string{DefaultID, "level-1"} {
-		if slices.Contains(missing, id) {
-			t.Errorf("MissingTranslations lists %q, which has English", id)
-		}
+	// A question or point without a note or aside needs no English one.
+	draft = mustDecode(t)
+	draft.Categories[0].Questions[0].Note, draft.Categories[0].Questions[0].NoteEN = "", ""
+	draft.Categories[0].Questions[0].Points[0].AsideEN = ""
+	if m := draft.MissingTranslations(); len(m) != 0 {
+		t.Errorf("MissingTranslations() = %v, want none", m)
 	}
 
 	// Fully translated: nothing missing; an aside without English shows.
@@ -460,6 +470,20 @@ func TestLoadRejects(t *testing.T) {
 			p[0], p[1] = p[1], p[0]
 		}), `point "1-1-2": number 2 out of order, want 1`},
 		{"missing point text", mutated(t, func(c *Checklist) { c.Categories[4].Questions[0].Points[0].Text = "" }), `point "5-1-1": text is empty`},
+
+		// Every text must have its English translation.
+		{"missing English title", mutated(t, func(c *Checklist) { c.TitleEN = "" }), `checklist: "ipa-benchmark-4": missing English title`},
+		{"missing English level label", mutated(t, func(c *Checklist) { c.Levels[2].LabelEN = "" }), "checklist: level 3: missing English label"},
+		{"missing English level description", mutated(t, func(c *Checklist) { c.Levels[4].DescriptionEN = "" }), "checklist: level 5: missing English description"},
+		{"missing English category title", mutated(t, func(c *Checklist) { c.Categories[3].TitleEN = "" }), `checklist: category "4": missing English title`},
+		{"missing English text", mutated(t, func(c *Checklist) { c.Categories[1].Questions[2].TextEN = "" }), `checklist: question "2-3": missing English text`},
+		{"blank English text", mutated(t, func(c *Checklist) { c.Categories[1].Questions[2].TextEN = " \t" }), `checklist: question "2-3": missing English text`},
+		{"missing English note", mutated(t, func(c *Checklist) { c.Categories[0].Questions[6].NoteEN = "" }), `checklist: question "1-7": missing English note`},
+		{"English note without a note", mutated(t, func(c *Checklist) { c.Categories[0].Questions[6].Note = "" }), `checklist: question "1-7": English note without a Japanese note`},
+		{"missing English explanation", mutated(t, func(c *Checklist) { c.Categories[4].Questions[2].ExplanationEN = "" }), `checklist: question "5-3": missing English explanation`},
+		{"missing English point text", mutated(t, func(c *Checklist) { c.Categories[0].Questions[0].Points[11].TextEN = "" }), `checklist: point "1-1-12": missing English text`},
+		{"missing English aside", mutated(t, func(c *Checklist) { c.Categories[4].Questions[1].Points[3].AsideEN = "" }), `checklist: point "5-2-4": missing English aside`},
+		{"English aside without an aside", mutated(t, func(c *Checklist) { c.Categories[4].Questions[1].Points[0].AsideEN = "An aside" }), `checklist: point "5-2-1": English aside without a Japanese aside`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -493,9 +517,15 @@ func TestAPIView(t *testing.T) {
 	if en.Title != c.TitleEN || en.Levels[0].Label != "Not implemented or unknown" {
 		t.Errorf("en view: %q %q", en.Title, en.Levels[0].Label)
 	}
-	// No English yet: falls back to Japanese.
-	if en.Categories[0].Questions[0].Text != c.Categories[0].Questions[0].Text {
-		t.Errorf("en view does not fall back to Japanese: %q", en.Categories[0].Questions[0].Text)
+	if en.Categories[0].Questions[0].Text != c.Categories[0].Questions[0].TextEN {
+		t.Errorf("en view: question 1-1 text %q", en.Categories[0].Questions[0].Text)
+	}
+	// A text without English (only possible without Load) falls back to
+	// Japanese.
+	draft := mustDecode(t)
+	draft.Categories[0].Questions[0].TextEN = ""
+	if got := draft.APIView("en").Categories[0].Questions[0].Text; got != c.Categories[0].Questions[0].Text {
+		t.Errorf("en view does not fall back to Japanese: %q", got)
 	}
 
 	tr := mustDecode(t)
@@ -513,6 +543,163 @@ func TestAPIView(t *testing.T) {
 	}
 	if v := tr.APIView("ja"); v.Categories[4].Questions[0].Text != c.Categories[4].Questions[0].Text {
 		t.Errorf("ja view of a translated checklist uses English: %q", v.Categories[4].Questions[0].Text)
+	}
+}
+
+// japaneseRune reports whether r is Hiragana, Katakana (full or half width),
+// a CJK ideograph, CJK punctuation or a full-width form.
+func japaneseRune(r rune) bool {
+	return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) ||
+		(r >= 0x3000 && r <= 0x303F) || // CJK symbols and punctuation: 、。「」
+		(r >= 0x3040 && r <= 0x30FF) || // Hiragana and Katakana blocks, with ー and ・
+		(r >= 0x3400 && r <= 0x4DBF) || // CJK unified ideographs extension A
+		(r >= 0x4E00 && r <= 0x9FFF) || // CJK unified ideographs
+		(r >= 0xF900 && r <= 0xFAFF) || // CJK compatibility ideographs
+		(r >= 0xFF00 && r <= 0xFFEF) // half-width and full-width forms: （）、ｱ
+}
+
+func hasJapanese(s string) bool { return strings.IndexFunc(s, japaneseRune) >= 0 }
+
+func TestJapaneseRune(t *testing.T) {
+	for _, s := range []string{"か", "カ", "ｶ", "漢", "。", "（", "ー"} {
+		if !hasJapanese(s) {
+			t.Errorf("hasJapanese(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "Do you?", "ISO/IEC 27001:2013 (e.g. SSL) organisation's – “quoted”"} {
+		if hasJapanese(s) {
+			t.Errorf("hasJapanese(%q) = true", s)
+		}
+	}
+}
+
+// The English view is English throughout; the Japanese view is the
+// Japanese, unchanged.
+func TestAPIViewLanguages(t *testing.T) {
+	c := Default()
+	for _, lang := range []string{"en", "en-US"} {
+		v := c.APIView(lang)
+		check := func(what, s string) {
+			t.Helper()
+			if blank(s) {
+				t.Errorf("%s view: %s is empty", lang, what)
+			}
+			if hasJapanese(s) {
+				t.Errorf("%s view: %s is not English: %q", lang, what, s)
+			}
+		}
+		check("title", v.Title)
+		for _, l := range v.Levels {
+			check(fmt.Sprintf("level %d label", l.Value), l.Label)
+			check(fmt.Sprintf("level %d description", l.Value), l.Description)
+		}
+		n := 0
+		for _, cat := range v.Categories {
+			check("category "+cat.ID+" title", cat.Title)
+			for _, q := range cat.Questions {
+				check("question "+q.ID+" text", q.Text)
+				check("question "+q.ID+" note", q.Note)
+				check("question "+q.ID+" explanation", q.Explanation)
+				for _, p := range q.Points {
+					n++
+					check("point "+p.ID+" text", p.Text)
+					if p.Aside != "" {
+						check("point "+p.ID+" aside", p.Aside)
+					}
+				}
+			}
+		}
+		if n != 162 {
+			t.Errorf("%s view: %d points, want 162", lang, n)
+		}
+	}
+
+	for _, lang := range []string{"ja", "", "ja-JP", "fr"} {
+		v := c.APIView(lang)
+		if v.Title != c.Title {
+			t.Errorf("%q view: title %q", lang, v.Title)
+		}
+		for ci, cat := range c.Categories {
+			vc := v.Categories[ci]
+			if vc.Title != cat.Title {
+				t.Errorf("%q view: category %s title %q, want %q", lang, cat.ID, vc.Title, cat.Title)
+			}
+			for qi, q := range cat.Questions {
+				vq := vc.Questions[qi]
+				if vq.ID != q.ID || vq.Text != q.Text || vq.Note != q.Note || vq.Explanation != q.Explanation {
+					t.Errorf("%q view: question %s is not the Japanese: %+v", lang, q.ID, vq)
+				}
+				if !hasJapanese(vq.Text) {
+					t.Errorf("%q view: question %s text is not Japanese: %q", lang, q.ID, vq.Text)
+				}
+				if len(vq.Points) != len(q.Points) {
+					t.Fatalf("%q view: question %s has %d points, want %d", lang, q.ID, len(vq.Points), len(q.Points))
+				}
+				for pi, p := range q.Points {
+					vp := vq.Points[pi]
+					if vp.ID != p.ID || vp.Text != p.Text || vp.Aside != p.Aside || vp.ISO27001_2013 != p.ISO27001_2013 {
+						t.Errorf("%q view: point %s is not the Japanese: %+v", lang, p.ID, vp)
+					}
+					if !hasJapanese(vp.Text) {
+						t.Errorf("%q view: point %s text is not Japanese: %q", lang, p.ID, vp.Text)
+					}
+				}
+			}
+		}
+	}
+}
+
+// The English texts are clean and keep the shape of the Japanese: questions
+// ask a question, and key points ask one where the Japanese does (…か) and
+// are otherwise an instruction or a heading, as in 1-2 and 3-3.
+func TestEnglishTexts(t *testing.T) {
+	c := Default()
+	texts := map[string]string{"title": c.TitleEN}
+	for _, cat := range c.Categories {
+		texts["category "+cat.ID+" title"] = cat.TitleEN
+		for _, q := range cat.Questions {
+			texts[q.ID+" text"] = q.TextEN
+			texts[q.ID+" note"] = q.NoteEN
+			texts[q.ID+" explanation"] = q.ExplanationEN
+			if !strings.HasSuffix(q.TextEN, "?") {
+				t.Errorf("question %s: English does not ask a question: %q", q.ID, q.TextEN)
+			}
+			for _, s := range []string{q.NoteEN, q.ExplanationEN} {
+				if !strings.HasSuffix(s, ".") {
+					t.Errorf("question %s: English note or explanation does not end with a full stop: %q", q.ID, s)
+				}
+			}
+			for _, p := range q.Points {
+				texts[p.ID+" text"] = p.TextEN
+				if p.Aside != "" {
+					texts[p.ID+" aside"] = p.AsideEN
+				}
+				ja := p.Text // 1-3-7 asks before a closing example in brackets
+				if i := strings.LastIndex(ja, "（"); i > 0 && strings.HasSuffix(ja, "）") {
+					ja = ja[:i]
+				}
+				asks := strings.HasSuffix(ja, "か")
+				if strings.HasSuffix(p.TextEN, "?") != asks {
+					t.Errorf("point %s: English %q does not match the Japanese %q in asking a question", p.ID, p.TextEN, p.Text)
+				}
+			}
+		}
+	}
+	for path, s := range texts {
+		switch {
+		case blank(s):
+			t.Errorf("%s: English is empty", path)
+		case hasJapanese(s):
+			t.Errorf("%s: English contains Japanese: %q", path, s)
+		case strings.ContainsAny(s, "\r\n\t\f"):
+			t.Errorf("%s: English contains a line break or control character: %q", path, s)
+		case s != strings.TrimSpace(s):
+			t.Errorf("%s: English has leading or trailing space: %q", path, s)
+		case strings.Contains(s, "  "):
+			t.Errorf("%s: English has a double space: %q", path, s)
+		case strings.Contains(s, "※"):
+			t.Errorf("%s: English contains the （※） marker: %q", path, s)
+		}
 	}
 }
 
