@@ -177,12 +177,12 @@ func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
 	s.overview(w, r, http.StatusOK, false)
 }
 
-func (s *Server) categoryData(r *http.Request) (views.CategoryData, error) {
+func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
 	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		return views.CategoryData{}, err
 	}
-	cat, ok := cl.Category(chi.URLParam(r, "category"))
+	cat, ok := cl.Category(categoryID)
 	if !ok {
 		return views.CategoryData{}, apperr.ErrNotFound
 	}
@@ -206,7 +206,7 @@ func (s *Server) categoryData(r *http.Request) (views.CategoryData, error) {
 }
 
 func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
-	d, err := s.categoryData(r)
+	d, err := s.categoryData(r, chi.URLParam(r, "category"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -270,7 +270,7 @@ func categoryOf(cl *checklist.Checklist, q *checklist.Question) *checklist.Categ
 func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerValues, store.Answer, error) {
 	f := r.PostForm
 	v := assessment.AnswerValues{Comment: strings.ReplaceAll(f.Get("comment"), "\r\n", "\n"), PointsMet: f["points"]}
-	sent := store.Answer{Comment: v.Comment, PointsMet: v.PointsMet, Version: -1}
+	sent := store.Answer{Comment: v.Comment, PointsMet: v.PointsMet}
 	bad := map[string]string{}
 	if lv := f.Get("level"); lv != "" {
 		n, err := strconv.Atoi(lv)
@@ -289,6 +289,7 @@ func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerVa
 		bad["version"] = "not a number"
 	}
 	v.Version = n
+	sent.Version, _ = strconv.Atoi(f.Get("version"))
 	if len(bad) > 0 {
 		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), bad)
 	}
@@ -314,7 +315,7 @@ func (s *Server) answerFailed(w http.ResponseWriter, r *http.Request, q *checkli
 		s.pageError(w, r, err)
 		return
 	}
-	d, derr := s.categoryData(r)
+	d, derr := s.categoryData(r, q.CategoryID)
 	if derr != nil {
 		s.pageError(w, r, err)
 		return

@@ -14,7 +14,7 @@ func (s *Server) page(r *http.Request, title, nav string) views.Page {
 	p := views.Page{Title: title, User: principal(r.Context()), Path: r.URL.RequestURI(), Nav: nav}
 	if sess := sessionOf(r.Context()); sess != nil {
 		if f, ok := sess.Values[flashKey].(string); ok {
-			kind, text, _ := strings.Cut(f, "\x00")
+			kind, text, _ := strings.Cut(f, "|")
 			p.Flash = views.Flash{Kind: kind, Text: text}
 			delete(sess.Values, flashKey)
 			// The flash is shown once; failing to forget it only shows it again.
@@ -27,7 +27,7 @@ func (s *Server) page(r *http.Request, title, nav string) views.Page {
 // flash stores a message for the next page, then redirects there (303).
 func (s *Server) flashRedirect(w http.ResponseWriter, r *http.Request, kind, text, to string) {
 	if sess := sessionOf(r.Context()); sess != nil {
-		sess.Values[flashKey] = kind + "\x00" + text
+		sess.Values[flashKey] = kind + "|" + text // kind never holds "|"; jsonb refuses NUL
 		if err := sess.Save(r, w); err != nil {
 			s.log.Warn("flash not saved", "err", err, "request_id", requestID(r.Context()))
 		}

@@ -91,9 +91,12 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status assessment.Status
 		var orgID string
-		// FOR SHARE: saves run in parallel, but not while a status change
-		// (which takes FOR UPDATE) is deciding.
-		if err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR SHARE`, assessmentID).Scan(&status, &orgID); err != nil {
+		// Lock the assessment row: a status change (FOR UPDATE) cannot slip
+		// between the editable check and the write, and the row's
+		// updated_at can be written below without a share-lock upgrade
+		// deadlock. Saves to one assessment queue here for a millisecond or
+		// two; the audit chain serialises them at commit anyway.
+		if err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR NO KEY UPDATE`, assessmentID).Scan(&status, &orgID); err != nil {
 			return notFound(err)
 		}
 		if !status.Editable() {
