@@ -72,13 +72,9 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d 
 	d.Total = checklist.Default().NumQuestions()
 	d.CanCreate = policy.CreateAssessment(p, p.OrgID) == nil
 	d.ShowOrg = len(orgs) > 1
-	for _, a := range d.Assessments {
-		switch {
-		case a.Status == assessment.Returned && p.Role == assessment.Officer && a.OrgID == p.OrgID:
-			d.Waiting = append(d.Waiting, views.WaitingItem{Kind: "returned", Title: a.Title, Href: "/assessments/" + a.ID, Org: a.OrgName})
-		case a.Status == assessment.Submitted && p.Role == assessment.Auditor:
-			d.Waiting = append(d.Waiting, views.WaitingItem{Kind: "review", Title: a.Title, Href: "/assessments/" + a.ID + "/review", Org: a.OrgName})
-		}
+	if d.Waiting, err = s.waitingFor(ctx, p, d.Assessments); err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	s.render(w, r, status, views.AssessmentList(s.page(r, i18n.T(ctx, "assessments.title"), "assessments"), d))
 }
@@ -130,7 +126,12 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 	links := []views.Link{
 		{Href: base + "/report", Label: i18n.T(ctx, "assessment.link.report"), TestID: "link-report"},
 	}
-	if p := principal(ctx); p.Role == assessment.Auditor && a.Status != assessment.Draft {
+	if a.CopiedFrom != nil { // a reassessment: how it changed from the one it continues
+		links = append(links, views.Link{Href: base + "/compare/" + *a.CopiedFrom, Label: i18n.T(ctx, "assessment.link.compare"), TestID: "link-compare"})
+	}
+	// The review page is the auditor's workplace and, once submitted, the
+	// record of the review for everyone who sees the assessment.
+	if a.Status != assessment.Draft {
 		links = append(links, views.Link{Href: base + "/review", Label: i18n.T(ctx, "assessment.link.review"), TestID: "link-review"})
 	}
 	links = append(links, views.Link{Href: base + "/history", Label: i18n.T(ctx, "assessment.link.history"), TestID: "link-history"})
@@ -192,6 +193,9 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	}
 	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: answers, Pending: map[string]views.QuestionState{}}
 	d.Editable = policy.EditAnswers(principal(r.Context()), a.OrgID, a.Status) == nil
+	if err := s.fillReviewContext(r.Context(), &d); err != nil {
+		return views.CategoryData{}, err
+	}
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {
@@ -383,7 +387,9 @@ func (s *Server) submit(r *http.Request, a store.Assessment, cl *checklist.Check
 				return &apperr.Error{Code: apperr.Invalid, Message: i18n.T(ctx, "assessment.incomplete"),
 					Detail: map[string]any{"unanswered": nonNil(missing), "unconfirmed": nonNil(unconfirmed)}}
 			}
-			return nil
+			// Freeze the result with the targets in force now, in the same
+			// transaction: later target changes never rewrite it.
+			return store.FreezeResult(ctx, tx, a.ID)
 		},
 	})
 }

@@ -21,6 +21,17 @@
       status.classList.add("error");
     }
   });
+  // A comment box saves while the officer types (input, debounced); its
+  // change event on blur would send the same text again, and when that
+  // second save answers with a conflict it replaces the panel whose button
+  // the officer is clicking. Keep textarea change events away from the
+  // autosave forms.
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("form[hx-post] textarea")) {
+      e.stopPropagation();
+    }
+  }, true);
+
   // Let 409 and 422 responses swap in: they carry the conflict or the
   // validation message for the user.
   document.addEventListener("htmx:beforeSwap", function (e) {
