@@ -131,7 +131,7 @@ func outDir(t *testing.T) string {
 	return dir
 }
 
-var shotN atomic.Int32
+var shotN, pagesChecked atomic.Int32
 
 // shot saves a full-page screenshot named after the test and step.
 func shot(t *testing.T, ctx context.Context, step string) {
@@ -199,7 +199,7 @@ func login(t *testing.T, ctx context.Context, base, email string) {
 // navigate loads a page and waits for it.
 func navigate(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
-	do(t, ctx, "navigate", chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("main")))
+	do(t, ctx, "navigate", chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
 // clickNav clicks something that loads a new page and waits for it.

@@ -69,6 +69,7 @@ func TestOfficerJourney(t *testing.T) {
 	login(t, ctx, s.url, "hanako@example.jp")
 	navigate(t, ctx, s.url+"/assessments")
 	shot(t, ctx, "assessments-empty")
+	checkA11y(t, ctx, "assessments")
 	do(t, ctx, "create",
 		chromedp.SendKeys(chromedp.ID("title"), "2026年度 自己評価"),
 	)
@@ -79,6 +80,7 @@ func TestOfficerJourney(t *testing.T) {
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	assessmentURL := loc
 	shot(t, ctx, "overview-new")
+	checkA11y(t, ctx, "overview")
 
 	// Categories 1 and 2 by mouse.
 	for _, c := range cl.Categories[:2] {
@@ -87,6 +89,7 @@ func TestOfficerJourney(t *testing.T) {
 			answerByMouse(t, ctx, q, 1+i%5)
 		}
 		shot(t, ctx, "category-"+c.ID+"-answered")
+		checkA11y(t, ctx, "category "+c.ID)
 	}
 
 	// Reload: everything kept.
@@ -113,6 +116,7 @@ func TestOfficerJourney(t *testing.T) {
 		do(t, other, "taro edits 1-1", chromedp.SendKeys(chromedp.ID("c-1-1"), "太郎の根拠"))
 		waitText(t, other, "[data-testid=conflict-1-1]", "他の人が保存しました")
 		shot(t, other, "conflict")
+		checkA11y(t, other, "category with conflict")
 		// His text is still in the form, and Hanako's answer was kept.
 		val, _ := chromedp.Run(other, chromedp.Value(chromedp.ID("c-1-1")))
 		if val != "太郎の根拠" {
@@ -166,4 +170,5 @@ func TestOfficerJourney(t *testing.T) {
 		t.Fatal("after submission the level radios are still enabled")
 	}
 	shot(t, ctx, "category-readonly")
+	checkA11y(t, ctx, "category read-only")
 }
