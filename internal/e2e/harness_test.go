@@ -62,10 +62,15 @@ func (s *site) org(name string, parent *string) store.Org {
 	return o
 }
 
-func (s *site) user(orgID string, role assessment.Role, admin bool, email string) store.User {
+// user creates a user named "テスト <role>", or name[0] when given.
+func (s *site) user(orgID string, role assessment.Role, admin bool, email string, name ...string) store.User {
 	s.t.Helper()
 	hash, _ := auth.HashPassword(password)
-	u, err := s.st.CreateUser(context.Background(), store.NewUser{Email: email, Name: "テスト " + string(role), PasswordHash: hash, Role: role, OrgID: orgID, Admin: admin})
+	display := "テスト " + string(role)
+	if len(name) > 0 {
+		display = name[0]
+	}
+	u, err := s.st.CreateUser(context.Background(), store.NewUser{Email: email, Name: display, PasswordHash: hash, Role: role, OrgID: orgID, Admin: admin})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -58,14 +58,19 @@ func checked(t *testing.T, ctx context.Context, id string) bool {
 	return v
 }
 
-func TestOfficerJourney(t *testing.T) {
+func TestOfficerJourney(t *testing.T) { officerJourney(t, 1280, 900) }
+
+// TestOfficerJourneyPhone is the same journey on a phone-sized screen.
+func TestOfficerJourneyPhone(t *testing.T) { officerJourney(t, 390, 844) }
+
+func officerJourney(t *testing.T, width, height int64) {
 	s := newSite(t)
 	org := s.org("ブラウザ株式会社", nil)
 	s.user(org.ID, assessment.Officer, false, "hanako@example.jp")
 	s.user(org.ID, assessment.Officer, false, "taro@example.jp")
 	cl := checklist.Default()
 
-	ctx := browser(t, 1280, 900)
+	ctx := browser(t, width, height)
 	login(t, ctx, s.url, "hanako@example.jp")
 	navigate(t, ctx, s.url+"/assessments")
 	shot(t, ctx, "assessments-empty")
@@ -105,7 +110,7 @@ func TestOfficerJourney(t *testing.T) {
 	// A colleague in another browser edits the same answer: no silent
 	// overwrite.
 	t.Run("Conflict", func(t *testing.T) {
-		other := browser(t, 1280, 900)
+		other := browser(t, width, height)
 		login(t, other, s.url, "taro@example.jp")
 		navigate(t, other, assessmentURL+"/categories/1")
 		// Hanako changes 1-1 first.
