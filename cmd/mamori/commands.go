@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"strconv"
@@ -171,11 +174,8 @@ func cmdUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		u, err := st.CreateUser(ctx, store.NewUser{Email: *email, Name: *name, PasswordHash: hash, Role: assessment.Role(*role), OrgID: orgID, Admin: *admin})
+		u, err := st.CreateUser(ctx, store.NewUser{Email: *email, Name: *name, PasswordHash: hash, Role: assessment.Role(*role), OrgID: orgID, Admin: *admin, Actor: cliActor})
 		if err != nil {
-			return err
-		}
-		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: orgID, Action: "user.created", Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin}}); err != nil {
 			return err
 		}
 		if generated {
@@ -198,10 +198,7 @@ func cmdAuditorAssign(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return fmt.Errorf("auditor assign: %w", err)
 		}
-		if err := st.AssignAuditor(ctx, u.ID, *org); err != nil {
-			return err
-		}
-		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: *org, Action: "auditor.assigned", Detail: map[string]any{"user_id": u.ID}}); err != nil {
+		if err := st.AssignAuditor(ctx, u.ID, *org, cliActor); err != nil {
 			return err
 		}
 		fmt.Fprintln(env.stdout, u.ID)
@@ -222,11 +219,7 @@ func cmdTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("token create: %w", err)
 		}
 		tok := auth.NewToken()
-		t, err := st.CreateToken(ctx, u.ID, *label, auth.HashToken(tok))
-		if err != nil {
-			return err
-		}
-		if err := st.AppendAudit(ctx, store.Audit{Actor: cliActor.Email, OrgID: u.OrgID, Action: "token.created", Detail: map[string]any{"token_id": t.ID, "user_id": u.ID, "label": *label}}); err != nil {
+		if _, err := st.CreateToken(ctx, u.ID, *label, auth.HashToken(tok), cliActor); err != nil {
 			return err
 		}
 		fmt.Fprintln(env.stdout, tok)
@@ -264,9 +257,26 @@ func cmdChecklistExport(env *cliEnv, args []string) error {
 	return checklist.Default().Export(env.stdout, *format)
 }
 
+// cmdAuditVerify recomputes the audit chain and prints its head (seq and
+// hash): written down outside the database, the head is an anchor that a
+// later run checks with --anchor SEQ:HASH, so that even a rewrite of the
+// whole chain by someone with database access is noticed.
 func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
-	if err := parse(newFlags("audit verify", env), args); err != nil {
+	fs := newFlags("audit verify", env)
+	anchor := fs.String("anchor", "", "SEQ:HASH printed by an earlier run; fail unless that row still has that hash")
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var anchorSeq int64
+	var anchorHash []byte
+	if *anchor != "" {
+		seqText, hashText, ok := strings.Cut(*anchor, ":")
+		seq, serr := strconv.ParseInt(seqText, 10, 64)
+		hash, herr := hex.DecodeString(hashText)
+		if !ok || serr != nil || herr != nil || seq < 1 || len(hash) != sha256.Size {
+			return usageError{"audit verify: --anchor must be SEQ:HASH as printed by audit verify"}
+		}
+		anchorSeq, anchorHash = seq, hash
 	}
 	return withDB(ctx, env, func(st *store.Store) error {
 		n, bad, err := st.VerifyAudit(ctx)
@@ -276,7 +286,26 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
 			}
 			return err
 		}
+		if anchorSeq > 0 {
+			h, err := st.AuditHashAt(ctx, anchorSeq)
+			if err != nil {
+				return fmt.Errorf("audit trail broken: anchor row %d: %w", anchorSeq, err)
+			}
+			if !bytes.Equal(h, anchorHash) {
+				return fmt.Errorf("audit trail broken at row %d: its hash is not the anchor's (the chain was rewritten)", anchorSeq)
+			}
+		}
+		seq, hash, err := st.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(env.stdout, "audit trail intact: %d rows verified\n", n)
+		if anchorSeq > 0 {
+			fmt.Fprintf(env.stdout, "anchor %d matches\n", anchorSeq)
+		}
+		if seq > 0 {
+			fmt.Fprintf(env.stdout, "head: %d:%s\n", seq, hex.EncodeToString(hash))
+		}
 		return nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/config"
 	"mamori/internal/pgembed"
+	"mamori/internal/server"
 	"mamori/internal/store"
 )
 
@@ -77,7 +78,11 @@ func (e *cliEnv) openDB(ctx context.Context, cfg config.Config, log *slog.Logger
 			return nil, "", nil, err
 		}
 	}
-	st, err = store.Open(ctx, url)
+	var opts []store.Option
+	if cfg.DebugQueryCount {
+		opts = append(opts, store.WithTracer(server.QueryCountTracer{}))
+	}
+	st, err = store.Open(ctx, url, opts...)
 	if err != nil {
 		stopCluster()
 		return nil, "", nil, err

@@ -43,7 +43,7 @@ commands:
   token create --email E [--label L]
   demo                        seed demo data (idempotent) and print the logins
   checklist export [--format json|yaml]
-  audit verify                recompute the audit trail's hash chain
+  audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
   backup --out FILE           dump the database (pg_dump custom format)
   restore --in FILE           restore a dump into an empty database
 

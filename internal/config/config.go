@@ -27,6 +27,9 @@ type Config struct {
 	LogFormat       string        // MAMORI_LOG_FORMAT: json|text|auto
 	MaxBodyBytes    int64         // MAMORI_MAX_BODY_BYTES
 	RequestTimeout  time.Duration // MAMORI_REQUEST_TIMEOUT
+	// Measurement aids for `make bench`, off by default (docs/performance.md).
+	DebugQueryCount bool // MAMORI_DEBUG_QUERY_COUNT: X-Mamori-Queries response header
+	DebugPprof      bool // MAMORI_DEBUG_PPROF: /debug/pprof/ for loopback callers
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -94,6 +97,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("MAMORI_LOG_FORMAT", &c.LogFormat)
 	integer("MAMORI_MAX_BODY_BYTES", &c.MaxBodyBytes, 1024)
 	duration("MAMORI_REQUEST_TIMEOUT", &c.RequestTimeout)
+	boolean("MAMORI_DEBUG_QUERY_COUNT", &c.DebugQueryCount)
+	boolean("MAMORI_DEBUG_PPROF", &c.DebugPprof)
 
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("MAMORI_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr))

@@ -11,6 +11,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
+	"mamori/internal/score"
 	"mamori/internal/store"
 )
 
@@ -66,7 +67,7 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 		}
 		ids[l.Role] = u.ID
 	}
-	if err := st.AssignAuditor(ctx, ids["auditor"], org.ID); err != nil {
+	if err := st.AssignAuditor(ctx, ids["auditor"], org.ID, store.Actor{Email: "demo"}); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	officer := store.Actor{UserID: ids["officer"], Email: Logins[0].Email}
@@ -94,7 +95,26 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 			i++
 		}
 	}
+	if err := seedProfile(ctx, st, org.ID, store.Actor{UserID: ids["manager"], Email: Logins[2].Email}); err != nil {
+		return nil, err
+	}
 	return Logins, nil
+}
+
+// seedProfile gives the demo organisation a company profile (a mid-sized
+// manufacturer whose structural vulnerability is high: GII) unless it has
+// one already.
+func seedProfile(ctx context.Context, st *store.Store, orgID string, by store.Actor) error {
+	if _, err := st.GetProfile(ctx, orgID); err == nil {
+		return nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return fmt.Errorf("demo: %w", err)
+	}
+	p := score.Profile{Industry: "manufacturing", Employees: 250, AnnualSalesMillionJPY: 8_000, PersonalRecords: 20_000, ITDependence: 4}
+	if _, _, err := st.SaveProfile(ctx, orgID, p, nil, by); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
 }
 
 // Describe prints the logins for the terminal.

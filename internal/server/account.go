@@ -63,7 +63,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionOf(ctx)
-	if err := s.store.SetPassword(ctx, p.UserID, hash, nil); err != nil {
+	if err := s.store.SetPassword(ctx, p.UserID, hash, nil, actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -75,7 +75,6 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{Action: "user.password_changed", Detail: map[string]any{"user_id": p.UserID}})
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.password_changed"), "/account")
 }
 
@@ -92,24 +91,20 @@ func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request
 		return
 	}
 	tok := auth.NewToken()
-	t, err := s.store.CreateToken(ctx, p.UserID, label, auth.HashToken(tok))
-	if err != nil {
+	if _, err := s.store.CreateToken(ctx, p.UserID, label, auth.HashToken(tok), actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{Action: "token.created", Detail: map[string]any{"token_id": t.ID, "label": label}})
 	s.accountPage(w, r, http.StatusCreated, views.AccountData{NewToken: tok})
 }
 
 func (s *Server) handleAccountTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
-	t, err := s.store.RevokeToken(ctx, p.UserID, chi.URLParam(r, "tokenID"))
-	if err != nil {
+	if _, err := s.store.RevokeToken(ctx, p.UserID, chi.URLParam(r, "tokenID"), actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{Action: "token.revoked", Detail: map[string]any{"token_id": t.ID, "label": t.Label}})
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.token_revoked_msg"), "/account")
 }
 

@@ -248,7 +248,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var hash string
 		if hash, err = auth.HashPassword(password); err == nil {
-			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin})
+			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Actor: actor(r)})
 		}
 	}
 	if err != nil {
@@ -259,7 +259,6 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{OrgID: u.OrgID, Action: "user.created", Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin}})
 	d := views.AdminUsersData{}
 	if generated {
 		d.NewPassword, d.NewUserEmail = password, u.Email
@@ -309,9 +308,8 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 	if err == nil && u.ID == principal(ctx).UserID && (!f.Admin || !f.Active) {
 		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.self_lockout"), map[string]string{"admin": "self"})
 	}
-	var before, after store.User
 	if err == nil {
-		before, after, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active})
+		_, _, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active, Actor: actor(r)})
 	}
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
@@ -321,9 +319,6 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{OrgID: after.OrgID, Action: "user.updated", Detail: map[string]any{"user_id": u.ID,
-		"old": map[string]any{"name": before.Name, "role": before.Role, "org_id": before.OrgID, "admin": before.Admin, "active": before.Active},
-		"new": map[string]any{"name": after.Name, "role": after.Role, "org_id": after.OrgID, "admin": after.Admin, "active": after.Active}}})
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "common.saved"), "/admin/users/"+u.ID)
 }
 
@@ -351,13 +346,12 @@ func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 	}
 	hash, err := auth.HashPassword(password)
 	if err == nil {
-		err = s.store.SetPassword(ctx, u.ID, hash, nil)
+		err = s.store.SetPassword(ctx, u.ID, hash, nil, actor(r))
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{OrgID: u.OrgID, Action: "user.password_reset", Detail: map[string]any{"user_id": u.ID}})
 	d := views.AdminUserData{User: u}
 	if generated {
 		d.NewPassword = password
@@ -384,12 +378,10 @@ func (s *Server) assignment(w http.ResponseWriter, r *http.Request, assign bool)
 	}
 	userID, orgID := r.PostForm.Get("user_id"), r.PostForm.Get("org_id")
 	var err error
-	action := "auditor.assigned"
 	if assign {
-		err = s.store.AssignAuditor(ctx, userID, orgID)
+		err = s.store.AssignAuditor(ctx, userID, orgID, actor(r))
 	} else {
-		action = "auditor.unassigned"
-		err = s.store.UnassignAuditor(ctx, userID, orgID)
+		err = s.store.UnassignAuditor(ctx, userID, orgID, actor(r))
 	}
 	if err != nil {
 		if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.NotFound) {
@@ -399,7 +391,6 @@ func (s *Server) assignment(w http.ResponseWriter, r *http.Request, assign bool)
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, store.Audit{OrgID: orgID, Action: action, Detail: map[string]any{"user_id": userID}})
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "common.saved"), "/admin/users")
 }
 

@@ -128,7 +128,7 @@ func readBody(t *testing.T, res *http.Response) string {
 func (e *env) token(u store.User) string {
 	e.t.Helper()
 	tok := auth.NewToken()
-	if _, err := e.st.CreateToken(context.Background(), u.ID, "test", auth.HashToken(tok)); err != nil {
+	if _, err := e.st.CreateToken(context.Background(), u.ID, "test", auth.HashToken(tok), store.Actor{Email: "test"}); err != nil {
 		e.t.Fatal(err)
 	}
 	return tok

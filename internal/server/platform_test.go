@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"mamori/internal/assessment"
+	"mamori/internal/store"
 )
 
 func TestLogin(t *testing.T) {
@@ -201,7 +202,7 @@ func TestTokenAuth(t *testing.T) {
 	}
 	// Revoked tokens stop working at once.
 	toks, _ := e.st.ListTokens(context.Background(), u.ID)
-	if _, err := e.st.RevokeToken(context.Background(), u.ID, toks[0].ID); err != nil {
+	if _, err := e.st.RevokeToken(context.Background(), u.ID, toks[0].ID, store.Actor{Email: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := e.api(tok, "GET", "/api/v1/me", nil); code != 401 {

@@ -10,6 +10,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.logRequests, s.securityHeaders, s.limitBody, s.crossOrigin)
+	s.mountDebug(r) // query counts and pprof, only when configured (debug.go)
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
@@ -40,6 +41,26 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
 
+			// Review: queue, review page, decisions, comments, marks, history.
+			r.Get("/reviews", s.handleReviews)
+			r.Get("/assessments/{assessmentID}/review", s.handleReview)
+			r.Post("/assessments/{assessmentID}/return", s.handleReturn)
+			r.Post("/assessments/{assessmentID}/approve", s.handleApprove)
+			r.Post("/assessments/{assessmentID}/reopen", s.handleReopen)
+			r.Post("/assessments/{assessmentID}/comments", s.handleCommentCreate)
+			r.Post("/assessments/{assessmentID}/marks/{questionID}", s.handleMarkSet)
+			r.Get("/assessments/{assessmentID}/history", s.handleHistory)
+
+			// Diagnosis: report, comparison, company profile, targets.
+			r.Get("/assessments/{assessmentID}/report", s.handleReport)
+			r.Get("/assessments/{assessmentID}/compare", s.handleComparePick)
+			r.Get("/assessments/{assessmentID}/compare/{otherID}", s.handleCompare)
+			r.Get("/profile", s.handleProfileHome)
+			r.Get("/orgs/{orgID}/profile", s.handleProfile)
+			r.Post("/orgs/{orgID}/profile", s.handleProfileSave)
+			r.Get("/orgs/{orgID}/targets", s.handleTargets)
+			r.Post("/orgs/{orgID}/targets", s.handleTargetsSave)
+
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
 			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)
@@ -64,6 +85,20 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}", s.apiAssessment)
 			r.Put("/assessments/{assessmentID}/answers/{questionID}", s.apiAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.apiSubmit)
+			r.Get("/reviews", s.apiReviews)
+			r.Post("/assessments/{assessmentID}/return", s.apiReturn)
+			r.Post("/assessments/{assessmentID}/approve", s.apiApprove)
+			r.Post("/assessments/{assessmentID}/reopen", s.apiReopen)
+			r.Get("/assessments/{assessmentID}/comments", s.apiComments)
+			r.Post("/assessments/{assessmentID}/comments", s.apiCommentCreate)
+			r.Get("/assessments/{assessmentID}/marks", s.apiMarks)
+			r.Put("/assessments/{assessmentID}/marks/{questionID}", s.apiMarkSet)
+			r.Get("/assessments/{assessmentID}/audit", s.apiAudit)
+			r.Get("/assessments/{assessmentID}/report", s.apiReport)
+			r.Get("/orgs/{orgID}/profile", s.apiProfileGet)
+			r.Put("/orgs/{orgID}/profile", s.apiProfilePut)
+			r.Get("/orgs/{orgID}/targets", s.apiTargetsGet)
+			r.Put("/orgs/{orgID}/targets", s.apiTargetsPut)
 		})
 	})
 

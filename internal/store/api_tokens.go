@@ -26,10 +26,27 @@ func scanToken(row pgx.Row) (APIToken, error) {
 	return t, err
 }
 
-// CreateToken stores the hash of a new token.
-func (s *Store) CreateToken(ctx context.Context, userID, label string, hash []byte) (APIToken, error) {
-	t, err := scanToken(s.Pool.QueryRow(ctx,
-		`INSERT INTO api_tokens (user_id, label, token_hash) VALUES ($1, $2, $3) RETURNING `+tokenColumns, userID, label, hash))
+// CreateToken stores the hash of a new token of the user and records it in
+// the audit trail, by the actor (the user, or an operator at the CLI).
+func (s *Store) CreateToken(ctx context.Context, userID, label string, hash []byte, by Actor) (APIToken, error) {
+	var t APIToken
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var orgID string
+		err := tx.QueryRow(ctx, `SELECT org_id FROM users WHERE id = $1`, userID).Scan(&orgID)
+		if err != nil {
+			if pgCode(err) == codeInvalidText {
+				err = pgx.ErrNoRows
+			}
+			return notFound(err)
+		}
+		t, err = scanToken(tx.QueryRow(ctx,
+			`INSERT INTO api_tokens (user_id, label, token_hash) VALUES ($1, $2, $3) RETURNING `+tokenColumns, userID, label, hash))
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "token.created",
+			Detail: map[string]any{"token_id": t.ID, "user_id": userID, "label": label}})
+	})
 	if err != nil {
 		return APIToken{}, fmt.Errorf("store: create token: %w", err)
 	}
@@ -67,17 +84,31 @@ func (s *Store) ListTokens(ctx context.Context, userID string) ([]APIToken, erro
 	return ts, nil
 }
 
-// RevokeToken revokes one of the user's own tokens; another user's token
-// answers NotFound.
-func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) (APIToken, error) {
-	t, err := scanToken(s.Pool.QueryRow(ctx, `
-		UPDATE api_tokens SET revoked_at = now()
-		WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING `+tokenColumns, tokenID, userID))
-	if err != nil {
-		if pgCode(err) == codeInvalidText {
-			err = pgx.ErrNoRows
+// RevokeToken revokes one of the user's own tokens and records it in the
+// audit trail; another user's token, or one already revoked, answers
+// NotFound.
+func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string, by Actor) (APIToken, error) {
+	var t APIToken
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		t, err = scanToken(tx.QueryRow(ctx, `
+			UPDATE api_tokens SET revoked_at = now()
+			WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING `+tokenColumns, tokenID, userID))
+		if err != nil {
+			if pgCode(err) == codeInvalidText {
+				err = pgx.ErrNoRows
+			}
+			return notFound(err)
 		}
-		return APIToken{}, fmt.Errorf("store: revoke token: %w", notFound(err))
+		var orgID string
+		if err := tx.QueryRow(ctx, `SELECT org_id FROM users WHERE id = $1`, userID).Scan(&orgID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "token.revoked",
+			Detail: map[string]any{"token_id": t.ID, "user_id": userID, "label": t.Label}})
+	})
+	if err != nil {
+		return APIToken{}, fmt.Errorf("store: revoke token: %w", err)
 	}
 	return t, nil
 }

@@ -9,22 +9,30 @@ import (
 	"mamori/internal/apperr"
 )
 
-// AssignAuditor lets an auditor review an organisation. Assigning twice is
-// harmless. The user must be an auditor.
-func (s *Store) AssignAuditor(ctx context.Context, userID, orgID string) error {
+// AssignAuditor lets an auditor review an organisation and records it in the
+// audit trail. Assigning twice is harmless (and recorded once). The user must
+// be an auditor.
+func (s *Store) AssignAuditor(ctx context.Context, userID, orgID string, by Actor) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var role string
 		if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1`, userID).Scan(&role); err != nil {
+			if pgCode(err) == codeInvalidText {
+				err = pgx.ErrNoRows
+			}
 			return notFound(err)
 		}
 		if role != "auditor" {
 			return apperr.InvalidFields("監査担当者（auditor）のみ割り当てられます。", map[string]string{"email": "not_auditor"})
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO auditor_assignments (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, orgID)
+		tag, err := tx.Exec(ctx, `INSERT INTO auditor_assignments (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, orgID)
 		if pgCode(err) == codeForeignKeyViolation || pgCode(err) == codeInvalidText {
 			return apperr.InvalidFields("組織が見つかりません。", map[string]string{"org_id": "unknown"})
 		}
-		return err
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "auditor.assigned",
+			Detail: map[string]any{"user_id": userID}})
 	})
 	if err != nil {
 		return fmt.Errorf("store: assign auditor: %w", err)
@@ -32,14 +40,25 @@ func (s *Store) AssignAuditor(ctx context.Context, userID, orgID string) error {
 	return nil
 }
 
-// UnassignAuditor removes an assignment; a missing one answers NotFound.
-func (s *Store) UnassignAuditor(ctx context.Context, userID, orgID string) error {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM auditor_assignments WHERE user_id = $1 AND org_id = $2`, userID, orgID)
+// UnassignAuditor removes an assignment and records it in the audit trail; a
+// missing one answers NotFound.
+func (s *Store) UnassignAuditor(ctx context.Context, userID, orgID string, by Actor) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM auditor_assignments WHERE user_id = $1 AND org_id = $2`, userID, orgID)
+		if pgCode(err) == codeInvalidText {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.ErrNotFound
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "auditor.unassigned",
+			Detail: map[string]any{"user_id": userID}})
+	})
 	if err != nil {
 		return fmt.Errorf("store: unassign auditor: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("store: unassign auditor: %w", apperr.ErrNotFound)
 	}
 	return nil
 }

@@ -17,13 +17,15 @@ type Org struct {
 	ParentID  *string   `json:"parent_id"`
 	Industry  string    `json:"industry"`
 	CreatedAt time.Time `json:"created_at"`
+	// RequireTOTP makes a second factor mandatory for the members (totp.go).
+	RequireTOTP bool `json:"require_totp"`
 }
 
-const orgColumns = `id, name, parent_id, industry, created_at`
+const orgColumns = `id, name, parent_id, industry, created_at, require_totp`
 
 func scanOrg(row pgx.Row) (Org, error) {
 	var o Org
-	err := row.Scan(&o.ID, &o.Name, &o.ParentID, &o.Industry, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Name, &o.ParentID, &o.Industry, &o.CreatedAt, &o.RequireTOTP)
 	return o, err
 }
 

@@ -22,8 +22,9 @@ type Store struct {
 	now  func() time.Time
 }
 
-// Open connects to url and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to url and checks the connection. Options (trace.go) adjust
+// the pool configuration.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database url: %w", err)
@@ -35,6 +36,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	// A statement that takes this long is a bug or an outage: fail the
 	// request instead of holding a connection forever.
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "20000"
+	for _, o := range opts {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open pool: %w", err)

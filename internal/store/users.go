@@ -35,25 +35,37 @@ func scanUser(row pgx.Row) (User, error) {
 	return u, err
 }
 
-// NewUser is what creating a user takes.
+// NewUser is what creating a user takes. Actor is who creates it (the zero
+// Actor records the system), for the audit trail.
 type NewUser struct {
 	Email, Name, PasswordHash string
 	Role                      assessment.Role
 	OrgID                     string
 	Admin                     bool
+	Actor                     Actor
 }
 
 // NormalizeEmail trims and lower-cases an email address.
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
-// CreateUser inserts a user; a taken email answers Conflict.
+// CreateUser inserts a user and records it in the audit trail; a taken email
+// answers Conflict.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	u, err := scanUser(s.Pool.QueryRow(ctx, `
-		INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns,
-		NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin))
+	var u User
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `
+			INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns,
+			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin))
+		if err != nil {
+			return userErr(err)
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: nu.Actor.UserID, Actor: nu.Actor.Email, OrgID: u.OrgID, Action: "user.created",
+			Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin}})
+	})
 	if err != nil {
-		return User{}, fmt.Errorf("store: create user %s: %w", nu.Email, userErr(err))
+		return User{}, fmt.Errorf("store: create user %s: %w", nu.Email, err)
 	}
 	return u, nil
 }
@@ -112,13 +124,15 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// UserUpdate is an admin's change to a user.
+// UserUpdate is an admin's change to a user; Actor is the admin, for the
+// audit trail.
 type UserUpdate struct {
 	Name   string
 	Role   assessment.Role
 	OrgID  string
 	Admin  bool
 	Active bool
+	Actor  Actor
 }
 
 // UpdateUser applies an admin's change. When the role, organisation, admin
@@ -142,7 +156,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (befor
 				return err
 			}
 		}
-		return nil
+		return appendAudit(ctx, tx, Audit{ActorID: up.Actor.UserID, Actor: up.Actor.Email, OrgID: after.OrgID, Action: "user.updated",
+			Detail: map[string]any{"user_id": id,
+				"old": map[string]any{"name": before.Name, "role": before.Role, "org_id": before.OrgID, "admin": before.Admin, "active": before.Active},
+				"new": map[string]any{"name": after.Name, "role": after.Role, "org_id": after.OrgID, "admin": after.Admin, "active": after.Active}}})
 	})
 	if err != nil {
 		return User{}, User{}, fmt.Errorf("store: update user %s: %w", id, err)
@@ -152,18 +169,27 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (befor
 
 // SetPassword stores a new password hash and revokes every session of the
 // user except keepSession (the hash of the session that made the change, or
-// nil to revoke all).
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte) error {
+// nil to revoke all). The audit trail records "user.password_changed" when
+// the user changed their own password and "user.password_reset" otherwise.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte, by Actor) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash)
+		var orgID string
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING org_id`, userID, hash).Scan(&orgID)
 		if err != nil {
+			if pgCode(err) == codeInvalidText {
+				err = pgx.ErrNoRows
+			}
+			return notFound(err)
+		}
+		if _, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)`, userID, keepSession); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return apperr.ErrNotFound
+		action := "user.password_reset"
+		if by.UserID == userID {
+			action = "user.password_changed"
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)`, userID, keepSession)
-		return err
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: action,
+			Detail: map[string]any{"user_id": userID}})
 	})
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", err)

@@ -1,0 +1,338 @@
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/width"
+
+	"mamori/checklist"
+	"mamori/internal/assessment"
+	"mamori/internal/store"
+)
+
+// MaxImportRows is the most rows (header included) an uploaded answers
+// sheet may have; the checklist has 27 questions.
+const MaxImportRows = 1000
+
+// RowError is one problem in a row of an uploaded answers sheet. Row is the
+// spreadsheet row number (the header is row 1), Column the key of the
+// column (AnswerColumns), Code what is wrong (Err* below) and Value the
+// offending value, for the message.
+type RowError struct {
+	Row    int    `json:"row"`
+	Column string `json:"column,omitempty"`
+	Code   string `json:"code"`
+	Value  string `json:"value,omitempty"`
+}
+
+// Row error codes.
+const (
+	ErrUnknownQuestion   = "unknown_question"   // no such question in the checklist
+	ErrDuplicateQuestion = "duplicate_question" // a second row for a question
+	ErrMissingQuestion   = "missing_question"   // answer values without a question id
+	ErrLevel             = "level"              // not 1–5 or empty
+	ErrUnknownPoint      = "unknown_point"      // not a key point of the row's question
+	ErrCommentTooLong    = "comment_too_long"   // over assessment.MaxComment characters
+	ErrInvalidText       = "invalid_text"       // a NUL or other character the database refuses
+)
+
+// FileError is an upload that cannot be read as an answers sheet at all.
+// Detail names the missing columns or the line of a CSV syntax error.
+type FileError struct {
+	Code   string
+	Detail string
+}
+
+func (e *FileError) Error() string { return "export: import: " + e.Code + " " + e.Detail }
+
+// File error codes.
+const (
+	FileUnreadable     = "unreadable"      // neither a CSV nor an XLSX we can open
+	FileEncoding       = "encoding"        // neither UTF-8 nor Shift_JIS
+	FileMalformedCSV   = "malformed_csv"   // CSV syntax error (Detail: the line)
+	FileMissingColumns = "missing_columns" // header lacks columns (Detail: their names)
+	FileNoRows         = "no_rows"         // nothing but a header
+	FileTooManyRows    = "too_many_rows"
+)
+
+// ParseCSV reads an answers CSV (as WriteCSV writes it, or as Excel saves
+// it: UTF-8 with or without a byte-order mark, or Shift_JIS) and validates
+// every row against cl. It returns the rows when all are valid, otherwise
+// every row error; a file it cannot read at all is a *FileError.
+func ParseCSV(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowError, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("export: import: read: %w", err)
+	}
+	data = bytes.TrimPrefix(data, []byte(bom))
+	if !utf8.Valid(data) {
+		// Excel's plain "CSV" in Japan is Shift_JIS (Windows-31J).
+		dec, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(dec, utf8.RuneError) {
+			return nil, nil, &FileError{Code: FileEncoding}
+		}
+		data = dec
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	var records [][]string
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, nil, &FileError{Code: FileMalformedCSV, Detail: strconv.Itoa(pe.Line)}
+			}
+			return nil, nil, &FileError{Code: FileUnreadable}
+		}
+		if len(records) >= MaxImportRows {
+			return nil, nil, &FileError{Code: FileTooManyRows, Detail: strconv.Itoa(MaxImportRows)}
+		}
+		for i := range rec {
+			rec[i] = unescapeFormula(rec[i])
+		}
+		records = append(records, rec)
+	}
+	return parseRecords(records, cl)
+}
+
+// ParseXLSX reads the answers sheet of a workbook (the sheet named
+// SheetAnswers, else the first whose header has a question id column) and
+// validates it like ParseCSV.
+func ParseXLSX(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowError, error) {
+	// The limits keep a small zip from unpacking into gigabytes.
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
+	if err != nil {
+		return nil, nil, &FileError{Code: FileUnreadable}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if i := slices.Index(sheets, SheetAnswers); i > 0 {
+		sheets[0], sheets[i] = sheets[i], sheets[0]
+	}
+	var missing []string
+	for _, name := range sheets {
+		rows, err := f.GetRows(name)
+		if err != nil {
+			return nil, nil, &FileError{Code: FileUnreadable}
+		}
+		if len(rows) > MaxImportRows {
+			return nil, nil, &FileError{Code: FileTooManyRows, Detail: strconv.Itoa(MaxImportRows)}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if _, miss := headerIndex(rows[0]); len(miss) > 0 {
+			if missing == nil || name == SheetAnswers {
+				missing = miss
+			}
+			continue
+		}
+		return parseRecords(rows, cl)
+	}
+	if missing == nil {
+		missing = importColumns()
+	}
+	return nil, nil, &FileError{Code: FileMissingColumns, Detail: strings.Join(missing, ", ")}
+}
+
+// importColumns are the headers the import needs.
+func importColumns() []string {
+	var out []string
+	for _, c := range AnswerColumns {
+		if c.Import {
+			out = append(out, c.Header())
+		}
+	}
+	return out
+}
+
+// headerIndex finds the import's columns in a header row, by their header
+// ("設問ID / Question ID"), either half of it, or their key, ignoring case,
+// width and spacing. missing lists the headers not found.
+func headerIndex(header []string) (idx map[string]int, missing []string) {
+	idx = map[string]int{}
+	for i, h := range header {
+		h = normHeader(h)
+		for _, c := range AnswerColumns {
+			if !c.Import {
+				continue
+			}
+			if _, dup := idx[c.Key]; dup {
+				continue
+			}
+			for _, name := range []string{c.Header(), c.JA, c.EN, c.Key} {
+				if h == normHeader(name) {
+					idx[c.Key] = i
+					break
+				}
+			}
+		}
+	}
+	for _, c := range AnswerColumns {
+		if _, ok := idx[c.Key]; c.Import && !ok {
+			missing = append(missing, c.Header())
+		}
+	}
+	return idx, missing
+}
+
+func normHeader(s string) string {
+	s = strings.ToLower(width.Fold.String(strings.TrimPrefix(s, bom)))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// parseRecords validates the rows after the header. Blank rows, and rows
+// with nothing in the imported columns, are skipped.
+func parseRecords(records [][]string, cl *checklist.Checklist) ([]store.ImportRow, []RowError, error) {
+	if len(records) == 0 {
+		return nil, nil, &FileError{Code: FileMissingColumns, Detail: strings.Join(importColumns(), ", ")}
+	}
+	idx, missing := headerIndex(records[0])
+	if len(missing) > 0 {
+		return nil, nil, &FileError{Code: FileMissingColumns, Detail: strings.Join(missing, ", ")}
+	}
+	cell := func(rec []string, key string) string {
+		if i := idx[key]; i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	var rows []store.ImportRow
+	var errs []RowError
+	seen := map[string]int{}
+	for i, rec := range records[1:] {
+		n := i + 2 // spreadsheet row number: the header is row 1
+		qid := normID(cell(rec, ColQuestionID), true)
+		levelText, pointsText := cell(rec, ColLevel), cell(rec, ColPoints)
+		comment := strings.ReplaceAll(cell(rec, ColComment), "\r\n", "\n")
+		if qid == "" {
+			if strings.TrimSpace(levelText+pointsText+comment) != "" {
+				errs = append(errs, RowError{Row: n, Column: ColQuestionID, Code: ErrMissingQuestion})
+			}
+			continue
+		}
+		q, ok := cl.Question(qid)
+		if !ok {
+			errs = append(errs, RowError{Row: n, Column: ColQuestionID, Code: ErrUnknownQuestion, Value: clip(qid)})
+			continue
+		}
+		if first, dup := seen[qid]; dup {
+			errs = append(errs, RowError{Row: n, Column: ColQuestionID, Code: ErrDuplicateQuestion, Value: qid + " (" + strconv.Itoa(first) + ")"})
+			continue
+		}
+		seen[qid] = n
+		row, rowErrs := parseRow(n, q, levelText, pointsText, comment)
+		if len(rowErrs) > 0 {
+			errs = append(errs, rowErrs...)
+			continue
+		}
+		rows = append(rows, row)
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	if len(rows) == 0 {
+		return nil, nil, &FileError{Code: FileNoRows}
+	}
+	return rows, nil, nil
+}
+
+// parseRow validates one question's level, key points and comment.
+func parseRow(n int, q *checklist.Question, levelText, pointsText, comment string) (store.ImportRow, []RowError) {
+	var errs []RowError
+	row := store.ImportRow{QuestionID: q.ID, Comment: comment}
+	if lt := strings.TrimSpace(width.Fold.String(levelText)); lt != "" {
+		f, err := strconv.ParseFloat(lt, 64)
+		if err != nil || f != float64(int(f)) || f < 1 || f > 5 {
+			errs = append(errs, RowError{Row: n, Column: ColLevel, Code: ErrLevel, Value: clip(levelText)})
+		} else {
+			l := int(f)
+			row.Level = &l
+		}
+	}
+	for _, p := range pointSplit.Split(width.Fold.String(pointsText), -1) {
+		if p = normID(p, false); p == "" {
+			continue
+		}
+		if _, ok := q.Point(p); !ok {
+			errs = append(errs, RowError{Row: n, Column: ColPoints, Code: ErrUnknownPoint, Value: clip(p)})
+			continue
+		}
+		row.PointsMet = append(row.PointsMet, p)
+	}
+	switch {
+	case !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
+		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrInvalidText})
+	case utf8.RuneCountInString(comment) > assessment.MaxComment:
+		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrCommentTooLong, Value: strconv.Itoa(assessment.MaxComment)})
+	}
+	if len(errs) > 0 {
+		return store.ImportRow{}, errs
+	}
+	// ValidateAnswer puts the key points in checklist order without
+	// duplicates, as a save from the form stores them.
+	v, err := assessment.ValidateAnswer(q, assessment.AnswerValues{Level: row.Level, Comment: row.Comment, PointsMet: row.PointsMet})
+	if err != nil {
+		return store.ImportRow{}, []RowError{{Row: n, Code: ErrInvalidText}}
+	}
+	row.PointsMet = v.PointsMet
+	return row, nil
+}
+
+// pointSplit separates key point ids: commas (also Japanese 、), semicolons
+// and any space or line break.
+var pointSplit = regexp.MustCompile(`[,、;；\s]+`)
+
+// excelDate matches what Excel makes of an id typed into a cell: "1-2"
+// becomes the date 1月2日 (or 1/2), "1-2-3" the date 2001/2/3.
+var (
+	excelMonthDay = regexp.MustCompile(`^(\d{1,2})(?:月(\d{1,2})日|/(\d{1,2}))$`)
+	excelYMD      = regexp.MustCompile(`^20([0-2]\d)[/-](\d{1,2})[/-](\d{1,2})$`)
+)
+
+// normID trims an id and folds full-width characters; for a question id
+// (question) it also undoes Excel's date conversion of "1-2" (1月2日, 1/2),
+// for a key point id that of "1-2-3" (2001/2/3).
+func normID(s string, question bool) string {
+	s = strings.TrimSpace(width.Fold.String(s))
+	if question {
+		if m := excelMonthDay.FindStringSubmatch(s); m != nil {
+			return trimZero(m[1]) + "-" + trimZero(m[2]+m[3])
+		}
+		return s
+	}
+	if m := excelYMD.FindStringSubmatch(s); m != nil {
+		return trimZero(m[1]) + "-" + trimZero(m[2]) + "-" + trimZero(m[3])
+	}
+	return s
+}
+
+func trimZero(s string) string {
+	if t := strings.TrimLeft(s, "0"); t != "" {
+		return t
+	}
+	return "0"
+}
+
+// clip shortens a value quoted in an error message.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	return string([]rune(s)[:40]) + "…"
+}

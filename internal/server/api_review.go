@@ -1,0 +1,212 @@
+package server
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/policy"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+)
+
+// apiReturn is POST /api/v1/assessments/{id}/return {"comment": "..."}.
+func (s *Server) apiReturn(w http.ResponseWriter, r *http.Request) {
+	s.apiDecision(w, r, assessment.Return, "comment")
+}
+
+// apiApprove is POST /api/v1/assessments/{id}/approve, with no body or
+// {"comment": "..."} (optional).
+func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request) {
+	s.apiDecision(w, r, assessment.Approve, "comment")
+}
+
+// apiReopen is POST /api/v1/assessments/{id}/reopen {"reason": "..."}.
+func (s *Server) apiReopen(w http.ResponseWriter, r *http.Request) {
+	s.apiDecision(w, r, assessment.Reopen, "reason")
+}
+
+// apiDecision answers 200 with the assessment in its new status; 403 for
+// roles that may not decide, 404 outside the caller's organisations, 409
+// when the status does not allow it (with who acted last), 422 without the
+// required comment or reason.
+func (s *Server) apiDecision(w http.ResponseWriter, r *http.Request, action assessment.Action, field string) {
+	a, _, err := s.loadAssessment(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var text string
+	if r.ContentLength != 0 { // no body reads as {}
+		body := map[string]*string{}
+		if err := decodeJSON(r, &body); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		for k := range body {
+			if k != field {
+				s.apiError(w, r, apperr.E(apperr.Malformed, "malformed JSON: unknown field %q", k))
+				return
+			}
+		}
+		if v := body[field]; v != nil {
+			text = *v
+		}
+	}
+	out, err := s.decide(r, a, action, text)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toAPI(out, nil))
+}
+
+// apiMarks is GET /api/v1/assessments/{id}/marks.
+func (s *Server) apiMarks(w http.ResponseWriter, r *http.Request) {
+	a, _, err := s.loadAssessment(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	marks, err := s.store.Marks(r.Context(), a.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"marks": marks})
+}
+
+// apiMarkSet is PUT /api/v1/assessments/{id}/marks/{question_id}
+// {"mark": "ok" | "needs_attention" | null}. Marks change only while the
+// assessment is submitted (409 otherwise); null clears the mark.
+func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	q, ok := cl.Question(chi.URLParam(r, "questionID"))
+	if !ok {
+		s.apiError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var body struct {
+		Mark json.RawMessage `json:"mark"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := policy.Mark(principal(r.Context()), a.OrgID); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	mark := ""
+	switch {
+	case len(body.Mark) == 0:
+		s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "required"}))
+		return
+	case string(body.Mark) != "null":
+		if err := json.Unmarshal(body.Mark, &mark); err != nil || mark == "" {
+			s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "unknown"}))
+			return
+		}
+	}
+	if err := s.setMark(r, a, q.ID, mark); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var out any
+	if mark != "" {
+		out = mark
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"question_id": q.ID, "mark": out})
+}
+
+// apiAuditEntry is one audit row as the API shows it, hashes in hex.
+type apiAuditEntry struct {
+	Seq      int64           `json:"seq"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Action   string          `json:"action"`
+	Detail   json.RawMessage `json:"detail"`
+	Hash     string          `json:"hash"`
+	PrevHash *string         `json:"prev_hash"`
+}
+
+// apiAudit is GET /api/v1/assessments/{id}/audit: the assessment's audit
+// entries in order, with their hashes (recomputable with `mamori audit
+// verify` by an operator, who sees the whole chain).
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	a, _, err := s.loadAssessment(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := policy.ViewAudit(principal(r.Context()), a.OrgID); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	es, err := s.store.AssessmentAudit(r.Context(), a.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]apiAuditEntry, len(es))
+	for i, e := range es {
+		out[i] = apiAuditEntry{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Detail: e.Detail, Hash: hex.EncodeToString(e.Hash)}
+		if e.PrevHash != nil {
+			p := hex.EncodeToString(e.PrevHash)
+			out[i].PrevHash = &p
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}
+
+// apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first) and
+// recent decisions.
+func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
+	q, ds, err := s.reviewQueue(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": q, "decisions": ds})
+}
+
+// reviewQueue is the auditor's queue and recent decisions, across the
+// organisations they may see.
+func (s *Server) reviewQueue(r *http.Request) ([]store.QueueItem, []store.Decision, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	if err := policy.ReviewQueue(p); err != nil {
+		return nil, nil, err
+	}
+	orgs, err := s.visibleOrgs(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := s.store.ReviewQueue(ctx, orgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := s.store.RecentDecisions(ctx, p.UserID, orgs, recentDecisions)
+	if err != nil {
+		return nil, nil, err
+	}
+	if q == nil {
+		q = []store.QueueItem{}
+	}
+	if ds == nil {
+		ds = []store.Decision{}
+	}
+	return q, ds, nil
+}
+
+// recentDecisions is how many of an auditor's decisions /reviews lists.
+const recentDecisions = 20

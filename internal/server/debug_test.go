@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"mamori/internal/assessment"
+	"mamori/internal/config"
+	"mamori/internal/server"
+	"mamori/internal/store"
+	"mamori/internal/store/storetest"
+)
+
+// newCountingEnv is newEnv with MAMORI_DEBUG_QUERY_COUNT on and the store
+// traced as `mamori serve` opens it then.
+func newCountingEnv(t *testing.T) *env {
+	t.Helper()
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DebugQueryCount = true
+	st, err := store.Open(context.Background(), storetest.URL(t), store.WithTracer(server.QueryCountTracer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
+	t.Cleanup(ts.Close)
+	return &env{t: t, st: st, ts: ts, cfg: cfg}
+}
+
+func queryCount(t *testing.T, res *http.Response) int {
+	t.Helper()
+	h := res.Header.Get(server.QueryCountHeader)
+	n, err := strconv.Atoi(h)
+	if err != nil {
+		t.Fatalf("%s = %q, want a number", server.QueryCountHeader, h)
+	}
+	return n
+}
+
+func TestDebugAids(t *testing.T) {
+	t.Run("OffByDefault", func(t *testing.T) {
+		e := newEnv(t)
+		o := e.org("本社", nil)
+		c := e.login(e.user(o.ID, assessment.Officer, false))
+		res, _ := e.get(c, "/assessments")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		if h := res.Header.Get(server.QueryCountHeader); h != "" {
+			t.Fatalf("%s = %q without MAMORI_DEBUG_QUERY_COUNT", server.QueryCountHeader, h)
+		}
+		if res, _ := e.get(c, "/debug/pprof/"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("/debug/pprof/ without MAMORI_DEBUG_PPROF: status %d, want 404", res.StatusCode)
+		}
+	})
+
+	t.Run("QueryCountIsPerRequest", func(t *testing.T) {
+		e := newCountingEnv(t)
+		res, _ := e.get(e.browser(), "/login")
+		if n := queryCount(t, res); n != 0 {
+			t.Fatalf("anonymous sign-in page: %d queries, want 0", n)
+		}
+		o := e.org("本社", nil)
+		c := e.login(e.user(o.ID, assessment.Officer, false))
+		first, _ := e.get(c, "/assessments")
+		second, _ := e.get(c, "/assessments")
+		n1, n2 := queryCount(t, first), queryCount(t, second)
+		if n1 < 2 {
+			t.Fatalf("signed-in list page: %d queries, want the session and the list at least", n1)
+		}
+		// Not a running total: the same page costs the same again.
+		if n2 != n1 {
+			t.Fatalf("same page twice: %d then %d queries", n1, n2)
+		}
+	})
+
+	t.Run("PprofLoopbackOnly", func(t *testing.T) {
+		e := newEnv(t, func(c *config.Config) { c.DebugPprof = true })
+		res, body := e.get(e.browser(), "/debug/pprof/")
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, "goroutine") {
+			t.Fatalf("/debug/pprof/ from loopback: status %d", res.StatusCode)
+		}
+		res, _ = e.get(e.browser(), "/debug/pprof/heap?debug=1")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("/debug/pprof/heap from loopback: status %d", res.StatusCode)
+		}
+		// Another address (never dialled: the handler is called directly),
+		// even one claiming loopback through a proxy header.
+		srv := server.New(e.cfg, e.st, slog.New(slog.DiscardHandler))
+		req := httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil)
+		req.RemoteAddr = "192.0.2.10:50000"
+		req.Header.Set("X-Forwarded-For", "127.0.0.1")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNotFound {
+			t.Fatalf("/debug/pprof/ from 192.0.2.10: status %d, want 404", rec.Code)
+		}
+	})
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"mamori/internal/apperr"
+	"mamori/internal/policy"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// profileHistoryLimit is how many versions the profile page lists.
+const profileHistoryLimit = 50
+
+// loadOrg returns the organisation named in the URL if the caller may see
+// it; otherwise NotFound, whether or not it exists.
+func (s *Server) loadOrg(r *http.Request) (store.Org, error) {
+	id := chi.URLParam(r, "orgID")
+	if err := policy.ViewOrg(principal(r.Context()), id); err != nil {
+		return store.Org{}, err
+	}
+	return s.store.GetOrg(r.Context(), id)
+}
+
+// handleProfileHome is /profile: the caller's own organisation's profile,
+// or (?org=<id>, from the organisation picker) a redirect to another's.
+func (s *Server) handleProfileHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := principal(ctx)
+	if id := r.URL.Query().Get("org"); id != "" {
+		http.Redirect(w, r, "/orgs/"+id+"/profile", http.StatusSeeOther)
+		return
+	}
+	org, err := s.store.GetOrg(ctx, p.OrgID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.profilePage(w, r, http.StatusOK, org, views.ProfileData{})
+}
+
+func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
+	org, err := s.loadOrg(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.profilePage(w, r, http.StatusOK, org, views.ProfileData{})
+}
+
+// profilePage renders the profile page. d carries the form state of a
+// refused save (Values set); otherwise the form shows the saved profile.
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, status int, org store.Org, d views.ProfileData) {
+	ctx := r.Context()
+	p := principal(ctx)
+	d.Org = org
+	d.CanEdit = policy.EditProfile(p, org.ID) == nil
+	saved, err := s.store.GetProfile(ctx, org.ID)
+	switch {
+	case err == nil:
+		d.Saved = &saved
+		d.Risk = store.RiskOf(&saved.Profile)
+	case apperr.Is(err, apperr.NotFound):
+		d.Risk = store.RiskOf(nil)
+	default:
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Values == nil { // not a refused save: show what is stored
+		d.Form, d.Values = score.Profile{Industry: org.Industry}, map[string]string{}
+		if d.Saved != nil {
+			d.Form, d.Version = d.Saved.Profile, d.Saved.Version
+			d.Values = map[string]string{
+				"employees":                strconv.Itoa(d.Saved.Employees),
+				"annual_sales_million_jpy": strconv.FormatInt(d.Saved.AnnualSalesMillionJPY, 10),
+				"personal_records":         strconv.FormatInt(d.Saved.PersonalRecords, 10),
+			}
+		}
+	}
+	hist, err := s.store.ProfileHistory(ctx, org.ID, profileHistoryLimit)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.History = profileChanges(hist)
+	if d.Orgs, err = s.pickableOrgs(r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.ProfilePage(s.page(r, i18n.T(ctx, "profile.title"), "profile"), d))
+}
+
+// profileChanges pairs each version (newest first) with the one before it
+// to say what it changed.
+func profileChanges(hist []store.ProfileVersion) []views.ProfileChange {
+	out := make([]views.ProfileChange, len(hist))
+	for i, v := range hist {
+		c := views.ProfileChange{Version: v.Version, At: v.UpdatedAt, By: v.UpdatedByName, New: v.Profile}
+		if i+1 < len(hist) && hist[i+1].Version == v.Version-1 {
+			old := hist[i+1].Profile
+			c.Old = &old
+		}
+		c.Fields = store.ChangedProfileFields(derefProfile(c.Old), v.Profile, c.Old != nil)
+		out[i] = c
+	}
+	return out
+}
+
+func derefProfile(p *score.Profile) score.Profile {
+	if p == nil {
+		return score.Profile{}
+	}
+	return *p
+}
+
+// pickableOrgs lists the organisations the caller can see, when there is a
+// choice (managers with subsidiaries, auditors with assignments, admins).
+func (s *Server) pickableOrgs(r *http.Request) ([]store.Org, error) {
+	ctx := r.Context()
+	ids, err := s.visibleOrgs(ctx, principal(ctx))
+	if err != nil || len(ids) < 2 {
+		return nil, err
+	}
+	return s.store.OrgsByIDs(ctx, ids)
+}
+
+// handleProfileSave stores the profile form. A refused save re-renders the
+// form with what was sent and a message per field.
+func (s *Server) handleProfileSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	org, err := s.loadOrg(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := policy.EditProfile(principal(ctx), org.ID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	prof, values, bad := profileFromForm(r)
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	d := views.ProfileData{Form: prof, Values: values, Version: version, Errors: map[string]string{}}
+	for _, e := range prof.Validate() {
+		if _, ok := bad[e.Field]; !ok {
+			bad[e.Field] = e.Code
+		}
+	}
+	if len(bad) > 0 {
+		for f := range bad {
+			d.Errors[f] = i18n.T(ctx, "profile.error."+f)
+		}
+		d.Error = i18n.T(ctx, "profile.invalid")
+		s.profilePage(w, r, http.StatusUnprocessableEntity, org, d)
+		return
+	}
+	saved, changed, err := s.store.SaveProfile(ctx, org.ID, prof, &version, actor(r))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict {
+			// Keep what was typed; the next save knowingly replaces the
+			// newer version (shown in the history below).
+			if cur, ok := e.Detail.(store.Profile); ok {
+				d.Version = cur.Version
+			}
+			d.Error = i18n.T(ctx, "profile.conflict")
+			s.profilePage(w, r, http.StatusConflict, org, d)
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	msg := i18n.T(ctx, "profile.unchanged")
+	if changed {
+		msg = i18n.T(ctx, "profile.saved", string(store.RiskOf(&saved.Profile).Group))
+	}
+	s.flashRedirect(w, r, "ok", msg, "/orgs/"+org.ID+"/profile")
+}
+
+// profileFromForm reads the profile form. Numbers that do not parse are
+// reported by field (code not_a_number) and kept as typed in values.
+func profileFromForm(r *http.Request) (p score.Profile, values map[string]string, bad map[string]string) {
+	f := r.PostForm
+	bad = map[string]string{}
+	values = map[string]string{}
+	num := func(field string) int64 {
+		v := strings.TrimSpace(f.Get(field))
+		values[field] = v
+		if v == "" {
+			bad[field] = score.CodeRequired
+			return 0
+		}
+		n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
+		if err != nil {
+			bad[field] = "not_a_number"
+		}
+		return n
+	}
+	p.Industry = f.Get("industry")
+	p.Employees = int(min(num("employees"), score.MaxEmployees+1))
+	p.AnnualSalesMillionJPY = num("annual_sales_million_jpy")
+	p.PersonalRecords = num("personal_records")
+	p.ITDependence, _ = strconv.Atoi(f.Get("it_dependence"))
+	p.OnlineServices = f.Get("online_services") != ""
+	p.CriticalInfrastructure = f.Get("critical_infrastructure") != ""
+	return p, values, bad
+}

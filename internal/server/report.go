@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"mamori/checklist"
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// diagnosis is an assessment scored against its targets, with what the
+// targets rest on.
+type diagnosis struct {
+	Report  score.Report
+	Risk    score.Risk
+	Basis   views.RiskBasis
+	Targets map[string]int
+	// Frozen: the risk group and targets are those frozen when the
+	// assessment was submitted (at FrozenAt); otherwise the current ones.
+	Frozen   bool
+	FrozenAt time.Time
+}
+
+// frozenStatus reports whether an assessment in this status is judged
+// against the targets frozen at its submission: submitted and approved ones
+// are; drafts and returned ones use the organisation's current targets.
+func frozenStatus(st assessment.Status) bool {
+	return st == assessment.Submitted || st == assessment.Approved
+}
+
+// diagnose scores an assessment. Category titles follow the request's
+// language.
+func (s *Server) diagnose(ctx context.Context, a store.Assessment, cl *checklist.Checklist, answers map[string]store.Answer) (diagnosis, error) {
+	var d diagnosis
+	if frozenStatus(a.Status) {
+		res, err := s.store.GetResult(ctx, a.ID)
+		switch {
+		case err == nil:
+			d.Frozen, d.FrozenAt = true, res.ComputedAt
+			d.Risk = score.Risk{Group: res.RiskGroup, Index: res.RiskIndex, Reasons: []score.Reason{}}
+			d.Targets = score.DefaultTargets(res.RiskGroup, cl.QuestionIDs(), res.Targets)
+			if err := s.frozenBasis(ctx, a.OrgID, res, &d); err != nil {
+				return diagnosis{}, err
+			}
+		case !apperr.Is(err, apperr.NotFound):
+			return diagnosis{}, err
+		}
+		// No frozen result (submitted before results were frozen): the
+		// current targets, and the page says so.
+	}
+	if !d.Frozen {
+		b, err := s.store.CurrentBasis(ctx, a.OrgID)
+		if err != nil {
+			return diagnosis{}, err
+		}
+		d.Risk, d.Targets = b.Risk(), b.Targets(cl.QuestionIDs())
+		if b.Profile != nil {
+			d.Basis.Profile = &b.Profile.Profile
+		} else {
+			d.Basis.NoProfile = true
+		}
+	}
+	d.Report = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), d.Targets)
+	return d, nil
+}
+
+// frozenBasis finds the profile a frozen result was computed with, to say
+// why the organisation was in its group then. The reasons are shown only
+// when that profile gives exactly the frozen group and index.
+func (s *Server) frozenBasis(ctx context.Context, orgID string, res store.Result, d *diagnosis) error {
+	v, err := s.store.ProfileAt(ctx, orgID, res.ComputedAt)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		d.Basis.NoProfile = res.RiskGroup == score.DefaultGroup && res.RiskIndex == 0
+		return nil
+	case err != nil:
+		return err
+	}
+	if r := score.Assess(v.Profile); r.Group == res.RiskGroup && r.Index == res.RiskIndex {
+		d.Risk = r
+		d.Basis.Profile = &v.Profile
+	}
+	return nil
+}
+
+// previousAndOthers returns the organisation's other assessments (newest
+// first) and, among them, the previous submitted one: the latest submitted
+// or approved assessment created before a.
+func (s *Server) previousAndOthers(ctx context.Context, a store.Assessment) (*store.Assessment, []store.Assessment, error) {
+	all, err := s.store.ListAssessments(ctx, []string{a.OrgID})
+	if err != nil {
+		return nil, nil, err
+	}
+	prev := -1
+	others := make([]store.Assessment, 0, len(all))
+	for _, o := range all {
+		if o.ID == a.ID || o.ChecklistID != a.ChecklistID {
+			continue
+		}
+		others = append(others, o)
+		if frozenStatus(o.Status) && o.SubmittedAt != nil && o.CreatedAt.Before(a.CreatedAt) &&
+			(prev < 0 || o.SubmittedAt.After(*others[prev].SubmittedAt)) {
+			prev = len(others) - 1
+		}
+	}
+	if prev < 0 {
+		return nil, others, nil
+	}
+	p := others[prev]
+	return &p, others, nil
+}
+
+// levelsReport scores an assessment's answers for their levels and averages
+// only (targets do not matter): for the previous assessment and comparisons.
+func (s *Server) levelsReport(ctx context.Context, a store.Assessment, cl *checklist.Checklist) (score.Report, error) {
+	answers, err := s.store.Answers(ctx, a.ID)
+	if err != nil {
+		return score.Report{}, err
+	}
+	targets := score.DefaultTargets(score.DefaultGroup, cl.QuestionIDs(), nil)
+	return score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), targets), nil
+}
+
+// handleReport is the diagnosis page (診断結果).
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	answers, err := s.store.Answers(ctx, a.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	dg, err := s.diagnose(ctx, a, cl, answers)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := views.ReportData{A: a, Checklist: cl, Report: dg.Report, Risk: dg.Risk, Basis: dg.Basis, Frozen: dg.Frozen, FrozenAt: dg.FrozenAt,
+		ProfileHref: "/orgs/" + a.OrgID + "/profile"}
+	if d.Previous, d.Others, err = s.previousAndOthers(ctx, a); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Previous != nil {
+		pr, err := s.levelsReport(ctx, *d.Previous, cl)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.PrevReport = &pr
+	}
+	s.render(w, r, http.StatusOK, views.ReportPage(s.page(r, i18n.T(ctx, "report.heading", a.Title), "assessments"), d))
+}

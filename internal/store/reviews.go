@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/assessment"
+)
+
+// QueueItem is a submitted assessment waiting for review.
+type QueueItem struct {
+	AssessmentID    string    `json:"assessment_id"`
+	Title           string    `json:"title"`
+	OrgID           string    `json:"org_id"`
+	OrgName         string    `json:"org_name"`
+	SubmittedByName string    `json:"submitted_by_name"`
+	SubmittedAt     time.Time `json:"submitted_at"`
+	Round           int       `json:"round"` // 1 for the first submission, 2 after one return, ...
+}
+
+// ReviewQueue returns the submitted assessments of the organisations, the
+// longest waiting first.
+func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT a.id, a.title, a.org_id, o.name, coalesce(u.display_name, ''), coalesce(a.submitted_at, a.updated_at),
+			coalesce((SELECT max(seq) FROM submissions x WHERE x.assessment_id = a.id), 0)
+		FROM assessments a
+		JOIN orgs o ON o.id = a.org_id
+		LEFT JOIN users u ON u.id = a.submitted_by
+		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[])
+		ORDER BY a.submitted_at, a.id`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: review queue: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
+		var q QueueItem
+		err := r.Scan(&q.AssessmentID, &q.Title, &q.OrgID, &q.OrgName, &q.SubmittedByName, &q.SubmittedAt, &q.Round)
+		return q, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: review queue: %w", err)
+	}
+	return items, nil
+}
+
+// Decision is a return, approval or reopening, as the audit trail recorded it.
+type Decision struct {
+	Seq          int64             `json:"seq"`
+	At           time.Time         `json:"at"`
+	Action       assessment.Action `json:"action"`
+	AssessmentID string            `json:"assessment_id"`
+	Title        string            `json:"title"`
+	OrgName      string            `json:"org_name"`
+	Status       assessment.Status `json:"status"` // the assessment's status now
+	Comment      string            `json:"comment"`
+}
+
+// RecentDecisions returns the latest decisions of one auditor on the
+// assessments of the organisations (those the auditor may still see), newest
+// first.
+func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []string, limit int) ([]Decision, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT l.seq, l.at, substr(l.action, length('assessment.') + 1), a.id, a.title, o.name, a.status,
+			coalesce(l.detail->>'comment', '')
+		FROM audit_log l
+		JOIN assessments a ON a.id = l.assessment_id
+		JOIN orgs o ON o.id = a.org_id
+		WHERE l.actor_id = $1 AND l.action IN ('assessment.return', 'assessment.approve', 'assessment.reopen')
+			AND a.org_id = ANY($2::uuid[])
+		ORDER BY l.seq DESC
+		LIMIT $3`, actorID, orgIDs, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent decisions: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
+		var d Decision
+		err := r.Scan(&d.Seq, &d.At, &d.Action, &d.AssessmentID, &d.Title, &d.OrgName, &d.Status, &d.Comment)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recent decisions: %w", err)
+	}
+	return ds, nil
+}
+
+// SnapshotAnswer is an answer as frozen in a submission.
+type SnapshotAnswer struct {
+	Level     *int     `json:"level"`
+	Comment   string   `json:"comment"`
+	PointsMet []string `json:"points_met"`
+}
+
+// Submission is the snapshot of the answers taken at one submission.
+type Submission struct {
+	Seq             int                       `json:"seq"`
+	SubmittedByName string                    `json:"submitted_by_name"`
+	SubmittedAt     time.Time                 `json:"submitted_at"`
+	Answers         map[string]SnapshotAnswer `json:"answers"`
+}
+
+// Submissions returns an assessment's submission snapshots, first first.
+func (s *Store) Submissions(ctx context.Context, assessmentID string) ([]Submission, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT x.seq, coalesce(u.display_name, ''), x.submitted_at, x.answers::text
+		FROM submissions x LEFT JOIN users u ON u.id = x.submitted_by
+		WHERE x.assessment_id = $1 ORDER BY x.seq`, assessmentID)
+	if err != nil {
+		return nil, fmt.Errorf("store: submissions: %w", err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Submission, error) {
+		var x Submission
+		var raw string
+		if err := r.Scan(&x.Seq, &x.SubmittedByName, &x.SubmittedAt, &raw); err != nil {
+			return x, err
+		}
+		if err := json.Unmarshal([]byte(raw), &x.Answers); err != nil {
+			return x, fmt.Errorf("decode snapshot %d: %w", x.Seq, err)
+		}
+		return x, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: submissions: %w", err)
+	}
+	return subs, nil
+}
+
+// StatusEvent is the latest workflow action on an assessment: what a user
+// whose action was refused as stale is shown.
+type StatusEvent struct {
+	Action    assessment.Action `json:"action"`
+	ActorName string            `json:"actor_name"`
+	Actor     string            `json:"actor"`
+	At        time.Time         `json:"at"`
+	Status    assessment.Status `json:"status"`
+}
+
+// LatestStatusEvent returns the latest submit, return, approve or reopen of
+// an assessment; NotFound when there was none.
+func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (StatusEvent, error) {
+	var e StatusEvent
+	err := s.Pool.QueryRow(ctx, `
+		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to'
+		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+		WHERE l.assessment_id = $1
+			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen')
+		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status)
+	if err != nil {
+		return StatusEvent{}, fmt.Errorf("store: latest status event: %w", notFound(err))
+	}
+	return e, nil
+}

@@ -1,0 +1,211 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"mamori/checklist"
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+	"mamori/internal/store"
+	"mamori/internal/store/storetest"
+)
+
+// rvEnv is a store with two organisations, an officer in the first and an
+// auditor assigned to both.
+type rvEnv struct {
+	st               *store.Store
+	org, org2        store.Org
+	officer, auditor store.Actor
+	auditorName      string
+}
+
+func rvSetup(t *testing.T) rvEnv {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.New(t)
+	e := rvEnv{st: st}
+	var err error
+	if e.org, err = st.CreateOrg(ctx, "レビュー株式会社", nil, "manufacturing"); err != nil {
+		t.Fatal(err)
+	}
+	if e.org2, err = st.CreateOrg(ctx, "第二株式会社", nil, "retail"); err != nil {
+		t.Fatal(err)
+	}
+	off := rvUser(t, st, e.org.ID, assessment.Officer, "officer@review.example")
+	aud := rvUser(t, st, e.org.ID, assessment.Auditor, "auditor@review.example")
+	e.officer, e.auditor, e.auditorName = store.Actor{UserID: off.ID, Email: off.Email}, store.Actor{UserID: aud.ID, Email: aud.Email}, aud.Name
+	for _, o := range []string{e.org.ID, e.org2.ID} {
+		if err := st.AssignAuditor(ctx, aud.ID, o, store.Actor{Email: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func rvUser(t *testing.T, st *store.Store, orgID string, role assessment.Role, email string) store.User {
+	t.Helper()
+	u, err := st.CreateUser(context.Background(), store.NewUser{Email: email, Name: "名前 " + string(role), PasswordHash: "x", Role: role, OrgID: orgID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// draft starts an assessment in org.
+func (e rvEnv) draft(t *testing.T, orgID, title string) store.Assessment {
+	t.Helper()
+	a, err := e.st.CreateAssessment(context.Background(), store.NewAssessment{OrgID: orgID, Title: title, ChecklistID: checklist.Default().ID, Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// move applies a workflow action (without the server's checks).
+func (e rvEnv) move(t *testing.T, a store.Assessment, action assessment.Action, by store.Actor, comment string) store.Assessment {
+	t.Helper()
+	role := assessment.Auditor
+	if action == assessment.Submit {
+		role = assessment.Officer
+	}
+	to, err := assessment.Transition(a.Status, action, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.st.ChangeStatus(context.Background(), store.StatusChange{AssessmentID: a.ID, From: a.Status, To: to, Action: action, Actor: by, Comment: comment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (e rvEnv) submitted(t *testing.T, orgID, title string) store.Assessment {
+	t.Helper()
+	return e.move(t, e.draft(t, orgID, title), assessment.Submit, e.officer, "")
+}
+
+// auditCount counts the audit entries of an action.
+func (e rvEnv) auditCount(t *testing.T, action string) int {
+	t.Helper()
+	var n int
+	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestReviewQueue(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	org3, err := e.st.CreateOrg(ctx, "見えない株式会社", nil, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := e.submitted(t, e.org.ID, "最初の提出")
+	second := e.submitted(t, e.org2.ID, "二番目の提出")
+	e.draft(t, e.org.ID, "下書き")
+	e.submitted(t, org3.ID, "担当外")
+
+	q, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 2 || q[0].AssessmentID != first.ID || q[1].AssessmentID != second.ID {
+		t.Fatalf("queue = %+v, want the two submitted of the visible organisations, oldest first", q)
+	}
+	if q[0].OrgName != e.org.Name || q[0].SubmittedByName != "名前 officer" || q[0].Round != 1 || q[0].SubmittedAt.IsZero() {
+		t.Fatalf("queue item = %+v", q[0])
+	}
+
+	t.Run("ResubmissionCountsRounds", func(t *testing.T) {
+		a := e.move(t, first, assessment.Return, e.auditor, "直してください")
+		a = e.move(t, a, assessment.Submit, e.officer, "")
+		q, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Resubmitted now: it waits less than the other one.
+		if len(q) != 2 || q[0].AssessmentID != second.ID || q[1].AssessmentID != a.ID || q[1].Round != 2 {
+			t.Fatalf("queue = %+v", q)
+		}
+	})
+	t.Run("NoOrganisations", func(t *testing.T) {
+		q, err := e.st.ReviewQueue(ctx, nil)
+		if err != nil || len(q) != 0 {
+			t.Fatalf("queue = %+v, %v", q, err)
+		}
+	})
+}
+
+func TestRecentDecisions(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	other := rvUser(t, e.st, e.org.ID, assessment.Auditor, "other-auditor@review.example")
+	a := e.submitted(t, e.org.ID, "A")
+	a = e.move(t, a, assessment.Return, e.auditor, "理由A")
+	b := e.submitted(t, e.org2.ID, "B")
+	b = e.move(t, b, assessment.Approve, e.auditor, "")
+	c := e.submitted(t, e.org.ID, "C")
+	e.move(t, c, assessment.Approve, store.Actor{UserID: other.ID, Email: other.Email}, "")
+
+	ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, []string{e.org.ID, e.org2.ID}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].AssessmentID != b.ID || ds[0].Action != assessment.Approve || ds[1].AssessmentID != a.ID ||
+		ds[1].Action != assessment.Return || ds[1].Comment != "理由A" || ds[1].Status != assessment.Returned || ds[0].OrgName != e.org2.Name {
+		t.Fatalf("decisions = %+v", ds)
+	}
+	t.Run("OnlyVisibleOrganisations", func(t *testing.T) {
+		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, []string{e.org.ID}, 10)
+		if err != nil || len(ds) != 1 || ds[0].AssessmentID != a.ID {
+			t.Fatalf("decisions = %+v, %v", ds, err)
+		}
+	})
+	t.Run("Limit", func(t *testing.T) {
+		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, []string{e.org.ID, e.org2.ID}, 1)
+		if err != nil || len(ds) != 1 || ds[0].AssessmentID != b.ID {
+			t.Fatalf("decisions = %+v, %v", ds, err)
+		}
+	})
+	t.Run("LatestStatusEvent", func(t *testing.T) {
+		ev, err := e.st.LatestStatusEvent(ctx, b.ID)
+		if err != nil || ev.Action != assessment.Approve || ev.Actor != e.auditor.Email || ev.ActorName != e.auditorName || ev.Status != assessment.Approved {
+			t.Fatalf("event = %+v, %v", ev, err)
+		}
+		d := e.draft(t, e.org.ID, "D")
+		if _, err := e.st.LatestStatusEvent(ctx, d.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("draft: %v, want NotFound", err)
+		}
+	})
+}
+
+func TestSubmissions(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	a := e.draft(t, e.org.ID, "スナップショット")
+	three := 3
+	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: &three, Comment: "初回"}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	a = e.move(t, a, assessment.Submit, e.officer, "")
+	a = e.move(t, a, assessment.Return, e.auditor, "根拠を追記")
+	four := 4
+	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: &four, Comment: "追記しました", PointsMet: []string{}, Version: 1}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	e.move(t, a, assessment.Submit, e.officer, "")
+
+	subs, err := e.st.Submissions(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 2 || subs[0].Seq != 1 || subs[1].Seq != 2 || subs[0].SubmittedByName != "名前 officer" {
+		t.Fatalf("submissions = %+v", subs)
+	}
+	s1, s2 := subs[0].Answers["1-1"], subs[1].Answers["1-1"]
+	if s1.Level == nil || *s1.Level != 3 || s1.Comment != "初回" || s2.Level == nil || *s2.Level != 4 || s2.Comment != "追記しました" || s2.PointsMet == nil {
+		t.Fatalf("snapshots = %+v / %+v", s1, s2)
+	}
+}
