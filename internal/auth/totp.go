@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"image/png"
+	"net/url"
 	"strings"
 	"time"
 
@@ -28,15 +29,27 @@ const (
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-// NewTOTP makes a fresh secret for account (the user's email) and returns it
-// with its otpauth:// URI, which authenticator apps read from a QR code.
-func NewTOTP(account string) (secret, uri string, err error) {
+// NewTOTP makes a fresh 160-bit secret (base32) for account, the user's email.
+func NewTOTP(account string) (string, error) {
 	k, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: account, Period: totpPeriod,
 		SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		return "", "", fmt.Errorf("auth: totp secret: %w", err)
+		return "", fmt.Errorf("auth: totp secret: %w", err)
 	}
-	return k.Secret(), k.URL(), nil
+	return k.Secret(), nil
+}
+
+// TOTPURI is the otpauth:// URI of secret for account, which authenticator
+// apps read from a QR code (or from the text, typed or pasted).
+func TOTPURI(secret, account string) string {
+	q := url.Values{}
+	q.Set("secret", secret)
+	q.Set("issuer", TOTPIssuer)
+	q.Set("algorithm", "SHA1")
+	q.Set("digits", "6")
+	q.Set("period", "30")
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + TOTPIssuer + ":" + account, RawQuery: q.Encode()}
+	return u.String()
 }
 
 // TOTPQRCode renders the otpauth URI as a PNG QR code.

@@ -7,16 +7,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp"
 )
 
 func TestTOTP(t *testing.T) {
-	secret, uri, err := NewTOTP("officer@example.jp")
+	secret, err := NewTOTP("officer@example.jp")
 	if err != nil {
 		t.Fatal(err)
 	}
+	uri := TOTPURI(secret, "officer+x@example.jp")
 	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("secret") != secret || u.Query().Get("issuer") != TOTPIssuer {
+	if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("secret") != secret || u.Query().Get("issuer") != TOTPIssuer ||
+		u.Path != "/Mamori:officer+x@example.jp" {
 		t.Fatalf("uri %q: %v", uri, err)
+	}
+	if k, err := otp.NewKeyFromURL(uri); err != nil || k.Secret() != secret || k.Issuer() != TOTPIssuer || k.AccountName() != "officer+x@example.jp" {
+		t.Fatalf("the otp package reads %q as %v, %v", uri, k, err)
 	}
 	if len(secret) != 32 { // 20 bytes in base32
 		t.Fatalf("secret %q is not 160 bits", secret)

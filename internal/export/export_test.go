@@ -268,7 +268,7 @@ func TestParseErrors(t *testing.T) {
 		{Row: 3, Column: "question_id", Code: export.ErrUnknownQuestion, Value: "9-9"},
 		{Row: 4, Column: "level", Code: export.ErrLevel, Value: "7"},
 		{Row: 5, Column: "points_met", Code: export.ErrUnknownPoint, Value: "1-1-1"},
-		{Row: 6, Column: "question_id", Code: export.ErrDuplicateQuestion, Value: "1-1 (2)"},
+		{Row: 6, Column: "question_id", Code: export.ErrDuplicateQuestion, Value: "2"},
 		{Row: 7, Column: "comment", Code: export.ErrCommentTooLong, Value: "10000"},
 		{Row: 8, Column: "question_id", Code: export.ErrMissingQuestion},
 		{Row: 10, Column: "level", Code: export.ErrLevel, Value: "abc"},

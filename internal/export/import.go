@@ -232,7 +232,7 @@ func parseRecords(records [][]string, cl *checklist.Checklist) ([]store.ImportRo
 			continue
 		}
 		if first, dup := seen[qid]; dup {
-			errs = append(errs, RowError{Row: n, Column: ColQuestionID, Code: ErrDuplicateQuestion, Value: qid + " (" + strconv.Itoa(first) + ")"})
+			errs = append(errs, RowError{Row: n, Column: ColQuestionID, Code: ErrDuplicateQuestion, Value: strconv.Itoa(first)})
 			continue
 		}
 		seen[qid] = n

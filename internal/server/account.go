@@ -27,6 +27,12 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d.Email, d.Name, d.Role, d.OrgName, d.Tokens = p.Email, p.Name, string(p.Role), org.Name, toks
+	tf, err := s.store.TOTPState(ctx, p.UserID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.TOTPEnabled, d.TOTPRequired, d.RecoveryLeft = tf.Enabled, tf.OrgRequires, tf.RecoveryLeft
 	s.render(w, r, status, views.Account(s.page(r, i18n.T(ctx, "account.title"), "account"), d))
 }
 

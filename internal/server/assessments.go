@@ -135,6 +135,10 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 		links = append(links, views.Link{Href: base + "/review", Label: i18n.T(ctx, "assessment.link.review"), TestID: "link-review"})
 	}
 	links = append(links, views.Link{Href: base + "/history", Label: i18n.T(ctx, "assessment.link.history"), TestID: "link-history"})
+	links = append(links, views.Link{Href: base + "/benchmark", Label: i18n.T(ctx, "assessment.link.benchmark"), TestID: "link-benchmark"})
+	if policy.EditAnswers(principal(ctx), a.OrgID, a.Status) == nil {
+		links = append(links, views.Link{Href: base + "/import", Label: i18n.T(ctx, "assessment.link.import"), TestID: "link-import"})
+	}
 	return links
 }
 

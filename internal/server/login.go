@@ -86,11 +86,23 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 
 	sess := sessionOf(ctx)
+	// A second factor, when the user has one, comes before the sign-in.
+	handled, setupNeeded, err := s.totpAfterPassword(w, r, sess, u, next)
+	if err != nil || handled {
+		if err != nil {
+			s.pageError(w, r, err)
+		}
+		return
+	}
 	if err := s.sessions.Rotate(r, sess); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	auth.SetUserID(sess, u.ID)
+	if setupNeeded {
+		sess.Values[keySetupNeeded] = true
+		next = "/account/totp"
+	}
 	if err := sess.Save(r, w); err != nil {
 		s.pageError(w, r, err)
 		return

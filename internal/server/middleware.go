@@ -110,6 +110,17 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 	})
 }
 
+// withTimeout bounds the work of a request (MAMORI_REQUEST_TIMEOUT): a
+// database that hangs makes the request fail with 503 instead of holding the
+// client and a connection forever.
+func (s *Server) withTimeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // crossOrigin refuses state-changing requests from another origin with 403,
 // pages and API alike (Sec-Fetch-Site / Origin checks of net/http).
 func (s *Server) crossOrigin(next http.Handler) http.Handler {

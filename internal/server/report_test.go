@@ -321,7 +321,9 @@ func TestReportAPI(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("targets: %d %v", st, m)
 		}
-		t.Cleanup(func() { d.api(d.mgrTok, "PUT", "/api/v1/orgs/"+d.home.ID+"/targets", map[string]any{"targets": map[string]any{}}) })
+		t.Cleanup(func() {
+			d.api(d.mgrTok, "PUT", "/api/v1/orgs/"+d.home.ID+"/targets", map[string]any{"targets": map[string]any{}})
+		})
 		a := d.draft(d.officer)
 		d.answer(a.ID, d.uniformLevels(3), nil)
 		m = d.report(d.offTok, a.ID)
@@ -404,7 +406,10 @@ func TestProfileAPIRiskBoundaries(t *testing.T) {
 			if st != 200 {
 				t.Fatalf("PUT %d %v", st, m)
 			}
-			for _, got := range []map[string]any{m, func() map[string]any { _, g := d.api(d.offTok, "GET", "/api/v1/orgs/"+d.home.ID+"/profile", nil); return g }()} {
+			for _, got := range []map[string]any{m, func() map[string]any {
+				_, g := d.api(d.offTok, "GET", "/api/v1/orgs/"+d.home.ID+"/profile", nil)
+				return g
+			}()} {
 				var codes []string
 				for _, r := range got["reasons"].([]any) {
 					r := r.(map[string]any)

@@ -145,9 +145,12 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, views.ErrorPage(s.page(r, title, ""), status, msg))
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site. Browsers drop tabs and
+// newlines from a URL and read a backslash as a slash, so "/\t/evil.example"
+// would leave the site: any control character or backslash is refused.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return next

@@ -9,11 +9,13 @@ import (
 // routes is every URL of the product.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.logRequests, s.securityHeaders, s.limitBody, s.crossOrigin)
+	m := s.newMetrics() // metrics.go
+	r.Use(withRequestID, m.measure, s.logRequests, s.securityHeaders, s.limitBody, s.withTimeout, s.crossOrigin)
 	s.mountDebug(r) // query counts and pprof, only when configured (debug.go)
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
+	r.Get("/metrics", s.handleMetrics(m)) // MAMORI_METRICS_TOKEN or loopback only
 	r.Get("/static/{file}", s.handleStatic)
 
 	r.Group(func(r chi.Router) {
@@ -22,17 +24,23 @@ func (s *Server) routes() http.Handler {
 		// Pages.
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
+		r.Get("/login/totp", s.handleTOTPLoginForm) // second factor (totp.go)
+		r.Post("/login/totp", s.handleTOTPLogin)
 		r.Post("/logout", s.handleLogout)
 		r.Post("/lang", s.handleLang)
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser)
+			r.Use(s.requireUser, s.totpGate)
 			r.Get("/", s.handleHome)
 
 			r.Get("/account", s.handleAccount)
 			r.Post("/account/password", s.handleAccountPassword)
 			r.Post("/account/tokens", s.handleAccountTokenCreate)
 			r.Post("/account/tokens/{tokenID}/revoke", s.handleAccountTokenRevoke)
+			r.Get("/account/totp", s.handleTOTP) // two-factor setup and management (totp_setup.go)
+			r.Post("/account/totp/confirm", s.handleTOTPConfirm)
+			r.Post("/account/totp/recovery-codes", s.handleRecoveryCodes)
+			r.Post("/account/totp/disable", s.handleTOTPDisable)
 
 			r.Get("/assessments", s.handleAssessments)
 			r.Post("/assessments", s.handleAssessmentCreate)
@@ -61,10 +69,19 @@ func (s *Server) routes() http.Handler {
 			r.Get("/orgs/{orgID}/targets", s.handleTargets)
 			r.Post("/orgs/{orgID}/targets", s.handleTargetsSave)
 
+			// Managers' dashboard, peer benchmark, exports and import.
+			r.Get("/dashboard", s.handleDashboard)
+			r.Get("/dashboard/export.xlsx", s.handleDashboardExport)
+			r.Get("/assessments/{assessmentID}/benchmark", s.handleBenchmark)
+			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
+			r.Post("/assessments/{assessmentID}/import", s.handleImport)
+
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
 			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)
 			r.Post("/admin/orgs/{orgID}", s.handleAdminOrgUpdate)
+			r.Post("/admin/orgs/{orgID}/totp", s.handleAdminOrgTOTP)
 			r.Get("/admin/users", s.handleAdminUsers)
 			r.Post("/admin/users", s.handleAdminUserCreate)
 			r.Get("/admin/users/{userID}", s.handleAdminUser)
@@ -76,7 +93,7 @@ func (s *Server) routes() http.Handler {
 
 		// JSON API: bearer token or session.
 		r.Route("/api/v1", func(r chi.Router) {
-			r.Use(s.requireUser)
+			r.Use(s.requireUser, s.totpGate, s.apiRateLimit()) // ratelimit.go
 			r.Get("/me", s.apiMe)
 			r.Get("/checklists", s.apiChecklists)
 			r.Get("/checklists/{checklistID}", s.apiChecklist)
@@ -99,6 +116,9 @@ func (s *Server) routes() http.Handler {
 			r.Put("/orgs/{orgID}/profile", s.apiProfilePut)
 			r.Get("/orgs/{orgID}/targets", s.apiTargetsGet)
 			r.Put("/orgs/{orgID}/targets", s.apiTargetsPut)
+			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
+			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.Post("/assessments/{assessmentID}/import", s.apiImport)
 		})
 	})
 

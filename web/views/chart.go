@@ -81,10 +81,11 @@ func (g RadarGeom) Label(i int, offset float64) (x, y, anchor string) {
 	return coord(px), coord(py + 4), anchor
 }
 
-// RingLabel is where the grid value v is written, just right of axis 0.
+// RingLabel is where the grid value v is written: just right of axis 0 and
+// just inside its ring, clear of the axis label above the outer ring.
 func (g RadarGeom) RingLabel(v float64) (x, y string) {
 	px, py := g.Point(0, v)
-	return coord(px + 4), coord(py - 2)
+	return coord(px + 4), coord(py + 11)
 }
 
 // coord writes a coordinate with one decimal, without a trailing ".0" and

@@ -92,6 +92,14 @@ func TestRadarLabels(t *testing.T) {
 	if x, y, _ := g.Label(0, 10); x != "200" || y != "94" {
 		t.Errorf("label 0 at (%s, %s)", x, y)
 	}
+	// Grid values sit just inside their ring, so the outer one (5 at
+	// y = 100) is written below the axis label (y = 94), not over it.
+	if x, y := g.RingLabel(5); x != "204" || y != "111" {
+		t.Errorf("ring label 5 at (%s, %s)", x, y)
+	}
+	if x, y := g.RingLabel(1); x != "204" || y != "191" {
+		t.Errorf("ring label 1 at (%s, %s)", x, y)
+	}
 	if n := (RadarGeom{N: 0, Max: 5, CX: 3, CY: 4}); true {
 		if x, y := n.Point(0, 5); x != 3 || y != 4 {
 			t.Errorf("no axes: (%v, %v)", x, y)

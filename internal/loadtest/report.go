@@ -1,0 +1,231 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+const (
+	kindPath     = "path"
+	kindBaseline = "baseline"
+
+	statusOK      = "ok"
+	statusMissing = "missing"
+)
+
+// Results is one run of the harness, as printed and as written to JSON.
+type Results struct {
+	Machine      Machine        `json:"machine"`
+	Options      optionsSummary `json:"options"`
+	Seed         seedSummary    `json:"seed"`
+	Rows         []Row          `json:"rows"`
+	QueryScaling []QueryProbe   `json:"query_scaling"`
+	MixedRSSKB   int            `json:"mixed_peak_rss_kb"` // largest VmRSS sampled in the mixed phase
+	PeakRSSKB    int            `json:"peak_rss_kb"`       // VmHWM of the server at the end
+	Checks       []Check        `json:"checks"`
+	ServerLog    string         `json:"server_log"`
+	Started      time.Time      `json:"started"`
+}
+
+// Row is one measured path or baseline.
+type Row struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Status   string `json:"status"` // ok, missing, failed: ...
+	Baseline string `json:"baseline,omitempty"`
+	Stats
+	BaselineRPS float64 `json:"baseline_rps,omitempty"`
+	Ratio       float64 `json:"ratio,omitempty"`
+	Target      string  `json:"target,omitempty"`
+	Result      string  `json:"result,omitempty"` // PASS, FAIL, or "" without a target
+}
+
+// QueryProbe is one request's statement count for a scope of a given size.
+type QueryProbe struct {
+	Path    string `json:"path"`
+	Orgs    int    `json:"orgs"`
+	Queries int    `json:"queries"`
+	Err     string `json:"error,omitempty"`
+}
+
+// Check is a target that is not one row's: memory, query scaling.
+type Check struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Target string `json:"target"`
+	Result string `json:"result"`
+}
+
+type optionsSummary struct {
+	Orgs          int     `json:"orgs"`
+	DurationS     float64 `json:"duration_s"`
+	WarmupS       float64 `json:"warmup_s"`
+	Concurrency   int     `json:"concurrency"`
+	DashboardConc int     `json:"dashboard_concurrency"`
+	MixedConc     int     `json:"mixed_concurrency"`
+	Sessions      int     `json:"sessions"`
+}
+
+type seedSummary struct {
+	Orgs        int     `json:"orgs"`
+	Holdings    int     `json:"holdings"`
+	HoldingOrgs int     `json:"holding_orgs"`
+	Assessments int     `json:"assessments"`
+	Answers     int     `json:"answers"`
+	Results     int     `json:"results"`
+	Users       int     `json:"users"`
+	Seconds     float64 `json:"seconds"`
+}
+
+// Machine says where the numbers come from.
+type Machine struct {
+	CPU        string `json:"cpu"`
+	CPUs       int    `json:"cpus"`
+	MemoryMB   int    `json:"memory_mb"`
+	Go         string `json:"go"`
+	OS         string `json:"os"`
+	PostgreSQL string `json:"postgresql"`
+}
+
+func describeMachine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				m.CPU = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+				m.MemoryMB = kb / 1024
+			}
+		}
+	}
+	return m
+}
+
+// target is a row's goal from the issue: a description and a test.
+type target struct {
+	desc string
+	ok   func(r Row) bool
+}
+
+var targets = map[string]target{
+	nameCategory: {"≥25% of static, p99 < 50 ms", func(r Row) bool { return r.Ratio >= 0.25 && r.P99 < 50*time.Millisecond }},
+	nameSave:     {"≥50% of upsert, p99 < 30 ms", func(r Row) bool { return r.Ratio >= 0.5 && r.P99 < 30*time.Millisecond }},
+	nameReport:   {"p95 < 50 ms", func(r Row) bool { return r.P95 < 50*time.Millisecond }},
+	nameDashAdmin: {"p95 < 200 ms (aim 100)", func(r Row) bool {
+		return r.P95 < 200*time.Millisecond
+	}},
+	nameDashTop: {"p95 < 200 ms (aim 100)", func(r Row) bool { return r.P95 < 200*time.Millisecond }},
+}
+
+// evaluate fills in the ratios, the targets and the checks.
+func (res *Results) evaluate() {
+	rps := map[string]float64{}
+	for _, r := range res.Rows {
+		if r.Status == statusOK {
+			rps[r.Name] = r.RPS
+		}
+	}
+	for i := range res.Rows {
+		r := &res.Rows[i]
+		if r.Baseline != "" && r.Status == statusOK && rps[r.Baseline] > 0 {
+			r.BaselineRPS = rps[r.Baseline]
+			r.Ratio = r.RPS / r.BaselineRPS
+		}
+		t, ok := targets[r.Name]
+		if !ok {
+			continue
+		}
+		r.Target = t.desc
+		switch {
+		case r.Status != statusOK:
+			r.Result = "n/a"
+		case t.ok(*r) && r.Errors == 0:
+			r.Result = "PASS"
+		default:
+			r.Result = "FAIL"
+		}
+	}
+	rss := Check{Name: fmt.Sprintf("server peak RSS, %d clients", res.Options.MixedConc),
+		Value:  fmt.Sprintf("%.0f MB (VmHWM over the run %.0f MB)", float64(res.MixedRSSKB)/1024, float64(res.PeakRSSKB)/1024),
+		Target: "< 200 MB", Result: passIf(res.MixedRSSKB > 0 && res.MixedRSSKB < 200*1024)}
+	res.Checks = append(res.Checks, rss)
+	q := Check{Name: "dashboard queries per request by organisations in view", Target: "constant", Result: "n/a"}
+	if len(res.QueryScaling) > 0 {
+		var parts []string
+		same := true
+		for _, p := range res.QueryScaling {
+			parts = append(parts, fmt.Sprintf("%d orgs: %d", p.Orgs, p.Queries))
+			same = same && p.Err == "" && p.Queries >= 0 && p.Queries == res.QueryScaling[0].Queries
+		}
+		q.Value, q.Result = strings.Join(parts, ", "), passIf(same)
+	}
+	res.Checks = append(res.Checks, q)
+}
+
+func passIf(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// Print writes the table.
+func (res *Results) Print(w io.Writer) {
+	m, s := res.Machine, res.Seed
+	fmt.Fprintf(w, "\nMamori load harness — %s, %d CPUs, %d MB, %s, PostgreSQL %s\n", m.CPU, m.CPUs, m.MemoryMB, m.Go, m.PostgreSQL)
+	fmt.Fprintf(w, "dataset: %d organisations (%d holdings, %d in the first), %d assessments, %d answers, %d frozen results, %d users; seeded in %.1fs\n",
+		s.Orgs, s.Holdings, s.HoldingOrgs, s.Assessments, s.Answers, s.Results, s.Users, s.Seconds)
+	fmt.Fprintf(w, "each path: %gs warm-up, %gs measured, closed loop at fixed concurrency\n\n", res.Options.WarmupS, res.Options.DurationS)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "path\tc\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tbaseline\tbase req/s\tratio\tq/req\ttarget\tresult\t")
+	for _, r := range res.Rows {
+		if r.Status != statusOK {
+			fmt.Fprintf(tw, "%s\t\t%s\t\t\t\t\t%s\t\t\t\t%s\t%s\t\n", r.Name, r.Status, r.Baseline, r.Target, r.Result)
+			continue
+		}
+		ratio, base := "", ""
+		if r.Ratio > 0 {
+			ratio, base = fmt.Sprintf("%.2f", r.Ratio), fmt.Sprintf("%.0f", r.BaselineRPS)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Concurrency, r.RPS,
+			ms(r.P50), ms(r.P95), ms(r.P99), r.Errors, r.Baseline, base, ratio, queries(r), r.Target, r.Result)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for _, c := range res.Checks {
+		fmt.Fprintf(w, "%-55s %-45s target %-10s %s\n", c.Name, c.Value, c.Target, c.Result)
+	}
+}
+
+func queries(r Row) string {
+	switch {
+	case r.Queries < 0:
+		return "-"
+	case r.QueriesMax > r.Queries:
+		return fmt.Sprintf("%d (≤%d)", r.Queries, r.QueriesMax)
+	}
+	return strconv.Itoa(r.Queries)
+}
+
+// WriteJSON writes the results to path.
+func (res *Results) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

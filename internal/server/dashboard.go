@@ -1,0 +1,222 @@
+package server
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/width"
+
+	"mamori/checklist"
+	"mamori/internal/export"
+	"mamori/internal/policy"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// dashboardPageSize is the number of organisations per dashboard page.
+const dashboardPageSize = 50
+
+// dashboardRows loads the dashboard's organisations for the caller:
+// administrators see every organisation, managers theirs and its
+// descendants. One query, whatever their number.
+func (s *Server) dashboardRows(r *http.Request) ([]store.DashboardRow, error) {
+	p := principal(r.Context())
+	if err := policy.ViewDashboard(p); err != nil {
+		return nil, err
+	}
+	scope := store.OrgScope{All: p.Admin}
+	if !p.Admin {
+		for id := range p.Visible {
+			scope.OrgIDs = append(scope.OrgIDs, id)
+		}
+	}
+	return s.store.Dashboard(r.Context(), scope)
+}
+
+// dashboardQuery reads the filter, sort and page of the URL, keeping only
+// known values.
+func dashboardQuery(r *http.Request) views.DashboardQuery {
+	v := r.URL.Query()
+	q := views.DashboardQuery{Q: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Group: v.Get("group"), Status: v.Get("status")}
+	if len([]rune(q.Q)) > 100 {
+		q.Q = string([]rune(q.Q)[:100])
+	}
+	if !slices.Contains(views.DashboardSorts, q.Sort) {
+		q.Sort = views.DashboardSorts[0]
+	}
+	if !slices.Contains([]string{"GI", "GII", "GIII", "none"}, q.Group) {
+		q.Group = ""
+	}
+	if !slices.Contains(views.DashboardStatuses, q.Status) {
+		q.Status = ""
+	}
+	q.Page, _ = strconv.Atoi(v.Get("page"))
+	q.Page = max(q.Page, 1)
+	return q
+}
+
+// dashboardView turns store rows into the dashboard's rows: the risk group,
+// and each category's average against its target.
+func dashboardView(rows []store.DashboardRow, cl *checklist.Checklist) []views.DashboardRow {
+	out := make([]views.DashboardRow, len(rows))
+	for i, row := range rows {
+		v := views.DashboardRow{Row: row, Group: row.RiskGroup(), Cells: make([]views.HeatCell, len(cl.Categories))}
+		for j, c := range cl.Categories {
+			if row.Latest == nil {
+				continue
+			}
+			avg, ok := row.Latest.CategoryAverages[c.ID]
+			cell := views.HeatCell{Has: ok, Average: avg, Target: row.Latest.CategoryTargets[c.ID]}
+			if g := cell.GapHundredths(); ok && g < 0 {
+				v.Shortfall -= g
+			}
+			v.Cells[j] = cell
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// filterDashboard keeps the rows matching q, sorted as q asks.
+func filterDashboard(rows []views.DashboardRow, q views.DashboardQuery) []views.DashboardRow {
+	needle := foldName(q.Q)
+	out := make([]views.DashboardRow, 0, len(rows))
+	for _, r := range rows {
+		switch {
+		case needle != "" && !strings.Contains(foldName(r.Row.OrgName), needle):
+			continue
+		case q.Group == "none" && r.Group != "", q.Group != "" && q.Group != "none" && string(r.Group) != q.Group:
+			continue
+		case q.Status != "" && views.CycleStatus(r.Row) != q.Status:
+			continue
+		}
+		out = append(out, r)
+	}
+	byName := func(a, b views.DashboardRow) int {
+		return cmp.Or(strings.Compare(a.Row.OrgName, b.Row.OrgName), strings.Compare(a.Row.OrgID, b.Row.OrgID))
+	}
+	switch q.Sort {
+	case "total": // weakest first; no approved result last
+		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
+			return cmp.Or(cmp.Compare(totalKey(a), totalKey(b)), byName(a, b))
+		})
+	case "shortfall": // largest shortfall against the targets first
+		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
+			return cmp.Or(cmp.Compare(b.Shortfall, a.Shortfall), byName(a, b))
+		})
+	case "updated": // latest activity first
+		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
+			return cmp.Or(b.Updated().Compare(a.Updated()), byName(a, b))
+		})
+	default:
+		slices.SortStableFunc(out, byName)
+	}
+	return out
+}
+
+func totalKey(r views.DashboardRow) int {
+	if r.Row.Latest == nil {
+		return 1 << 30
+	}
+	return r.Row.Latest.TotalScore
+}
+
+// foldName makes a name search ignore case and full/half width.
+func foldName(s string) string { return strings.ToLower(width.Fold.String(s)) }
+
+// dashboardSummary counts the organisations by where their cycle stands.
+func dashboardSummary(rows []views.DashboardRow) views.DashboardSummary {
+	sm := views.DashboardSummary{Orgs: len(rows), ByStatus: map[string]int{}}
+	sum := 0
+	for _, r := range rows {
+		sm.ByStatus[views.CycleStatus(r.Row)]++
+		if r.Row.Latest != nil {
+			sm.WithResult++
+			sum += r.Row.Latest.TotalScore
+			if r.Shortfall > 0 {
+				sm.BelowTarget++
+			}
+		}
+	}
+	if sm.WithResult > 0 {
+		sm.MeanTotal = score.Round2(sum, sm.WithResult)
+	}
+	return sm
+}
+
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rows, err := s.dashboardRows(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cl := checklist.Default()
+	q := dashboardQuery(r)
+	all := dashboardView(rows, cl)
+	shown := filterDashboard(all, q)
+	d := views.DashboardData{Query: q, Checklist: cl, Summary: dashboardSummary(all), Matching: len(shown),
+		MaxTotal: cl.NumQuestions() * score.MaxLevel}
+	d.Pages = max(1, (len(shown)+dashboardPageSize-1)/dashboardPageSize)
+	d.Query.Page = min(q.Page, d.Pages)
+	from := (d.Query.Page - 1) * dashboardPageSize
+	d.Rows = shown[from:min(from+dashboardPageSize, len(shown))]
+
+	// The trend: the organisation asked for, else the caller's own, else
+	// the first shown with an approved result. Only organisations on the
+	// dashboard can be picked, so the id is always one the caller may see.
+	trendOrg := r.URL.Query().Get("org")
+	for _, id := range []string{trendOrg, principal(ctx).OrgID} {
+		if i := slices.IndexFunc(all, func(x views.DashboardRow) bool { return x.Row.OrgID == id && x.Row.Latest != nil }); i >= 0 {
+			d.TrendRow = &all[i]
+			break
+		}
+	}
+	if d.TrendRow == nil {
+		if i := slices.IndexFunc(shown, func(x views.DashboardRow) bool { return x.Row.Latest != nil }); i >= 0 {
+			d.TrendRow = &shown[i]
+		}
+	}
+	for i := range shown {
+		if shown[i].Row.Latest != nil {
+			d.TrendChoices = append(d.TrendChoices, shown[i].Row)
+		}
+	}
+	if d.TrendRow != nil {
+		if d.Trend, err = s.store.ApprovedResults(ctx, d.TrendRow.Row.OrgID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if !slices.ContainsFunc(d.TrendChoices, func(x store.DashboardRow) bool { return x.OrgID == d.TrendRow.Row.OrgID }) {
+			d.TrendChoices = append([]store.DashboardRow{d.TrendRow.Row}, d.TrendChoices...)
+		}
+	}
+	s.render(w, r, http.StatusOK, views.DashboardPage(s.page(r, i18n.T(ctx, "dashboard.title"), "dashboard"), d))
+}
+
+// handleDashboardExport is /dashboard/export.xlsx: the organisations the
+// dashboard shows with the same filter and order, every page at once.
+func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.dashboardRows(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	cl := checklist.Default()
+	shown := filterDashboard(dashboardView(rows, cl), dashboardQuery(r))
+	out := make([]store.DashboardRow, len(shown))
+	for i, v := range shown {
+		out[i] = v.Row
+	}
+	w.Header().Set("Content-Type", export.XLSXContentType)
+	w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
+	w.Header().Set("Cache-Control", "no-store")
+	if err := export.WriteDashboardXLSX(w, out, cl, s.now()); err != nil {
+		s.log.Error("dashboard export failed", "err", err, "request_id", requestID(r.Context()))
+	}
+}

@@ -1,0 +1,190 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/internal/store/storetest"
+)
+
+// peerDB seeds organisations and frozen results straight into the tables,
+// as a submission and an approval would leave them.
+type peerDB struct {
+	t  *testing.T
+	st *store.Store
+}
+
+func newPeerDB(t *testing.T) peerDB { return peerDB{t: t, st: storetest.New(t)} }
+
+// org creates an organisation; employees > 0 also gives it a profile with
+// that many employees (industry as given).
+func (p peerDB) org(name, industry string, employees int) string {
+	p.t.Helper()
+	ctx := context.Background()
+	o, err := p.st.CreateOrg(ctx, name, nil, industry)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if employees > 0 {
+		prof := score.Profile{Industry: industry, Employees: employees, ITDependence: 2}
+		if _, _, err := p.st.SaveProfile(ctx, o.ID, prof, nil, store.Actor{Email: "test"}); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	return o.ID
+}
+
+// result inserts an assessment in status with a frozen result: total,
+// risk group and index, every category averaging total ÷ 27, decided at.
+func (p peerDB) result(orgID, status string, decided time.Time, total int, group string, riskIndex int) string {
+	p.t.Helper()
+	avg := score.Round2(total, 27)
+	cats, _ := json.Marshal(map[string]float64{"1": avg, "2": avg, "3": avg, "4": avg, "5": avg})
+	tgts, _ := json.Marshal(map[string]float64{"1": 3, "2": 3, "3": 3, "4": 3, "5": 3})
+	var id string
+	err := p.st.Pool.QueryRow(context.Background(), `
+		WITH a AS (
+			INSERT INTO assessments (org_id, title, checklist_id, status, created_at, submitted_at, decided_at)
+			VALUES ($1, 'r', 'ipa-benchmark-4', $2, $3::timestamptz - interval '30 days', $3::timestamptz - interval '1 day',
+				CASE WHEN $2 IN ('approved', 'returned') THEN $3::timestamptz END)
+			RETURNING id
+		)
+		INSERT INTO assessment_results (assessment_id, org_id, risk_group, risk_index, targets, total_score, total_average,
+			total_target, category_averages, category_targets, answered)
+		SELECT id, $1, $4, $5, '{}', $6, $7, 81, $8, $9, 27 FROM a RETURNING assessment_id`,
+		orgID, status, decided, group, riskIndex, total, avg, string(cats), string(tgts)).Scan(&id)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+func totals(peers []score.Peer) []int {
+	out := make([]int, len(peers))
+	for i, p := range peers {
+		out[i] = p.Total
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	y2024 = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	y2025 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	y2026 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func TestBenchmarkPopulations(t *testing.T) {
+	ctx := context.Background()
+	p := newPeerDB(t)
+
+	// The organisation being benchmarked: GII, manufacturing, 50 employees
+	// (band 21–100). An older approved result of its own must not count
+	// beside the assessment being viewed.
+	own := p.org("自社", "manufacturing", 50)
+	p.result(own, "approved", y2024, 40, "GII", 10)
+	viewed := p.result(own, "submitted", y2026, 90, "GII", 10)
+
+	// A peer with several assessments: only its latest approved one counts
+	// (not the older approval, not the newer submission, not a reopened
+	// draft that still has a result).
+	multi := p.org("複数回", "manufacturing", 80)
+	p.result(multi, "approved", y2024, 50, "GII", 20)
+	p.result(multi, "approved", y2025, 70, "GII", 20)
+	p.result(multi, "submitted", y2026, 130, "GII", 20)
+	p.result(multi, "draft", y2026, 135, "GII", 20)
+
+	// Peers spread over the groups.
+	p.result(p.org("GII 別業種 小", "finance_insurance", 10), "approved", y2025, 60, "GII", 25)
+	p.result(p.org("GI 製造 同規模", "manufacturing", 100), "approved", y2025, 100, "GI", 60)
+	p.result(p.org("GIII 製造 大", "manufacturing", 5000), "approved", y2025, 110, "GIII", 0)
+	p.result(p.org("GII 教育 同規模", "education", 21), "approved", y2025, 80, "GII", 30)
+	// No profile: its industry is the organisation's, it has no size band.
+	p.result(p.org("プロフィールなし", "manufacturing", 0), "approved", y2025, 120, "GII", 0)
+	// Never approved: not in the population at all.
+	p.result(p.org("提出のみ", "manufacturing", 50), "submitted", y2025, 30, "GII", 10)
+	p.org("評価なし", "manufacturing", 50)
+
+	pops, err := p.st.BenchmarkPopulations(ctx, viewed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OwnIsTheViewedAssessment", func(t *testing.T) {
+		o := pops.Own
+		if o.Total != 90 || o.RiskGroup != "GII" || o.RiskIndex != 10 || o.Industry != "manufacturing" || o.SizeBand != "21-100" {
+			t.Fatalf("own = %+v", o)
+		}
+		if o.CategoryAverages["1"] != 3.33 {
+			t.Errorf("own category average = %v, want 3.33", o.CategoryAverages["1"])
+		}
+	})
+	t.Run("LatestApprovedPerOrganisation", func(t *testing.T) {
+		if got, want := totals(pops.All), []int{60, 70, 80, 90, 100, 110, 120}; !slices.Equal(got, want) {
+			t.Errorf("all totals %v, want %v", got, want)
+		}
+	})
+	t.Run("GroupedByRiskGroupIndustryAndSize", func(t *testing.T) {
+		for _, c := range []struct {
+			name  string
+			peers []score.Peer
+			want  []int
+		}{
+			{"risk group GII", pops.RiskGroup, []int{60, 70, 80, 90, 120}},
+			{"industry manufacturing", pops.Industry, []int{70, 90, 100, 110, 120}},
+			{"size 21-100", pops.Size, []int{70, 80, 90, 100}},
+		} {
+			if got := totals(c.peers); !slices.Equal(got, c.want) {
+				t.Errorf("%s: totals %v, want %v", c.name, got, c.want)
+			}
+		}
+	})
+	t.Run("StatisticsFromThePopulation", func(t *testing.T) {
+		// Risk group GII: 60 70 80 90 120, own 90. Mean 84, population sd
+		// √((576+196+16+36+1296)/5) = √424 = 20.59, 偏差値 50 + 10×6/20.59
+		// = 52.9, percentile (3 below + ½) / 5 = 70.
+		g := score.Benchmark("risk_group", "GII", pops.RiskGroup, pops.Own.Total)
+		if g.N != 5 || g.Mean != 84 || g.SD != 20.59 || g.DeviationScore != 52.9 || g.Percentile != 70 {
+			t.Errorf("GII stats %+v", g)
+		}
+		// Size 21–100 has 4: not enough.
+		if s := score.Benchmark("size", "21-100", pops.Size, pops.Own.Total); s.EnoughData || s.N != 4 {
+			t.Errorf("size stats %+v, want n 4 without statistics", s)
+		}
+	})
+	t.Run("OwnWithoutProfileHasNoSizeGroup", func(t *testing.T) {
+		o := p.org("新規", "education", 0)
+		id := p.result(o, "approved", y2026, 75, "GII", 0)
+		pp, err := p.st.BenchmarkPopulations(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pp.Own.SizeBand != "" || pp.Size != nil || pp.Own.Industry != "education" {
+			t.Errorf("own %+v size %v", pp.Own, pp.Size)
+		}
+		if got, want := totals(pp.Industry), []int{75, 80}; !slices.Equal(got, want) {
+			t.Errorf("education totals %v, want %v", got, want)
+		}
+	})
+	t.Run("NotSubmittedIsConflict", func(t *testing.T) {
+		var draft string
+		if err := p.st.Pool.QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, 'd', 'ipa-benchmark-4') RETURNING id`, own).Scan(&draft); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.st.BenchmarkPopulations(ctx, draft); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("draft: err %v, want Conflict", err)
+		}
+	})
+	t.Run("UnknownIsNotFound", func(t *testing.T) {
+		for _, id := range []string{"00000000-0000-0000-0000-000000000000", "not-a-uuid"} {
+			if _, err := p.st.BenchmarkPopulations(ctx, id); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("%s: err %v, want NotFound", id, err)
+			}
+		}
+	})
+}
