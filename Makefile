@@ -61,8 +61,21 @@ test: deps-pg deps-browser check
 bench: deps-pg
 	$(GO) run ./internal/loadtest $(if $(SCALE),-scale $(SCALE),)
 
+# Every Fuzz function of the repository, each for FUZZTIME (found by name, so
+# a new one is fuzzed without editing this file). `make test` runs their seed
+# corpora only. New failing inputs land in the package's testdata/fuzz: commit
+# them with the fix, as regression seeds.
 fuzz:
-	$(GO) test ./checklist -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	@sum=$$(mktemp); out=$$(mktemp); trap 'rm -f $$sum $$out' EXIT; targets=$$(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's/:func / /' | sort); \
+	[ -n "$$targets" ] || { echo "no fuzz targets found"; exit 1; }; \
+	while read -r file name; do \
+	  pkg=./$$(dirname "$${file#./}"); \
+	  echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test "$$pkg" -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s 2>&1 | tee $$out || exit 1; \
+	  n=$$(grep -o 'execs: [0-9]*' $$out | tail -1 | grep -o '[0-9]*' || true); \
+	  echo "$$name: $${n:-0} executions" >> $$sum; \
+	done <<< "$$targets"; \
+	echo "== fuzz executions ($(FUZZTIME) each)"; cat $$sum
 
 clean:
 	rm -rf bin .test-pg

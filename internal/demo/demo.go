@@ -98,6 +98,10 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	if err := seedProfile(ctx, st, org.ID, store.Actor{UserID: ids["manager"], Email: Logins[2].Email}); err != nil {
 		return nil, err
 	}
+	// Dashboard and peer benchmark data (benchmark.go).
+	if err := seedBenchmark(ctx, st, org, store.Actor{Email: "demo"}); err != nil {
+		return nil, err
+	}
 	return Logins, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +27,19 @@ type Options struct {
 	WorkDir       string        // server binary and log
 	ProfileDir    string        // if set, CPU and allocation profiles per path
 	Log           io.Writer     // progress
+	Only          []string      // if set, only the phases whose names contain one of these
+}
+
+func (o Options) selected(name string) bool {
+	if len(o.Only) == 0 {
+		return true
+	}
+	for _, s := range o.Only {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run migrates and seeds the database, starts the server and measures every

@@ -19,8 +19,14 @@ import (
 // so percentiles are exact rather than estimated.
 
 // Op is one request (or one baseline operation) by worker w, its seq-th.
-// It returns the SQL statements it cost when known (else -1).
-type Op func(ctx context.Context, w, seq int) (queries int, err error)
+type Op func(ctx context.Context, w, seq int) (Obs, error)
+
+// Obs is what one operation reports beyond its time: the SQL statements it
+// cost when known (else -1) and the response body's size.
+type Obs struct {
+	Queries int
+	Bytes   int64
+}
 
 // Stats is the outcome of one load phase.
 type Stats struct {
@@ -38,10 +44,13 @@ type Stats struct {
 	// the most frequent count and the largest; -1 when not reported.
 	Queries    int `json:"queries"`
 	QueriesMax int `json:"queries_max"`
+	// AvgBytes is the mean response body size.
+	AvgBytes int64 `json:"avg_bytes"`
 }
 
 type workerResult struct {
 	lat     []time.Duration
+	bytes   int64
 	errs    int
 	firstEr error
 	queries map[int]int
@@ -57,8 +66,10 @@ func Load(ctx context.Context, conc int, warmup, dur time.Duration, op Op) Stats
 	st := Stats{Concurrency: conc, Elapsed: time.Since(start), Queries: -1, QueriesMax: -1}
 	var lat []time.Duration
 	queries := map[int]int{}
+	var bytes int64
 	for _, r := range res {
 		lat = append(lat, r.lat...)
+		bytes += r.bytes
 		st.Errors += r.errs
 		if r.firstEr != nil && st.FirstError == "" {
 			st.FirstError = r.firstEr.Error()
@@ -73,6 +84,7 @@ func Load(ctx context.Context, conc int, warmup, dur time.Duration, op Op) Stats
 	}
 	slices.Sort(lat)
 	st.RPS = float64(st.Requests) / st.Elapsed.Seconds()
+	st.AvgBytes = bytes / int64(st.Requests)
 	st.P50, st.P95, st.P99, st.Max = pct(lat, 50), pct(lat, 95), pct(lat, 99), lat[len(lat)-1]
 	best := 0
 	for q, n := range queries {
@@ -100,7 +112,7 @@ func loop(ctx context.Context, conc int, dur time.Duration, op Op, record bool) 
 			r.queries = map[int]int{}
 			for seq := 0; time.Now().Before(deadline) && ctx.Err() == nil; seq++ {
 				t0 := time.Now()
-				q, err := op(ctx, w, seq)
+				o, err := op(ctx, w, seq)
 				d := time.Since(t0)
 				if !record {
 					continue
@@ -112,8 +124,9 @@ func loop(ctx context.Context, conc int, dur time.Duration, op Op, record bool) 
 						r.firstEr = err
 					}
 				}
-				if q >= 0 {
-					r.queries[q]++
+				r.bytes += o.Bytes
+				if o.Queries >= 0 {
+					r.queries[o.Queries]++
 				}
 			}
 		})
@@ -132,24 +145,24 @@ func (e errStatus) Error() string { return fmt.Sprintf("%s %s: status %d", e.met
 
 // do sends req, reads the body to the end and checks the status. It
 // returns the server's statement count for the request (-1 when absent).
-func do(client *http.Client, req *http.Request, want int) (int, error) {
+func do(client *http.Client, req *http.Request, want int) (Obs, error) {
+	o := Obs{Queries: -1}
 	res, err := client.Do(req)
 	if err != nil {
-		return -1, err
+		return o, err
 	}
-	_, err = io.Copy(io.Discard, res.Body)
+	o.Bytes, err = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	q := -1
 	if h := res.Header.Get("X-Mamori-Queries"); h != "" {
-		q, _ = strconv.Atoi(h)
+		o.Queries, _ = strconv.Atoi(h)
 	}
 	if err != nil {
-		return q, err
+		return o, err
 	}
 	if res.StatusCode != want {
-		return q, errStatus{req.Method, req.URL.Path, res.StatusCode}
+		return o, errStatus{req.Method, req.URL.Path, res.StatusCode}
 	}
-	return q, nil
+	return o, nil
 }
 
 // statusOf returns the status of an errStatus, or 0.

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("json", "bin/bench-results.json", "where to write the results as JSON (empty: nowhere)")
 	profile := fs.String("profile", "", "directory for CPU and allocation profiles of each path (pprof)")
 	keep := fs.Bool("keep", false, "keep the work directory (server binary and log)")
+	only := fs.String("only", "", "comma-separated parts of phase names to run, e.g. 'category,static' (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +75,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := Options{Orgs: max(3, int(math.Round(1000**scale))), Duration: *duration, Warmup: *warmup,
 		Concurrency: *conc, DashboardConc: *dashConc, MixedConc: *mixedConc, Sessions: min(*sessions, *conc),
 		DatabaseURL: *dbURL, WorkDir: work, ProfileDir: *profile, Log: stderr}
+	if *only != "" {
+		opts.Only = strings.Split(*only, ",")
+	}
 
 	if opts.DatabaseURL == "" {
 		stopPG, url, err := throwawayCluster(ctx, filepath.Join(work, "pg"))

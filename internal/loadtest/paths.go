@@ -27,6 +27,7 @@ type bench struct {
 	pool   *pgxpool.Pool // harness queries
 	client *http.Client
 	logf   func(string, ...any)
+	meter  cpuMeter
 	cl     *checklist.Checklist
 
 	officers                []Officer // signed in, one session each
@@ -38,7 +39,8 @@ type bench struct {
 
 func newBench(ctx context.Context, o Options, ds *Dataset, srv *server, st *store.Store, pool *pgxpool.Pool, logf func(string, ...any)) (*bench, error) {
 	b := &bench{o: o, ds: ds, srv: srv, st: st, pool: pool, logf: logf, cl: checklist.Default(),
-		client: newClient(max(o.Concurrency, o.DashboardConc, o.MixedConc))}
+		client: newClient(max(o.Concurrency, o.DashboardConc, o.MixedConc)),
+		meter:  cpuMeter{server: srv.cmd.Process.Pid, postmaster: postmasterPID(ctx, pool)}}
 	n := min(o.Sessions, len(ds.Officers))
 	logf("signing in %d officers and 3 managers through the login form", n)
 	for _, off := range ds.Officers[:n] {
@@ -106,7 +108,7 @@ func (b *bench) get(path string, cookie *http.Cookie, bearer string) (*http.Requ
 
 // getOp requests path(w, seq) as the caller cookie(w) or bearer(w) names.
 func (b *bench) getOp(path func(w, seq int) string, cookie func(w int) *http.Cookie, bearer func(w int) string) Op {
-	return func(ctx context.Context, w, seq int) (int, error) {
+	return func(ctx context.Context, w, seq int) (Obs, error) {
 		var c *http.Cookie
 		var tok string
 		if cookie != nil {
@@ -117,7 +119,7 @@ func (b *bench) getOp(path func(w, seq int) string, cookie func(w int) *http.Coo
 		}
 		req, err := b.get(path(w, seq), c, tok)
 		if err != nil {
-			return -1, err
+			return Obs{}, err
 		}
 		return do(b.client, req.WithContext(ctx), http.StatusOK)
 	}
@@ -216,7 +218,7 @@ func (b *bench) saveOp(ctx context.Context, conc int) (Op, error) {
 			ws[w].version[q] = versions[b.officer(w).Draft+"/"+q]
 		}
 	}
-	return func(ctx context.Context, w, seq int) (int, error) {
+	return func(ctx context.Context, w, seq int) (Obs, error) {
 		st := &ws[w]
 		st.n++
 		qid := st.qids[st.n%len(st.qids)]
@@ -226,7 +228,7 @@ func (b *bench) saveOp(ctx context.Context, conc int) (Op, error) {
 		path := "/assessments/" + b.officer(w).Draft + "/answers/" + qid
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.base+path, strings.NewReader(form.Encode()))
 		if err != nil {
-			return -1, err
+			return Obs{}, err
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("HX-Request", "true")
@@ -264,7 +266,7 @@ func (b *bench) upsertOp(ctx context.Context, conc int) (Op, func(), error) {
 	for w := range qids {
 		qids[w] = b.questionsOf(w, conc)
 	}
-	return func(ctx context.Context, w, seq int) (int, error) {
+	return func(ctx context.Context, w, seq int) (Obs, error) {
 		qid := qids[w][seq%len(qids[w])]
 		level, points, comment := b.saveInput(qid, w, seq)
 		if points == nil {
@@ -273,21 +275,21 @@ func (b *bench) upsertOp(ctx context.Context, conc int) (Op, func(), error) {
 		var v int
 		var at time.Time
 		err := pool.QueryRow(ctx, upsertSQL, b.officer(w).Draft, qid, int16(level), comment, points, b.officer(w).UserID).Scan(&v, &at)
-		return 1, err
+		return Obs{Queries: 1}, err
 	}, pool.Close, nil
 }
 
 func (b *bench) dashboardSQLOp(scope store.OrgScope) Op {
-	return func(ctx context.Context, _, _ int) (int, error) {
+	return func(ctx context.Context, _, _ int) (Obs, error) {
 		_, err := b.st.Dashboard(ctx, scope)
-		return 1, err
+		return Obs{Queries: 1}, err
 	}
 }
 
 func (b *bench) benchmarkSQLOp() Op {
-	return func(ctx context.Context, w, _ int) (int, error) {
+	return func(ctx context.Context, w, _ int) (Obs, error) {
 		_, err := b.st.BenchmarkPopulations(ctx, b.officer(w).Submitted)
-		return 2, err
+		return Obs{Queries: 2}, err
 	}
 }
 
@@ -305,7 +307,7 @@ func (b *bench) mixedOp(ctx context.Context, conc int, missing map[string]bool) 
 	if !missing[nameBenchAPI] {
 		ops = append(ops, b.benchmarkOp())
 	}
-	return func(ctx context.Context, w, seq int) (int, error) {
+	return func(ctx context.Context, w, seq int) (Obs, error) {
 		return ops[(w+seq)%len(ops)](ctx, w, seq/len(ops))
 	}, nil
 }

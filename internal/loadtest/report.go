@@ -41,6 +41,7 @@ type Row struct {
 	Status   string `json:"status"` // ok, missing, failed: ...
 	Baseline string `json:"baseline,omitempty"`
 	Stats
+	CPU         CPU     `json:"cpu_per_request"`
 	BaselineRPS float64 `json:"baseline_rps,omitempty"`
 	Ratio       float64 `json:"ratio,omitempty"`
 	Target      string  `json:"target,omitempty"`
@@ -191,24 +192,33 @@ func (res *Results) Print(w io.Writer) {
 		s.Orgs, s.Holdings, s.HoldingOrgs, s.Assessments, s.Answers, s.Results, s.Users, s.Seconds)
 	fmt.Fprintf(w, "each path: %gs warm-up, %gs measured, closed loop at fixed concurrency\n\n", res.Options.WarmupS, res.Options.DurationS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "path\tc\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tbaseline\tbase req/s\tratio\tq/req\ttarget\tresult\t")
+	fmt.Fprintln(tw, "path\tc\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tKB\tbaseline\tbase req/s\tratio\tq/req\tcpu ms/req srv+pg+cli\tother\ttarget\tresult\t")
 	for _, r := range res.Rows {
 		if r.Status != statusOK {
-			fmt.Fprintf(tw, "%s\t\t%s\t\t\t\t\t%s\t\t\t\t%s\t%s\t\n", r.Name, r.Status, r.Baseline, r.Target, r.Result)
+			fmt.Fprintf(tw, "%s\t\t%s\t\t\t\t\t\t%s\t\t\t\t\t\t%s\t%s\t\n", r.Name, r.Status, r.Baseline, r.Target, r.Result)
 			continue
 		}
 		ratio, base := "", ""
 		if r.Ratio > 0 {
 			ratio, base = fmt.Sprintf("%.2f", r.Ratio), fmt.Sprintf("%.0f", r.BaselineRPS)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name, r.Concurrency, r.RPS,
-			ms(r.P50), ms(r.P95), ms(r.P99), r.Errors, r.Baseline, base, ratio, queries(r), r.Target, r.Result)
+		c := r.CPU
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f+%.2f+%.2f\t%.0f%%\t%s\t%s\t\n", r.Name, r.Concurrency, r.RPS,
+			ms(r.P50), ms(r.P95), ms(r.P99), r.Errors, kb(r.AvgBytes), r.Baseline, base, ratio, queries(r), c.ServerMS, c.PGMS, c.ClientMS, c.OtherPct,
+			r.Target, r.Result)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, c := range res.Checks {
 		fmt.Fprintf(w, "%-55s %-45s target %-10s %s\n", c.Name, c.Value, c.Target, c.Result)
 	}
+}
+
+func kb(n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(n)/1024)
 }
 
 func queries(r Row) string {

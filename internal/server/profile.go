@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,7 +35,7 @@ func (s *Server) handleProfileHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
 	if id := r.URL.Query().Get("org"); id != "" {
-		http.Redirect(w, r, "/orgs/"+id+"/profile", http.StatusSeeOther)
+		http.Redirect(w, r, "/orgs/"+url.PathEscape(id)+"/profile", http.StatusSeeOther)
 		return
 	}
 	org, err := s.store.GetOrg(ctx, p.OrgID)

@@ -147,7 +147,9 @@ func (s *Server) reviewData(ctx context.Context, a store.Assessment, cl *checkli
 	}
 	d := views.ReviewData{A: a, Checklist: cl, Answers: answers, Marks: marks, Round: len(subs),
 		Discussion: views.Discussion{AssessmentID: a.ID, Threads: store.Threads(comments), CanComment: policy.Comment(p, a.OrgID) == nil, From: "review"}}
-	if n := len(subs); n >= 2 {
+	// What the submission under review (or approved) changed; while the
+	// officers edit, the last two submissions say nothing about the answers.
+	if n := len(subs); n >= 2 && (a.Status == assessment.Submitted || a.Status == assessment.Approved) {
 		d.Changed = map[string]bool{}
 		for _, c := range diffSnapshots(cl, subs[n-2].Answers, subs[n-1].Answers) {
 			d.Changed[c.QuestionID] = true

@@ -168,13 +168,18 @@ func TestReviewDecisionsAPI(t *testing.T) {
 	})
 	t.Run("ResubmitAndApprove", func(t *testing.T) {
 		f.expect(f.tOfficer, "POST", base+"/submit", nil, 200, "")
+		atSubmit, err := f.st.GetResult(context.Background(), a.ID)
+		if err != nil {
+			t.Fatalf("no frozen result after submission: %v", err)
+		}
 		m := f.expect(f.tAuditor, "POST", base+"/approve", nil, 200, "")
 		if m["status"] != "approved" {
 			t.Fatalf("status = %v", m["status"])
 		}
-		// Approval freezes the result again (FreezeResult in the change).
-		if _, err := f.st.GetResult(context.Background(), a.ID); err != nil {
-			t.Fatalf("no frozen result after approval: %v", err)
+		// Approval freezes the result again, in the same transaction.
+		atApproval, err := f.st.GetResult(context.Background(), a.ID)
+		if err != nil || !atApproval.ComputedAt.After(atSubmit.ComputedAt) {
+			t.Fatalf("result not frozen again at approval: %v → %v, %v", atSubmit.ComputedAt, atApproval.ComputedAt, err)
 		}
 	})
 	t.Run("Reopen", func(t *testing.T) {

@@ -44,11 +44,54 @@ var ErrNoResult = apperr.E(apperr.Conflict, "この評価はまだ提出され�
 // It answers ErrNoResult (Conflict) when the assessment has no frozen result.
 func (s *Store) BenchmarkPopulations(ctx context.Context, assessmentID string) (BenchmarkPopulations, error) {
 	var out BenchmarkPopulations
+	err := readReport(ctx, s, func(tx pgx.Tx) error {
+		orgID, err := benchmarkOwn(ctx, tx, assessmentID, &out.Own)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT DISTINCT ON (a.org_id) r.total_score, r.risk_index, r.risk_group, r.category_averages,
+				coalesce(p.industry, o.industry), p.employees
+			FROM assessments a
+			JOIN assessment_results r ON r.assessment_id = a.id
+			JOIN orgs o ON o.id = a.org_id
+			LEFT JOIN org_profiles p ON p.org_id = a.org_id
+			WHERE a.status = 'approved' AND a.org_id <> $1
+			ORDER BY a.org_id, a.decided_at DESC NULLS LAST, a.created_at DESC, a.id DESC`, orgID)
+		if err != nil {
+			return fmt.Errorf("peers: %w", err)
+		}
+		peers, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (BenchmarkPeer, error) {
+			var p BenchmarkPeer
+			var total, riskIndex int16
+			var employees *int32
+			err := row.Scan(&total, &riskIndex, &p.RiskGroup, &p.CategoryAverages, &p.Industry, &employees)
+			p.Total, p.RiskIndex = int(total), int(riskIndex)
+			if employees != nil {
+				p.SizeBand = score.SizeBand(int(*employees))
+			}
+			return p, err
+		})
+		if err != nil {
+			return fmt.Errorf("peers: %w", err)
+		}
+		out.group(append(peers, out.Own))
+		return nil
+	})
+	if err != nil {
+		return BenchmarkPopulations{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, err)
+	}
+	return out, nil
+}
+
+// benchmarkOwn reads the assessment's own frozen result and its
+// organisation's industry and size band, and returns the organisation.
+func benchmarkOwn(ctx context.Context, tx pgx.Tx, assessmentID string, own *BenchmarkPeer) (string, error) {
 	var orgID string
 	var hasResult bool
 	var total, riskIndex int16
 	var employees *int32
-	err := s.Pool.QueryRow(ctx, `
+	err := tx.QueryRow(ctx, `
 		SELECT a.org_id, r.assessment_id IS NOT NULL, coalesce(r.total_score, 0), coalesce(r.risk_index, 0),
 			coalesce(r.risk_group, ''), coalesce(r.category_averages, '{}'), coalesce(p.industry, o.industry), p.employees
 		FROM assessments a
@@ -56,49 +99,21 @@ func (s *Store) BenchmarkPopulations(ctx context.Context, assessmentID string) (
 		LEFT JOIN assessment_results r ON r.assessment_id = a.id
 		LEFT JOIN org_profiles p ON p.org_id = a.org_id
 		WHERE a.id = $1`, assessmentID).Scan(&orgID, &hasResult, &total, &riskIndex,
-		&out.Own.RiskGroup, &out.Own.CategoryAverages, &out.Own.Industry, &employees)
+		&own.RiskGroup, &own.CategoryAverages, &own.Industry, &employees)
 	if pgCode(err) == codeInvalidText {
 		err = pgx.ErrNoRows
 	}
 	if err != nil {
-		return out, fmt.Errorf("store: benchmark %s: %w", assessmentID, notFound(err))
+		return "", notFound(err)
 	}
 	if !hasResult {
-		return out, fmt.Errorf("store: benchmark %s: %w", assessmentID, ErrNoResult)
+		return "", ErrNoResult
 	}
-	out.Own.Total, out.Own.RiskIndex = int(total), int(riskIndex)
+	own.Total, own.RiskIndex = int(total), int(riskIndex)
 	if employees != nil {
-		out.Own.SizeBand = score.SizeBand(int(*employees))
+		own.SizeBand = score.SizeBand(int(*employees))
 	}
-
-	rows, err := s.Pool.Query(ctx, `
-		SELECT DISTINCT ON (a.org_id) r.total_score, r.risk_index, r.risk_group, r.category_averages,
-			coalesce(p.industry, o.industry), p.employees
-		FROM assessments a
-		JOIN assessment_results r ON r.assessment_id = a.id
-		JOIN orgs o ON o.id = a.org_id
-		LEFT JOIN org_profiles p ON p.org_id = a.org_id
-		WHERE a.status = 'approved' AND a.org_id <> $1
-		ORDER BY a.org_id, a.decided_at DESC NULLS LAST, a.created_at DESC, a.id DESC`, orgID)
-	if err != nil {
-		return out, fmt.Errorf("store: benchmark %s: peers: %w", assessmentID, err)
-	}
-	peers, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (BenchmarkPeer, error) {
-		var p BenchmarkPeer
-		var total, riskIndex int16
-		var employees *int32
-		err := row.Scan(&total, &riskIndex, &p.RiskGroup, &p.CategoryAverages, &p.Industry, &employees)
-		p.Total, p.RiskIndex = int(total), int(riskIndex)
-		if employees != nil {
-			p.SizeBand = score.SizeBand(int(*employees))
-		}
-		return p, err
-	})
-	if err != nil {
-		return out, fmt.Errorf("store: benchmark %s: peers: %w", assessmentID, err)
-	}
-	out.group(append(peers, out.Own))
-	return out, nil
+	return orgID, nil
 }
 
 // group sorts every peer (Own included) into the groups Own belongs to.

@@ -70,15 +70,10 @@ type OrgScope struct {
 	OrgIDs []string
 }
 
-// Dashboard returns one row per organisation in scope, by name, in one
-// query whatever their number: the latest approved assessment comes with its
-// frozen result and is never recomputed here.
-func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, error) {
-	ids := scope.OrgIDs
-	if ids == nil {
-		ids = []string{}
-	}
-	rows, err := s.Pool.Query(ctx, `
+// dashboardSQL is the dashboard's one query: per organisation its parent,
+// profile, latest approved assessment with its frozen result, and newest
+// assessment with its progress.
+const dashboardSQL = `
 		SELECT o.id, o.name, o.parent_id, coalesce(po.name, ''), coalesce(p.industry, o.industry),
 			p.org_id IS NOT NULL, coalesce(p.industry, ''), coalesce(p.employees, 0), coalesce(p.annual_sales_million_jpy, 0),
 			coalesce(p.personal_records, 0), coalesce(p.it_dependence, 0), coalesce(p.online_services, false),
@@ -99,20 +94,57 @@ func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, 
 		LEFT JOIN assessment_results r ON r.assessment_id = la.id
 		LEFT JOIN LATERAL (
 			SELECT a.id, a.title, a.status, a.updated_at,
-				(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL) AS answered
+				-- Progress matters while answering; a submitted or approved
+				-- assessment has every question answered.
+				CASE WHEN a.status IN ('draft', 'returned')
+					THEN (SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL) END AS answered
 			FROM assessments a WHERE a.org_id = o.id
 			ORDER BY a.created_at DESC, a.id DESC LIMIT 1
 		) cur ON true
 		WHERE $1 OR o.id = ANY($2::uuid[])
-		ORDER BY o.name, o.id`, scope.All, ids)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard: %w", err)
+		ORDER BY o.name, o.id`
+
+// Dashboard returns one row per organisation in scope, by name, in one
+// query whatever their number: the latest approved assessment comes with its
+// frozen result and is never recomputed here.
+func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, error) {
+	ids := scope.OrgIDs
+	if ids == nil {
+		ids = []string{}
 	}
-	out, err := pgx.CollectRows(rows, scanDashboardRow)
+	var out []DashboardRow
+	err := readReport(ctx, s, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, dashboardSQL, scope.All, ids)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanDashboardRow)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: dashboard: %w", err)
 	}
 	return out, nil
+}
+
+// readReport runs fn in a read-only transaction without JIT compilation.
+// The reports over every organisation (dashboard, benchmark) are planned
+// as costly enough for PostgreSQL to compile them, which takes longer
+// (about 60 ms) than running them; and one snapshot keeps their queries
+// consistent with each other.
+func readReport(ctx context.Context, s *Store, fn func(pgx.Tx) error) error {
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after commit a no-op
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 func scanDashboardRow(row pgx.CollectableRow) (DashboardRow, error) {

@@ -36,6 +36,13 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	// A statement that takes this long is a bug or an outage: fail the
 	// request instead of holding a connection forever.
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "20000"
+	// Planner settings for Mamori's workload: a small, cached database read
+	// by short index lookups (docs/performance.md). With the default
+	// random_page_cost of 4 (spinning disks) the planner hashes the whole
+	// users or orgs table to name a row's author, a cost that grows with the
+	// tenants; JIT compiles the dashboard query for longer than it runs.
+	cfg.ConnConfig.RuntimeParams["random_page_cost"] = "1.1"
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	for _, o := range opts {
 		o(cfg)
 	}

@@ -221,9 +221,12 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
 		)
 		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
+			-- UNION ALL: the map below removes duplicates; UNION would size a
+			-- hash table for every organisation on each request (every
+			-- request loads the principal: docs/performance.md).
 			ARRAY(SELECT org_id FROM u
-				UNION SELECT id FROM down
-				UNION SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[]
+				UNION ALL SELECT id FROM down
+				UNION ALL SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[]
 		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &visible)
 	if err != nil {
 		if pgCode(err) == codeInvalidText {

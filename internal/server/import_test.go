@@ -1,0 +1,229 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"mamori/checklist"
+	"mamori/internal/assessment"
+	"mamori/internal/export"
+	"mamori/internal/store"
+)
+
+// importRaw posts a file to the import API with a content type.
+func (f *exportFixture) importRaw(tok, id, contentType string, body []byte) (int, map[string]any) {
+	f.e.t.Helper()
+	req, _ := http.NewRequest("POST", f.e.ts.URL+"/api/v1/assessments/"+id+"/import", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", contentType)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return res.StatusCode, decodeBody(f.e.t, res)
+}
+
+func decodeBody(t *testing.T, res *http.Response) map[string]any {
+	t.Helper()
+	var m map[string]any
+	raw := readBody(t, res)
+	if strings.HasPrefix(raw, "{") {
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatalf("bad JSON %q: %v", raw, err)
+		}
+	}
+	return m
+}
+
+// sameAnswers compares the answer values (level, key points, comment) of
+// two assessments.
+func (f *exportFixture) sameAnswers(t *testing.T, a, b string) {
+	t.Helper()
+	ctx := context.Background()
+	x, err := f.e.st.Answers(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := f.e.st.Answers(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x) != len(y) {
+		t.Fatalf("%d answers, want %d", len(y), len(x))
+	}
+	for q, want := range x {
+		got := y[q]
+		if (got.Level == nil) != (want.Level == nil) || (got.Level != nil && *got.Level != *want.Level) ||
+			got.Comment != want.Comment || !slices.Equal(got.PointsMet, want.PointsMet) {
+			t.Errorf("%s: got %+v, want %+v", q, got, want)
+		}
+	}
+}
+
+func TestImportRoundTrip(t *testing.T) {
+	f := newExportFixture(t)
+	for _, c := range []struct{ format, contentType string }{
+		{"xlsx", export.XLSXContentType},
+		{"csv", "text/csv; charset=utf-8"},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			_, file := f.download("/api/v1/assessments/" + f.a.ID + "/export?format=" + c.format)
+			// Into a fresh draft with different answers: afterwards it
+			// answers exactly as the exported one.
+			b := f.e.draft(f.officer)
+			f.fill(b.ID, 2)
+			status, m := f.importRaw(f.tok, b.ID, c.contentType, file)
+			if status != http.StatusOK {
+				t.Fatalf("status %d %v", status, m)
+			}
+			if changed := m["changed"].([]any); len(changed) != 26 || m["unchanged"] != 1.0 {
+				t.Errorf("changed %d unchanged %v", len(changed), m["unchanged"])
+			}
+			f.sameAnswers(t, f.a.ID, b.ID)
+			// Importing the same file again changes nothing.
+			if status, m := f.importRaw(f.tok, b.ID, c.contentType, file); status != http.StatusOK || len(m["changed"].([]any)) != 0 {
+				t.Errorf("second import: %d %v", status, m)
+			}
+		})
+	}
+}
+
+func TestImportInvalid(t *testing.T) {
+	f := newExportFixture(t)
+	ctx := context.Background()
+	before, _ := f.e.st.Answers(ctx, f.a.ID)
+	auditCount := func() int {
+		var n int
+		if err := f.e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'answer.imported'`, f.a.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	bad := "\ufeff設問ID / Question ID,回答レベル / Level,実施済みの対策のポイント / Key points in place,コメント / Comment\r\n" +
+		"1-1,5,1-1-1,直してよい行\r\n" +
+		"1-2,6,,\r\n" +
+		"9-9,1,,\r\n" +
+		"1-3,2,1-1-1,\r\n"
+	wantRows := []float64{3, 4, 5}
+
+	t.Run("API422WithRowsAndNothingWritten", func(t *testing.T) {
+		status, m := f.importRaw(f.tok, f.a.ID, "text/csv", []byte(bad))
+		if status != http.StatusUnprocessableEntity || errCode(m) != "invalid" {
+			t.Fatalf("status %d %v", status, m)
+		}
+		var rows []float64
+		for _, r := range m["rows"].([]any) {
+			re := r.(map[string]any)
+			rows = append(rows, re["row"].(float64))
+			if re["message"] == "" || re["code"] == "" {
+				t.Errorf("row error %v", re)
+			}
+		}
+		if !slices.Equal(rows, wantRows) {
+			t.Errorf("rows %v, want %v", rows, wantRows)
+		}
+		after, _ := f.e.st.Answers(ctx, f.a.ID)
+		if *after["1-1"].Level != *before["1-1"].Level || after["1-1"].Comment != before["1-1"].Comment || auditCount() != 0 {
+			t.Error("a refused import wrote something")
+		}
+	})
+	t.Run("FileErrors", func(t *testing.T) {
+		for _, c := range []struct{ ct, body string }{
+			{"text/csv", "a,b\r\n1,2\r\n"},
+			{export.XLSXContentType, "not a zip"},
+			{export.XLSXContentType, "PK\x03\x04broken"},
+		} {
+			if status, m := f.importRaw(f.tok, f.a.ID, c.ct, []byte(c.body)); status != http.StatusUnprocessableEntity {
+				t.Errorf("%q: status %d %v", c.body, status, m)
+			}
+		}
+		if status, _ := f.importRaw(f.tok, f.a.ID, "application/json", []byte("{}")); status != http.StatusBadRequest {
+			t.Errorf("wrong content type: status %d", status)
+		}
+	})
+	t.Run("PageListsRowErrors", func(t *testing.T) {
+		c := f.e.login(f.officer)
+		res, body := f.upload(c, f.a.ID, "answers.csv", []byte(bad))
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		doc := parseDoc(t, body)
+		items := testid(doc, "import-row-errors").Find("li")
+		if items.Length() != 3 || items.First().AttrOr("data-row", "") != "3" || !strings.Contains(items.First().Text(), "3行目") {
+			t.Errorf("row errors: %d %q", items.Length(), items.First().Text())
+		}
+		if auditCount() != 0 {
+			t.Error("a refused upload wrote something")
+		}
+	})
+	t.Run("PageUploadSucceeds", func(t *testing.T) {
+		c := f.e.login(f.officer)
+		if res, body := f.e.get(c, "/assessments/"+f.a.ID+"/import"); res.StatusCode != http.StatusOK || testid(parseDoc(t, body), "import-form").Length() != 1 {
+			t.Fatalf("form: status %d", res.StatusCode)
+		}
+		good := "設問ID,回答レベル,実施済みの対策のポイント,コメント\r\n1-1,5,\"1-1-1, 1-1-2\",取り込み\r\n"
+		res, _ := f.upload(c, f.a.ID, "answers.csv", []byte(good))
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/assessments/"+f.a.ID {
+			t.Fatalf("status %d location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		got, _ := f.e.st.Answers(ctx, f.a.ID)
+		if x := got["1-1"]; *x.Level != 5 || x.Comment != "取り込み" || !slices.Equal(x.PointsMet, []string{"1-1-1", "1-1-2"}) {
+			t.Errorf("1-1 = %+v", x)
+		}
+		if auditCount() != 1 {
+			t.Errorf("audit entries %d, want 1", auditCount())
+		}
+		_, body := f.e.get(c, "/assessments/"+f.a.ID)
+		if !strings.Contains(body, "1問の回答を取り込みました") {
+			t.Error("no confirmation after the import")
+		}
+	})
+	t.Run("WhoMayImport", func(t *testing.T) {
+		good := []byte("question_id,level,points_met,comment\n1-1,1,,\n")
+		for _, role := range []assessment.Role{assessment.Manager, assessment.Auditor} {
+			u := f.e.user(f.officer.OrgID, role, false)
+			if status, _ := f.importRaw(f.e.token(u), f.a.ID, "text/csv", good); status != http.StatusForbidden {
+				t.Errorf("%s: status %d, want 403", role, status)
+			}
+		}
+		if status, _ := f.importRaw(f.e.token(f.outsider), f.a.ID, "text/csv", good); status != http.StatusNotFound {
+			t.Errorf("outsider: status %d, want 404", status)
+		}
+		if res, _ := f.e.get(f.e.login(f.outsider), "/assessments/"+f.a.ID+"/import"); res.StatusCode != http.StatusNotFound {
+			t.Errorf("outsider page: status %d, want 404", res.StatusCode)
+		}
+		// Submitted: no longer editable.
+		sub := f.e.draft(f.officer)
+		f.fill(sub.ID, 1)
+		if _, err := f.e.st.ImportAnswers(ctx, sub.ID, []store.ImportRow{{QuestionID: checklist.Default().QuestionIDs()[26], Level: intPtr(2)}}, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if status, m := f.e.api(f.tok, "POST", "/api/v1/assessments/"+sub.ID+"/submit", nil); status != http.StatusOK {
+			t.Fatalf("submit: %d %v", status, m)
+		}
+		if status, _ := f.importRaw(f.tok, sub.ID, "text/csv", good); status != http.StatusConflict {
+			t.Errorf("submitted: status %d, want 409", status)
+		}
+	})
+}
+
+// upload posts a file through the import page's multipart form.
+func (f *exportFixture) upload(c *http.Client, id, name string, data []byte) (*http.Response, string) {
+	f.e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("file", name)
+	_, _ = w.Write(data)
+	_ = mw.Close()
+	res, err := c.Post(f.e.ts.URL+"/assessments/"+id+"/import", mw.FormDataContentType(), &buf)
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return res, readBody(f.e.t, res)
+}
