@@ -116,12 +116,13 @@ func Mark(p *Principal, orgID string) error {
 	return nil
 }
 
-// EditProfile: the organisation's officers, or managers who can see it.
+// EditProfile: the organisation's officers, managers who can see it, and
+// admins (who set up the profile when they onboard an organisation).
 func EditProfile(p *Principal, orgID string) error {
 	if err := see(p, orgID); err != nil {
 		return err
 	}
-	if member(p, orgID, assessment.Officer) || (p.Role == assessment.Manager && p.Visible[orgID]) {
+	if p.Admin || member(p, orgID, assessment.Officer) || (p.Role == assessment.Manager && p.Visible[orgID]) {
 		return nil
 	}
 	return errForbidden
