@@ -58,8 +58,15 @@ test: deps-pg deps-browser check
 	trap '$(GO) run ./internal/testdb/testpg stop "$(TEST_PG_DIR)"' EXIT; \
 	MAMORI_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...
 
+# Load harness (docs/performance.md): seeds 1,000 organisations × SCALE into
+# a throwaway PostgreSQL, serves on loopback and prints the table. Not part
+# of `make test`; its smoke variant (bench-smoke, a few seconds) is.
+# More flags: make bench BENCHFLAGS='-duration 10s -profile bin/prof'.
 bench: deps-pg
-	$(GO) run ./internal/loadtest $(if $(SCALE),-scale $(SCALE),)
+	$(GO) run ./internal/loadtest $(if $(SCALE),-scale $(SCALE),) $(BENCHFLAGS)
+
+bench-smoke: deps-pg
+	$(GO) test ./internal/loadtest -run TestSmoke -count=1 -v
 
 # Every Fuzz function of the repository, each for FUZZTIME (found by name, so
 # a new one is fuzzed without editing this file). `make test` runs their seed

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -81,12 +82,17 @@ func CheckPassword(encoded, pw string) (bool, error) {
 }
 
 // dummyHash is checked against when an account does not exist, so a login
-// for an unknown email takes as long as one for a known email.
-var dummyHash, _ = HashPassword("mamori-timing-equaliser")
+// for an unknown email takes as long as one for a known email. It is made on
+// first use, with the parameters then in force: made at start, its 64 MiB
+// of argon2 memory stayed in every process's footprint (docs/performance.md).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("mamori-timing-equaliser")
+	return h
+})
 
 // CheckDummy spends the same time as CheckPassword and returns false.
 func CheckDummy(pw string) bool {
-	_, _ = CheckPassword(dummyHash, pw)
+	_, _ = CheckPassword(dummyHash(), pw)
 	return false
 }
 

@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 5*time.Second, "measured time per path")
 	warmup := fs.Duration("warmup", time.Second, "unrecorded load before each path")
 	conc := fs.Int("c", 64, "concurrent clients per path")
-	dashConc := fs.Int("c-dashboard", 0, "concurrent clients for the dashboards (default: -c)")
+	dashConc := fs.Int("c-dashboard", 4, "concurrent clients for the dashboards and their SQL (managers opening it at once)")
 	mixedConc := fs.Int("c-mixed", 200, "concurrent clients of the mixed phase (peak RSS)")
 	sessions := fs.Int("sessions", 64, "officers signed in for the load (each login costs one argon2id hash)")
 	dbURL := fs.String("database-url", "", "an EMPTY database to use instead of a throwaway cluster (it is migrated and seeded)")
@@ -52,11 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *scale <= 0 || *conc < 1 || *duration <= 0 {
-		return errors.New("-scale, -c and -duration must be positive")
-	}
-	if *dashConc == 0 {
-		*dashConc = *conc
+	if *scale <= 0 || *conc < 1 || *dashConc < 1 || *mixedConc < 1 || *duration <= 0 {
+		return errors.New("-scale, -c, -c-dashboard, -c-mixed and -duration must be positive")
 	}
 	work, err := os.MkdirTemp("", "mamori-bench-")
 	if err != nil {

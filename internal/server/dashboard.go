@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"net/http"
 	"slices"
@@ -167,36 +168,43 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	from := (d.Query.Page - 1) * dashboardPageSize
 	d.Rows = shown[from:min(from+dashboardPageSize, len(shown))]
 
-	// The trend: the organisation asked for, else the caller's own, else
-	// the first shown with an approved result. Only organisations on the
-	// dashboard can be picked, so the id is always one the caller may see.
-	trendOrg := r.URL.Query().Get("org")
-	for _, id := range []string{trendOrg, principal(ctx).OrgID} {
-		if i := slices.IndexFunc(all, func(x views.DashboardRow) bool { return x.Row.OrgID == id && x.Row.Latest != nil }); i >= 0 {
-			d.TrendRow = &all[i]
-			break
-		}
-	}
-	if d.TrendRow == nil {
-		if i := slices.IndexFunc(shown, func(x views.DashboardRow) bool { return x.Row.Latest != nil }); i >= 0 {
-			d.TrendRow = &shown[i]
-		}
-	}
-	for i := range shown {
-		if shown[i].Row.Latest != nil {
-			d.TrendChoices = append(d.TrendChoices, shown[i].Row)
-		}
-	}
+	pickTrend(&d, all, shown, r.URL.Query().Get("org"), principal(ctx).OrgID)
 	if d.TrendRow != nil {
 		if d.Trend, err = s.store.ApprovedResults(ctx, d.TrendRow.Row.OrgID); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		if !slices.ContainsFunc(d.TrendChoices, func(x store.DashboardRow) bool { return x.OrgID == d.TrendRow.Row.OrgID }) {
-			d.TrendChoices = append([]store.DashboardRow{d.TrendRow.Row}, d.TrendChoices...)
-		}
 	}
 	s.render(w, r, http.StatusOK, views.DashboardPage(s.page(r, i18n.T(ctx, "dashboard.title"), "dashboard"), d))
+}
+
+// pickTrend chooses the organisation whose trend the dashboard draws: the
+// one asked for, else the caller's own, else the first shown, among those
+// with an approved result. Only organisations on the dashboard can be
+// picked, so the id is always one the caller may see. The picker offers
+// the organisations of this page (any other is a "推移を見る" link away), so
+// it stays short with 1,000 of them.
+func pickTrend(d *views.DashboardData, all, shown []views.DashboardRow, want, own string) {
+	hasResult := func(x views.DashboardRow) bool { return x.Row.Latest != nil }
+	for _, id := range []string{want, own} {
+		if i := slices.IndexFunc(all, func(x views.DashboardRow) bool { return x.Row.OrgID == id && hasResult(x) }); i >= 0 {
+			d.TrendRow = &all[i]
+			break
+		}
+	}
+	if d.TrendRow == nil {
+		if i := slices.IndexFunc(shown, hasResult); i >= 0 {
+			d.TrendRow = &shown[i]
+		}
+	}
+	for _, x := range d.Rows {
+		if hasResult(x) {
+			d.TrendChoices = append(d.TrendChoices, x.Row)
+		}
+	}
+	if d.TrendRow != nil && !slices.ContainsFunc(d.TrendChoices, func(x store.DashboardRow) bool { return x.OrgID == d.TrendRow.Row.OrgID }) {
+		d.TrendChoices = append([]store.DashboardRow{d.TrendRow.Row}, d.TrendChoices...)
+	}
 }
 
 // handleDashboardExport is /dashboard/export.xlsx: the organisations the
@@ -213,10 +221,17 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 	for i, v := range shown {
 		out[i] = v.Row
 	}
+	// Built in memory first, so a failure answers an error page rather than
+	// half a file.
+	var buf bytes.Buffer
+	if err := export.WriteDashboardXLSX(&buf, out, cl, s.now()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, store.Audit{OrgID: principal(r.Context()).OrgID, Action: "dashboard.exported", Detail: map[string]any{"orgs": len(out)}})
 	w.Header().Set("Content-Type", export.XLSXContentType)
 	w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
 	w.Header().Set("Cache-Control", "no-store")
-	if err := export.WriteDashboardXLSX(w, out, cl, s.now()); err != nil {
-		s.log.Error("dashboard export failed", "err", err, "request_id", requestID(r.Context()))
-	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }

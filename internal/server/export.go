@@ -82,7 +82,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 // attachment is a Content-Disposition header that makes the browser save
 // the response as name (RFC 6266; non-ASCII names are encoded).
 func attachment(name string) string {
-	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+		return v
+	}
+	return `attachment; filename="mamori-export"`
 }
 
 // fileName makes a title safe as a file name on every system.

@@ -201,9 +201,6 @@ func (oe *outageEnv) startLoad() *load {
 					if res.StatusCode == 503 {
 						o.friendly = res.Header.Get("Retry-After") != "" &&
 							(strings.Contains(string(raw), `"code":"unavailable"`) || strings.Contains(string(raw), "データベースに接続できません"))
-						if !o.friendly {
-							fmt.Printf("DEBUG %s %q %q\n", o.kind, res.Header.Get("Retry-After"), raw[:min(len(raw), 3000)])
-						}
 					}
 				}
 				l.mu.Lock()
@@ -226,7 +223,7 @@ func (l *load) halt() []outcome {
 
 // check judges the outcomes of an outage from down to back (when the
 // database was available again) and returns a summary line.
-func (oe *outageEnv) check(t *testing.T, outcomes []outcome, down, back time.Time) string {
+func (oe *outageEnv) check(t *testing.T, outcomes []outcome, down, back time.Time, min503 int) string {
 	var before, during, after, transport, unfriendly, slow int
 	statuses := map[int]int{}
 	var firstOK time.Time
@@ -264,7 +261,7 @@ func (oe *outageEnv) check(t *testing.T, outcomes []outcome, down, back time.Tim
 	if transport > 0 {
 		t.Errorf("%d requests got no HTTP answer at all", transport)
 	}
-	if statuses[503] < 10 {
+	if statuses[503] < min503 {
 		t.Errorf("only %d requests got 503 during the outage (statuses %v)", statuses[503], statuses)
 	}
 	if unfriendly > 0 {
@@ -313,7 +310,7 @@ func TestDatabaseOutage(t *testing.T) {
 		back := time.Now()
 		ready := waitReady(t, oe)
 		time.Sleep(1500 * time.Millisecond)
-		summary := oe.check(t, l.halt(), down, back)
+		summary := oe.check(t, l.halt(), down, back, 100)
 		t.Logf("stopped for %s: %s; readyz ready %s after", back.Sub(down).Round(100*time.Millisecond), summary, ready.Sub(back).Round(time.Millisecond))
 	})
 
@@ -341,15 +338,11 @@ func TestDatabaseOutage(t *testing.T) {
 		back := time.Now()
 		ready := waitReady(t, oe)
 		time.Sleep(1500 * time.Millisecond)
-		summary := oe.check(t, l.halt(), down, back)
+		// Each of the 4 clients waits out the timeout: at least one 503 each.
+		summary := oe.check(t, l.halt(), down, back, 4)
 		t.Logf("hung for %s: %s; readyz ready %s after", back.Sub(down).Round(100*time.Millisecond), summary, ready.Sub(back).Round(time.Millisecond))
 	})
 
-	for _, l := range strings.Split(oe.logs.String(), "\n") {
-		if strings.Contains(l, "render failed") {
-			fmt.Println("DEBUGLOG", l)
-		}
-	}
 	if strings.Contains(oe.logs.String(), `"msg":"panic"`) {
 		t.Error("a request panicked")
 	}
@@ -365,6 +358,8 @@ func TestDatabaseOutage(t *testing.T) {
 			reasons[classifyReason(e.Err)]++
 		case "request failed":
 			t.Errorf("an outage error was treated as internal (500): %s", e.Err)
+		case "render failed":
+			t.Errorf("a page was not rendered: %s", e.Err)
 		}
 	}
 	var rs []string
@@ -430,6 +425,8 @@ func classifyReason(err string) string {
 		return "57P03 cannot connect now"
 	case strings.Contains(err, "dial error"), strings.Contains(err, "connect: "):
 		return "connect refused"
+	case strings.Contains(err, "broken pipe"):
+		return "broken pipe"
 	case strings.Contains(err, "connection reset"):
 		return "connection reset"
 	case strings.Contains(err, "unexpected EOF"):

@@ -130,7 +130,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 			pageBuffers.Put(buf)
 		}
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	// Templ components stop at once when their context is done: the error
+	// page of a request that ran out of time (MAMORI_REQUEST_TIMEOUT) must
+	// still be written, and rendering needs no I/O, so it ignores the deadline.
+	if err := c.Render(context.WithoutCancel(r.Context()), buf); err != nil {
 		s.log.Error("render failed", "err", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

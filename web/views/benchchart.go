@@ -122,10 +122,10 @@ type Scatter struct {
 // Scatter geometry and scales: risk index 0–100, totals 20–140.
 const (
 	scatW      = 560
-	scatH      = 300
+	scatH      = 312
 	scatLeft   = 44
 	scatRight  = 14
-	scatTop    = 14
+	scatTop    = 26
 	scatBottom = 40
 	scatTotMin = 20
 	scatTotMax = 140

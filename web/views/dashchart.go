@@ -185,14 +185,18 @@ func (c LineChart) ViewBox() string {
 	return "0 0 " + strconv.Itoa(lineW) + " " + strconv.Itoa(lineH)
 }
 
+// linePad keeps the first and last points (and their date labels) clear
+// of the plot's edges.
+const linePad = 36
+
 // X is the x position of point i: spread evenly, a single point centred.
 func (c LineChart) X(i int) float64 {
 	n := len(c.XLabels)
-	inner := float64(lineW - lineLeft - lineRight)
+	inner := float64(lineW - lineLeft - lineRight - 2*linePad)
 	if n <= 1 {
-		return lineLeft + inner/2
+		return lineLeft + linePad + inner/2
 	}
-	return lineLeft + inner*float64(i)/float64(n-1)
+	return lineLeft + linePad + inner*float64(i)/float64(n-1)
 }
 
 // Y is the y position of value v, clamped to the scale.
