@@ -30,7 +30,8 @@ deps-pg:
 
 # Chromium (and CJK fonts, so Japanese renders in screenshots) for the browser tests.
 deps-browser:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@fonts=$$(fc-list 2>/dev/null | grep -ci "Noto Sans CJK" || true); \
+	if ! command -v chromium >/dev/null || [ "$$fonts" = 0 ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing chromium and fonts-noto-cjk (apt-get)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \

@@ -215,3 +215,16 @@ func clickNav(t *testing.T, ctx context.Context, sel string) {
 		t.Fatalf("click %s: %v", sel, err)
 	}
 }
+
+// viewShot saves what the screen shows (not the whole page) as
+// readme-NAME.png: the README's pictures are picked from these.
+func viewShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir(t), "readme-"+name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

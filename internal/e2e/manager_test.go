@@ -48,6 +48,7 @@ func TestManagerJourney(t *testing.T) {
 	waitText(t, ctx, "[data-testid=dashboard-table]", "サンプル工業")
 	checkA11y(t, ctx, "dashboard")
 	shot(t, ctx, "dashboard")
+	viewShot(t, ctx, "dashboard")
 	rows, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=dashboard-row]").length`))
 	if rows != 2 {
 		t.Fatalf("dashboard shows %d organisations, want the holding and its subsidiary", rows)
@@ -63,11 +64,13 @@ func TestManagerJourney(t *testing.T) {
 	waitText(t, ctx, "[data-testid=report-total]", "81")
 	checkA11y(t, ctx, "report")
 	shot(t, ctx, "report")
+	viewShot(t, ctx, "report")
 
 	navigate(t, ctx, s.url+"/assessments/"+a.ID+"/benchmark")
 	waitText(t, ctx, "[data-testid=stat-n]", "6")
 	checkA11y(t, ctx, "benchmark")
 	shot(t, ctx, "benchmark")
+	viewShot(t, ctx, "benchmark")
 	body, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
 	if strings.Contains(body, "参加企業") {
 		t.Fatal("the benchmark names another organisation")
@@ -82,4 +85,3 @@ func TestManagerJourney(t *testing.T) {
 		t.Fatalf("xlsx download: %q", got)
 	}
 }
-

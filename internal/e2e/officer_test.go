@@ -121,6 +121,12 @@ func officerJourney(t *testing.T, width, height int64) {
 		do(t, other, "taro edits 1-1", chromedp.SendKeys(chromedp.ID("c-1-1"), "太郎の根拠"))
 		waitText(t, other, "[data-testid=conflict-1-1]", "他の人が保存しました")
 		shot(t, other, "conflict")
+		do(t, other, "scroll", chromedp.Evaluate[chromedp.Void](`document.getElementById("conflict-1-1").scrollIntoView({block: "center"})`))
+		if width > 1000 {
+			viewShot(t, other, "conflict")
+		} else {
+			viewShot(t, other, "conflict-phone")
+		}
 		checkA11y(t, other, "category with conflict")
 		// His text is still in the form, and Hanako's answer was kept.
 		val, _ := chromedp.Run(other, chromedp.Value(chromedp.ID("c-1-1")))

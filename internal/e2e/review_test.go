@@ -79,6 +79,7 @@ func TestReviewLoop(t *testing.T) {
 	comment(t, actx, "2-1", "入退室記録の保管期間を確認しました。")
 	do(t, actx, "return comment", chromedp.SendKeys(chromedp.ID("return-comment"), "1-1 の根拠を補ってください。"))
 	shot(t, actx, "review-before-return")
+	viewShot(t, actx, "review")
 	clickNav(t, actx, "[data-testid=return]")
 	waitText(t, actx, "main", "差し戻し")
 
@@ -93,6 +94,7 @@ func TestReviewLoop(t *testing.T) {
 	waitText(t, octx, "[data-testid=question-1-1] [data-testid=attention-marker]", "")
 	checkA11y(t, octx, "returned category")
 	shot(t, octx, "officer-sees-comments")
+	viewShot(t, octx, "returned-question")
 	do(t, octx, "fix 1-1", chromedp.Click(chromedp.ID("l-1-1-4")))
 	waitVersion(t, octx, "1-1", 2)
 	comment(t, octx, "1-1", "取締役会議事録（2026年4月）を添付しました。")
