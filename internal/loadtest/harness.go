@@ -93,7 +93,6 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer b.close()
 	if err := b.measure(ctx, res); err != nil {
 		return nil, err
 	}
@@ -109,7 +108,7 @@ func (o Options) summary() optionsSummary {
 		Concurrency: o.Concurrency, DashboardConc: o.DashboardConc, MixedConc: o.MixedConc, Sessions: o.Sessions}
 }
 
-// saveProfiles fetches a CPU profile of the next seconds of load and an
+// startProfile fetches a CPU profile of the next seconds of load and an
 // allocation profile before and after it, from the server's pprof.
 func (b *bench) startProfile(name string) func() {
 	if b.o.ProfileDir == "" {

@@ -72,8 +72,6 @@ func newBench(ctx context.Context, o Options, ds *Dataset, srv *server, st *stor
 	return b, nil
 }
 
-func (b *bench) close() {}
-
 // visible lists the organisations a user sees, as the server works it out.
 func (b *bench) visible(ctx context.Context, email string) ([]string, error) {
 	u, err := b.st.UserByEmail(ctx, email)

@@ -79,7 +79,8 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("check %q was not made: %+v", c.Name, c)
 		}
 	}
-	if res.MixedRSSKB <= 0 || res.PeakRSSKB < res.MixedRSSKB {
+	// (VmHWM is updated lazily by the kernel: it may trail a VmRSS sample.)
+	if res.MixedRSSKB <= 0 || res.PeakRSSKB <= 0 {
 		t.Errorf("RSS: mixed %d kB, peak %d kB", res.MixedRSSKB, res.PeakRSSKB)
 	}
 }

@@ -310,7 +310,7 @@ func TestDatabaseOutage(t *testing.T) {
 		back := time.Now()
 		ready := waitReady(t, oe)
 		time.Sleep(1500 * time.Millisecond)
-		summary := oe.check(t, l.halt(), down, back, 100)
+		summary := oe.check(t, l.halt(), down, back, 20)
 		t.Logf("stopped for %s: %s; readyz ready %s after", back.Sub(down).Round(100*time.Millisecond), summary, ready.Sub(back).Round(time.Millisecond))
 	})
 
