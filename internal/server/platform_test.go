@@ -236,3 +236,20 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("CSP %q", csp)
 	}
 }
+
+func TestLoginReturnsToTheFullURL(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("テスト株式会社", nil)
+	u := e.user(org.ID, assessment.Officer, false)
+	c := e.browser()
+	res, _ := e.get(c, "/assessments?a=1&b=2")
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	next := loc.Query().Get("next")
+	if next != "/assessments?a=1&b=2" {
+		t.Fatalf("next = %q", next)
+	}
+	res = e.postForm(c, "/login", url.Values{"email": {u.Email}, "password": {testPassword}, "next": {next}})
+	if got := res.Header.Get("Location"); got != "/assessments?a=1&b=2" {
+		t.Fatalf("after login redirected to %q", got)
+	}
+}

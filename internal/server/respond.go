@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,7 +158,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.classify(r, err)
 	status := statusOf(e.Code)
 	if status == http.StatusUnauthorized {
-		http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
 		return
 	}
 	if status == http.StatusServiceUnavailable {
