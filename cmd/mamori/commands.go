@@ -155,8 +155,8 @@ func cmdUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 	} else {
 		password, generated = auth.GeneratePassword(), true
 	}
-	if msg := auth.ValidatePassword(password); msg != "" {
-		return fmt.Errorf("password refused: %s", msg)
+	if err := auth.ValidatePassword(password); err != nil {
+		return fmt.Errorf("password refused: %w", err)
 	}
 	return withDB(ctx, env, func(st *store.Store) error {
 		orgID := *org

@@ -8,16 +8,32 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"mamori/internal/apperr"
+	"mamori/web/i18n"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "mamori:", err)
+		fmt.Fprintln(os.Stderr, "mamori:", errorText(err))
 		os.Exit(exitCode(err))
 	}
+}
+
+// errorText is err as the operator reads it. Domain errors name their
+// message by a catalog key (apperr.K): it is put into English, the language
+// of the rest of the command line.
+func errorText(err error) string {
+	text := err.Error()
+	if e, ok := apperr.As(err); ok && e.Key != "" {
+		en := e.Localized(func(key string, args ...any) string { return i18n.TL("en", key, args...) })
+		text = strings.Replace(text, e.Error(), en.Error(), 1)
+	}
+	return text
 }
 
 // usageError makes main exit with 2.

@@ -60,21 +60,25 @@ func TestCommands(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "password: ") || len(lastLine(out)) != 36 {
 		t.Fatalf("user create generated: %q %v", out, err)
 	}
-	if _, _, err := cli(t, env, "short\n", "user", "create", "--email", "x@cli.example", "--name", "x", "--role", "officer", "--org", orgID, "--password-stdin"); err == nil {
-		t.Fatal("weak password accepted")
+	// Refusals say why in English, never as a catalog key.
+	if _, _, err := cli(t, env, "short\n", "user", "create", "--email", "x@cli.example", "--name", "x", "--role", "officer", "--org", orgID, "--password-stdin"); err == nil ||
+		!strings.Contains(errorText(err), "at least 12 characters") {
+		t.Fatalf("weak password: %v", err)
 	}
 	if _, _, err := cli(t, env, "", "user", "create", "--email", "y@cli.example", "--name", "y", "--role", "boss", "--org", orgID); exitCode(err) != 2 {
 		t.Fatalf("bad role: %v", err)
 	}
-	if _, _, err := cli(t, env, "", "user", "create", "--email", "officer@cli.example", "--name", "dup", "--role", "officer", "--org", orgID); err == nil {
-		t.Fatal("duplicate email accepted")
+	if _, _, err := cli(t, env, "", "user", "create", "--email", "officer@cli.example", "--name", "dup", "--role", "officer", "--org", orgID); err == nil ||
+		!strings.Contains(errorText(err), "already registered") || strings.Contains(errorText(err), "err.") {
+		t.Fatalf("duplicate email: %v", err)
 	}
 
 	if out, _, err := cli(t, env, "", "auditor", "assign", "--email", "auditor@cli.example", "--org", orgID); err != nil || len(lastLine(out)) != 36 {
 		t.Fatalf("auditor assign: %q %v", out, err)
 	}
-	if _, _, err := cli(t, env, "", "auditor", "assign", "--email", "officer@cli.example", "--org", orgID); err == nil {
-		t.Fatal("an officer was assigned as auditor")
+	if _, _, err := cli(t, env, "", "auditor", "assign", "--email", "officer@cli.example", "--org", orgID); err == nil ||
+		!strings.Contains(errorText(err), "Only auditors") {
+		t.Fatalf("an officer assigned as auditor: %v", err)
 	}
 
 	out, _, err = cli(t, env, "", "token", "create", "--email", "officer@cli.example", "--label", "集計")

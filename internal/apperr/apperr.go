@@ -25,9 +25,15 @@ const (
 
 // Error is an error with a code, a message safe to show to the user, and
 // optional field details.
+//
+// Domain and store code do not know the user's language: they name the
+// message by its catalog key (K), and the layer that shows the error puts it
+// into words (Localized). Message then holds the key, a safe fallback.
 type Error struct {
 	Code    Code
 	Message string
+	Key     string            // message-catalog key of Message ("" when Message is final)
+	Args    []any             // the key's arguments; a KeyArg is translated too
 	Fields  map[string]string // field -> problem, for Invalid
 	Detail  any               // extra JSON for the client (e.g. the current answer on conflict)
 }
@@ -44,9 +50,46 @@ func E(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Fields builds an Invalid error listing the bad fields.
+// K builds an *Error whose message is the catalog entry key, formatted with
+// args when it is shown.
+func K(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Message: key, Key: key, Args: args}
+}
+
+// InvalidFields builds an Invalid error listing the bad fields.
 func InvalidFields(msg string, fields map[string]string) *Error {
 	return &Error{Code: Invalid, Message: msg, Fields: fields}
+}
+
+// InvalidFieldsK is InvalidFields with a catalog key for the message.
+func InvalidFieldsK(key string, fields map[string]string, args ...any) *Error {
+	e := K(Invalid, key, args...)
+	e.Fields = fields
+	return e
+}
+
+// KeyArg is an argument of K that is itself a catalog key, translated with
+// the message: a status is shown as "提出済み" or "submitted", not as its code.
+type KeyArg string
+
+// Localized returns e with its message put into words by translate (the
+// catalog lookup of one language, e.g. i18n.T bound to a request). It returns
+// a copy and never changes e: keyed errors are often shared values
+// (ErrNotFound). An error without a key is returned as it is.
+func (e *Error) Localized(translate func(key string, args ...any) string) *Error {
+	if e.Key == "" {
+		return e
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if k, ok := a.(KeyArg); ok {
+			a = translate(string(k))
+		}
+		args[i] = a
+	}
+	c := *e
+	c.Message = translate(e.Key, args...)
+	return &c
 }
 
 // CodeOf returns the code of the first *Error in err's chain, Internal otherwise.
@@ -69,4 +112,4 @@ func As(err error) (*Error, bool) {
 func Is(err error, code Code) bool { return CodeOf(err) == code }
 
 // ErrNotFound is the shared not-found error value of the store.
-var ErrNotFound = &Error{Code: NotFound, Message: "見つかりません。"}
+var ErrNotFound = K(NotFound, "err.not_found")

@@ -45,7 +45,7 @@ func ValidateAnswer(q *checklist.Question, v AnswerValues) (AnswerValues, error)
 		met[id] = true
 	}
 	if len(fields) > 0 {
-		return AnswerValues{}, apperr.InvalidFields("回答の内容に誤りがあります。", fields)
+		return AnswerValues{}, apperr.InvalidFieldsK("err.answer_invalid", fields)
 	}
 	out := v
 	out.PointsMet = make([]string, 0, len(met))

@@ -81,9 +81,9 @@ func Transition(from Status, action Action, role Role) (Status, error) {
 		return r.to, nil
 	}
 	if !roleMayEver(action, role) {
-		return "", apperr.E(apperr.Forbidden, "この操作を行う権限がありません。")
+		return "", apperr.K(apperr.Forbidden, "err.forbidden")
 	}
-	return "", apperr.E(apperr.Conflict, "現在の状態（%s）ではこの操作はできません。", from)
+	return "", apperr.K(apperr.Conflict, "err.status_forbids", apperr.KeyArg("status."+string(from)))
 }
 
 func roleMayEver(action Action, role Role) bool {

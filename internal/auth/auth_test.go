@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"mamori/internal/apperr"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -43,11 +45,22 @@ func TestValidatePassword(t *testing.T) {
 		"あいうえおかきくけこさし":           true,
 		strings.Repeat("x", 257): false,
 	} {
-		if got := ValidatePassword(pw) == ""; got != ok {
+		if got := ValidatePassword(pw) == nil; got != ok {
 			t.Errorf("ValidatePassword(%q) ok = %v, want %v", pw, got, ok)
 		}
 	}
-	if p := GeneratePassword(); len(p) != 20 || ValidatePassword(p) != "" {
+	// The reason is a catalog key, put into the reader's language where it
+	// is shown.
+	for pw, key := range map[string]string{"short": "err.password_short", strings.Repeat("x", 257): "err.password_long", "password1234": "err.password_common"} {
+		e, ok := apperr.As(ValidatePassword(pw))
+		if !ok || e.Code != apperr.Invalid || e.Key != key || e.Fields["password"] == "" {
+			t.Errorf("ValidatePassword(%.12q) = %v, want Invalid %s", pw, e, key)
+		}
+	}
+	if e, _ := apperr.As(ValidatePassword("short")); len(e.Args) != 1 || e.Args[0] != MinPasswordLength {
+		t.Errorf("too short: args %v, want the minimum length", e.Args)
+	}
+	if p := GeneratePassword(); len(p) != 20 || ValidatePassword(p) != nil {
 		t.Fatalf("generated password %q is not valid", p)
 	}
 }

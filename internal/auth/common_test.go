@@ -21,14 +21,14 @@ func TestCommonPasswordList(t *testing.T) {
 		"Password2024!", "qwertyuiopasdf", "1qaz2wsx3edc4rfv", "Sakura123456", "TANAKA2025!",
 		"iloveyou2026", "P@ssw0rd2024", "welcome12345", "Superman1234!", "111111111111",
 	} {
-		if ValidatePassword(pw) == "" {
+		if ValidatePassword(pw) == nil {
 			t.Errorf("%q accepted", pw)
 		}
 	}
 	// Ordinary long passphrases pass.
 	for _, pw := range []string{"kumo-no-ue-de-hirune", "orange tram at dawn", "情報セキュリティ対策の基本"} {
-		if msg := ValidatePassword(pw); msg != "" {
-			t.Errorf("%q refused: %s", pw, msg)
+		if err := ValidatePassword(pw); err != nil {
+			t.Errorf("%q refused: %v", pw, err)
 		}
 	}
 }

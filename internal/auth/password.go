@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"mamori/internal/apperr"
 )
 
 // Params are argon2id's cost parameters. Every hash records its own, so
@@ -96,19 +98,25 @@ func CheckDummy(pw string) bool {
 	return false
 }
 
-// ValidatePassword returns a user-facing problem with pw, or "" when it is
-// acceptable: at least MinPasswordLength characters and not a common password.
-func ValidatePassword(pw string) string {
-	if utf8.RuneCountInString(pw) < MinPasswordLength {
-		return fmt.Sprintf("パスワードは%d文字以上にしてください。", MinPasswordLength)
+// MaxPasswordLength bounds a password (characters), so that no one makes
+// the server hash a megabyte.
+const MaxPasswordLength = 256
+
+// ValidatePassword returns why pw may not be used (an Invalid *apperr.Error
+// whose message is a catalog key, shown in the reader's language), or nil
+// when it is acceptable: MinPasswordLength to MaxPasswordLength characters
+// and not a common password.
+func ValidatePassword(pw string) error {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case n < MinPasswordLength:
+		return apperr.InvalidFieldsK("err.password_short", map[string]string{"password": "too_short"}, MinPasswordLength)
+	case n > MaxPasswordLength:
+		return apperr.InvalidFieldsK("err.password_long", map[string]string{"password": "too_long"}, MaxPasswordLength)
+	case IsCommonPassword(pw):
+		return apperr.InvalidFieldsK("err.password_common", map[string]string{"password": "common"})
 	}
-	if utf8.RuneCountInString(pw) > 256 {
-		return "パスワードは256文字以内にしてください。"
-	}
-	if IsCommonPassword(pw) {
-		return "よく使われるパスワードのため使用できません。別のパスワードを選んでください。"
-	}
-	return ""
+	return nil
 }
 
 // GeneratePassword returns a random password of 20 characters from an

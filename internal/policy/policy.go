@@ -34,7 +34,8 @@ func (p *Principal) CanSee(orgID string) bool {
 
 var (
 	errNotFound  = apperr.ErrNotFound
-	errForbidden = apperr.E(apperr.Forbidden, "この操作を行う権限がありません。")
+	errForbidden = apperr.K(apperr.Forbidden, "err.forbidden")
+	errSignIn    = apperr.K(apperr.Unauthorized, "err.sign_in")
 )
 
 func see(p *Principal, orgID string) error {
@@ -75,7 +76,7 @@ func EditAnswers(p *Principal, orgID string, status assessment.Status) error {
 		return errForbidden
 	}
 	if !status.Editable() {
-		return apperr.E(apperr.Conflict, "この評価は提出済みのため編集できません。")
+		return apperr.K(apperr.Conflict, "err.not_editable")
 	}
 	return nil
 }
@@ -145,7 +146,7 @@ func ViewAudit(p *Principal, orgID string) error { return see(p, orgID) }
 // ViewDashboard: managers and admins.
 func ViewDashboard(p *Principal) error {
 	if p == nil {
-		return apperr.E(apperr.Unauthorized, "ログインしてください。")
+		return errSignIn
 	}
 	if p.Admin || p.Role == assessment.Manager {
 		return nil
@@ -156,7 +157,7 @@ func ViewDashboard(p *Principal) error {
 // ReviewQueue: auditors.
 func ReviewQueue(p *Principal) error {
 	if p == nil {
-		return apperr.E(apperr.Unauthorized, "ログインしてください。")
+		return errSignIn
 	}
 	if p.Role == assessment.Auditor {
 		return nil
@@ -167,7 +168,7 @@ func ReviewQueue(p *Principal) error {
 // Admin: platform administration (organisations, users, assignments).
 func Admin(p *Principal) error {
 	if p == nil {
-		return apperr.E(apperr.Unauthorized, "ログインしてください。")
+		return errSignIn
 	}
 	if !p.Admin {
 		return errForbidden

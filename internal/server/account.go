@@ -59,8 +59,8 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	newPW := r.PostForm.Get("new")
-	if msg := auth.ValidatePassword(newPW); msg != "" {
-		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: msg})
+	if err := auth.ValidatePassword(newPW); err != nil {
+		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: messageOf(r, err)})
 		return
 	}
 	hash, err := auth.HashPassword(newPW)

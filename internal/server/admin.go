@@ -88,7 +88,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
+	if e, ok := userError(r, err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 		s.orgsPage(w, r, statusOf(e.Code), views.AdminOrgsData{Form: f, Error: e.Message})
 		return
 	}
@@ -167,7 +167,7 @@ func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+	if e, ok := userError(r, err); ok && e.Code == apperr.Invalid {
 		s.orgPage(w, r, http.StatusUnprocessableEntity, org, &f, e.Message)
 		return
 	}
@@ -240,9 +240,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		password, generated = auth.GeneratePassword(), true
 	}
 	if err == nil {
-		if msg := auth.ValidatePassword(password); msg != "" {
-			err = apperr.InvalidFields(msg, map[string]string{"password": "weak"})
-		}
+		err = auth.ValidatePassword(password)
 	}
 	var u store.User
 	if err == nil {
@@ -252,7 +250,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
+		if e, ok := userError(r, err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 			s.usersPage(w, r, statusOf(e.Code), views.AdminUsersData{Form: f, Error: e.Message})
 			return
 		}
@@ -312,7 +310,7 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 		_, _, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active, Actor: actor(r)})
 	}
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		if e, ok := userError(r, err); ok && e.Code == apperr.Invalid {
 			s.userPage(w, r, http.StatusUnprocessableEntity, views.AdminUserData{User: u, Form: f, Error: e.Message})
 			return
 		}
@@ -340,8 +338,8 @@ func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 	if password == "" {
 		password, generated = auth.GeneratePassword(), true
 	}
-	if msg := auth.ValidatePassword(password); msg != "" {
-		s.userPage(w, r, http.StatusUnprocessableEntity, views.AdminUserData{User: u, PasswordError: msg})
+	if err := auth.ValidatePassword(password); err != nil {
+		s.userPage(w, r, http.StatusUnprocessableEntity, views.AdminUserData{User: u, PasswordError: messageOf(r, err)})
 		return
 	}
 	hash, err := auth.HashPassword(password)
@@ -384,7 +382,7 @@ func (s *Server) assignment(w http.ResponseWriter, r *http.Request, assign bool)
 		err = s.store.UnassignAuditor(ctx, userID, orgID, actor(r))
 	}
 	if err != nil {
-		if e, ok := apperr.As(err); ok && (e.Code == apperr.Invalid || e.Code == apperr.NotFound) {
+		if e, ok := userError(r, err); ok && (e.Code == apperr.Invalid || e.Code == apperr.NotFound) {
 			s.usersPage(w, r, statusOf(e.Code), views.AdminUsersData{AssignError: e.Message})
 			return
 		}

@@ -92,7 +92,7 @@ func (s *Server) handleAssessmentCreate(w http.ResponseWriter, r *http.Request) 
 	title, copyFrom := strings.TrimSpace(r.PostForm.Get("title")), r.PostForm.Get("copy_from")
 	a, err := s.createAssessment(r, title, "", copyFrom)
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		if e, ok := userError(r, err); ok && e.Code == apperr.Invalid {
 			s.listPage(w, r, http.StatusUnprocessableEntity, views.AssessmentListData{Title: title, CopyFrom: copyFrom, Error: e.Message})
 			return
 		}
@@ -115,7 +115,7 @@ func (s *Server) createAssessment(r *http.Request, title, checklistID, copyFrom 
 		checklistID = checklist.Default().ID
 	}
 	if _, ok := checklist.Get(checklistID); !ok {
-		return store.Assessment{}, apperr.InvalidFields("unknown checklist", map[string]string{"checklist_id": "unknown"})
+		return store.Assessment{}, apperr.InvalidFieldsK("err.checklist_unknown", map[string]string{"checklist_id": "unknown"})
 	}
 	return s.store.CreateAssessment(r.Context(), store.NewAssessment{OrgID: p.OrgID, Title: title, ChecklistID: checklistID, CopyFrom: copyFrom, Actor: actor(r)})
 }

@@ -68,7 +68,7 @@ func (s *Server) handleCommentCreate(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		draft := views.CommentDraft{QuestionID: qid, Body: body, Error: messageOf(err)}
+		draft := views.CommentDraft{QuestionID: qid, Body: body, Error: messageOf(r, err)}
 		if from == "review" {
 			s.reviewPage(w, r, http.StatusUnprocessableEntity, reviewView{draft: draft})
 			return

@@ -145,7 +145,7 @@ func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := r.PostForm.Get("lang")
 	if !i18n.Supported(lang) {
-		s.pageError(w, r, apperr.E(apperr.Invalid, "unsupported language"))
+		s.pageError(w, r, apperr.K(apperr.Invalid, "err.lang_unsupported"))
 		return
 	}
 	if p := principal(r.Context()); p != nil {

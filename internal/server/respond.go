@@ -50,12 +50,12 @@ func statusOf(code apperr.Code) int {
 // classify turns any error into an *apperr.Error with a user-facing message.
 // Errors without a code are internal (or an outage) and are logged once here.
 func (s *Server) classify(r *http.Request, err error) *apperr.Error {
-	if e, ok := apperr.As(err); ok {
+	if e, ok := userError(r, err); ok {
 		return e
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return apperr.E(apperr.TooLarge, "送信内容が大きすぎます。")
+		return localize(r, apperr.K(apperr.TooLarge, "err.too_large"))
 	}
 	if isUnavailable(err) {
 		s.log.Warn("database unavailable", "err", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
@@ -63,6 +63,32 @@ func (s *Server) classify(r *http.Request, err error) *apperr.Error {
 	}
 	s.log.Error("request failed", "err", err, "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path)
 	return &apperr.Error{Code: apperr.Internal, Message: i18n.T(r.Context(), "error.internal")}
+}
+
+// userError is apperr.As with the message in the request's language, for a
+// handler that shows a coded error's message on its own page.
+func userError(r *http.Request, err error) (*apperr.Error, bool) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return nil, false
+	}
+	return localize(r, e), true
+}
+
+// messageOf is the user-facing message of a coded error, in the request's
+// language.
+func messageOf(r *http.Request, err error) string {
+	if e, ok := userError(r, err); ok {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// localize puts the message of a keyed error (apperr.K) into the request's
+// language; the error itself, maybe a shared value, is left as it is.
+func localize(r *http.Request, e *apperr.Error) *apperr.Error {
+	ctx := r.Context()
+	return e.Localized(func(key string, args ...any) string { return i18n.T(ctx, key, args...) })
 }
 
 // apiError writes {"error":{"code","message"}} (plus details).

@@ -208,7 +208,7 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 	}
 	text := r.PostForm.Get(field)
 	if _, err := s.decide(r, a, action, text); err != nil {
-		e, ok := apperr.As(err)
+		e, ok := userError(r, err)
 		switch {
 		case ok && e.Code == apperr.Invalid:
 			s.reviewPage(w, r, http.StatusUnprocessableEntity, reviewView{decision: views.DecisionForm{Action: string(action), Text: text, Error: e.Message}})
@@ -241,7 +241,7 @@ func (s *Server) handleMarkSet(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.setMark(r, a, q.ID, r.PostForm.Get("mark")); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
-			s.reviewPage(w, r, http.StatusConflict, reviewView{conflict: messageOf(err)})
+			s.reviewPage(w, r, http.StatusConflict, reviewView{conflict: messageOf(r, err)})
 			return
 		}
 		s.pageError(w, r, err)
@@ -263,12 +263,4 @@ func (s *Server) setMark(r *http.Request, a store.Assessment, questionID, mark s
 		return apperr.E(apperr.Conflict, "%s", i18n.T(ctx, "review.mark_not_submitted", i18n.T(ctx, "status."+string(a.Status))))
 	}
 	return s.store.SetMark(ctx, a.ID, questionID, mark, actor(r))
-}
-
-// messageOf is the user-facing message of a coded error.
-func messageOf(err error) string {
-	if e, ok := apperr.As(err); ok {
-		return e.Message
-	}
-	return err.Error()
 }

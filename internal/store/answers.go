@@ -100,7 +100,7 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 			return notFound(err)
 		}
 		if !status.Editable() {
-			return apperr.E(apperr.Conflict, "この評価は提出済みのため編集できません。")
+			return apperr.K(apperr.Conflict, "err.not_editable")
 		}
 		cur, err := scanAnswer(tx.QueryRow(ctx, answerSelect+` WHERE x.assessment_id = $1 AND x.question_id = $2 FOR UPDATE OF x`, assessmentID, questionID))
 		exists := err == nil
@@ -115,8 +115,9 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 			if !exists {
 				cur = Answer{QuestionID: questionID, PointsMet: []string{}}
 			}
-			return &apperr.Error{Code: apperr.Conflict,
-				Message: "この回答は他の人が先に保存しました。内容を確認してください。", Detail: cur}
+			e := apperr.K(apperr.Conflict, "err.answer_conflict")
+			e.Detail = cur
+			return e
 		}
 		var level *int16
 		if in.Level != nil {

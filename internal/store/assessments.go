@@ -70,13 +70,13 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 			var orgID, checklistID string
 			err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, n.CopyFrom).Scan(&orgID, &checklistID)
 			if pgCode(err) == codeInvalidText || err == pgx.ErrNoRows || (err == nil && orgID != n.OrgID) {
-				return apperr.InvalidFields("コピー元の評価が見つかりません。", map[string]string{"copy_from": "unknown"})
+				return apperr.InvalidFieldsK("err.copy_from_unknown", map[string]string{"copy_from": "unknown"})
 			}
 			if err != nil {
 				return err
 			}
 			if checklistID != n.ChecklistID {
-				return apperr.InvalidFields("コピー元の評価はチェックリストが異なります。", map[string]string{"copy_from": "checklist"})
+				return apperr.InvalidFieldsK("err.copy_from_checklist", map[string]string{"copy_from": "checklist"})
 			}
 		}
 		err := tx.QueryRow(ctx, `
@@ -85,7 +85,7 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 			n.OrgID, n.Title, n.ChecklistID, nullable(n.CopyFrom), nullable(n.Actor.UserID)).Scan(&id)
 		if err != nil {
 			if pgCode(err) == codeCheckViolation {
-				return apperr.InvalidFields("タイトルを1〜200文字で入力してください。", map[string]string{"title": "length"})
+				return apperr.InvalidFieldsK("err.title_length", map[string]string{"title": "length"})
 			}
 			return err
 		}
@@ -158,8 +158,9 @@ func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, e
 			return notFound(err)
 		}
 		if cur != c.From {
-			return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("この評価は既に他の人によって更新されています（現在の状態: %s）。", cur),
-				Detail: map[string]any{"status": cur}}
+			e := apperr.K(apperr.Conflict, "err.status_moved", apperr.KeyArg("status."+string(cur)))
+			e.Detail = map[string]any{"status": cur}
+			return e
 		}
 		if c.Check != nil {
 			if err := c.Check(ctx, tx); err != nil {

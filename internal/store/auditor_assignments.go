@@ -22,11 +22,11 @@ func (s *Store) AssignAuditor(ctx context.Context, userID, orgID string, by Acto
 			return notFound(err)
 		}
 		if role != "auditor" {
-			return apperr.InvalidFields("監査担当者（auditor）のみ割り当てられます。", map[string]string{"email": "not_auditor"})
+			return apperr.InvalidFieldsK("err.auditor_only", map[string]string{"email": "not_auditor"})
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO auditor_assignments (user_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, userID, orgID)
 		if pgCode(err) == codeForeignKeyViolation || pgCode(err) == codeInvalidText {
-			return apperr.InvalidFields("組織が見つかりません。", map[string]string{"org_id": "unknown"})
+			return apperr.InvalidFieldsK("err.org_unknown", map[string]string{"org_id": "unknown"})
 		}
 		if err != nil || tag.RowsAffected() == 0 {
 			return err

@@ -34,7 +34,7 @@ type BenchmarkPopulations struct {
 
 // ErrNoResult answers a benchmark of an assessment that was never submitted:
 // it has no frozen result to compare.
-var ErrNoResult = apperr.E(apperr.Conflict, "この評価はまだ提出されていないため、他の組織と比較できません。")
+var ErrNoResult = apperr.K(apperr.Conflict, "err.no_result")
 
 // BenchmarkPopulations assembles the peer groups of an assessment in two
 // queries. The population is every organisation's latest approved

@@ -47,7 +47,7 @@ func (s *Store) ImportAnswers(ctx context.Context, assessmentID string, rows []I
 			return notFound(err)
 		}
 		if !status.Editable() {
-			return apperr.E(apperr.Conflict, "この評価は提出済みのため編集できません。")
+			return apperr.K(apperr.Conflict, "err.not_editable")
 		}
 		cur, err := lockedAnswers(ctx, tx, assessmentID)
 		if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) ImportAnswers(ctx context.Context, assessmentID string, rows []I
 				assessmentID, row.QuestionID, level, in.Comment, in.PointsMet, nullable(actor.UserID)).Scan(&version)
 			if err != nil {
 				if pgCode(err) == codeCheckViolation {
-					return apperr.InvalidFields("回答の内容に誤りがあります。", map[string]string{row.QuestionID: "invalid"})
+					return apperr.InvalidFieldsK("err.answer_invalid", map[string]string{row.QuestionID: "invalid"})
 				}
 				return err
 			}

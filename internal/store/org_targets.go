@@ -56,7 +56,7 @@ func (s *Store) SetTargetOverrides(ctx context.Context, orgID string, overrides 
 		}
 	}
 	if len(bad) > 0 {
-		return false, fmt.Errorf("store: set targets %s: %w", orgID, apperr.InvalidFields("目標水準は1〜5で指定してください。", bad))
+		return false, fmt.Errorf("store: set targets %s: %w", orgID, apperr.InvalidFieldsK("err.targets_range", bad, score.MinLevel, score.MaxLevel))
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockOrg(ctx, tx, orgID, true); err != nil {

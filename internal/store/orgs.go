@@ -61,7 +61,7 @@ func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string
 				return orgErr(err)
 			}
 			if cycle {
-				return apperr.InvalidFields("親組織が循環しています。", map[string]string{"parent_id": "cycle"})
+				return apperr.InvalidFieldsK("err.org_parent_cycle", map[string]string{"parent_id": "cycle"})
 			}
 		}
 		var err error
@@ -79,9 +79,9 @@ func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string
 func orgErr(err error) error {
 	switch pgCode(err) {
 	case codeForeignKeyViolation, codeInvalidText:
-		return apperr.InvalidFields("親組織が見つかりません。", map[string]string{"parent_id": "unknown"})
+		return apperr.InvalidFieldsK("err.org_parent_unknown", map[string]string{"parent_id": "unknown"})
 	case codeCheckViolation:
-		return apperr.InvalidFields("組織名を1〜200文字で入力してください。", map[string]string{"name": "length"})
+		return apperr.InvalidFieldsK("err.org_name_length", map[string]string{"name": "length"})
 	}
 	return err
 }

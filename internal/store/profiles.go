@@ -116,7 +116,7 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		for _, e := range errs {
 			fields[e.Field] = e.Code
 		}
-		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, apperr.InvalidFields("プロフィールの値が正しくありません。", fields))
+		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, apperr.InvalidFieldsK("err.profile_invalid", fields))
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockOrg(ctx, tx, orgID, true); err != nil {
@@ -131,7 +131,9 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 			if exists {
 				detail = cur
 			}
-			return &apperr.Error{Code: apperr.Conflict, Message: "プロフィールは他の人が先に更新しました。内容を確認してください。", Detail: detail}
+			e := apperr.K(apperr.Conflict, "err.profile_conflict")
+			e.Detail = detail
+			return e
 		}
 		if exists && cur.Profile == in {
 			saved = cur

@@ -60,7 +60,7 @@ func (s *Store) Marks(ctx context.Context, assessmentID string) (map[string]Revi
 // mark a question already has changes nothing and records nothing.
 func (s *Store) SetMark(ctx context.Context, assessmentID, questionID, mark string, actor Actor) error {
 	if mark != "" && !ValidMark(mark) {
-		return apperr.InvalidFields("mark must be ok, needs_attention or null", map[string]string{"mark": "unknown"})
+		return apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "unknown"})
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status assessment.Status
@@ -75,8 +75,9 @@ func (s *Store) SetMark(ctx context.Context, assessmentID, questionID, mark stri
 			return notFound(err)
 		}
 		if status != assessment.Submitted {
-			return &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("評価がレビュー中（提出済み）でないため、マークを変更できません（現在の状態: %s）。", status),
-				Detail: map[string]any{"status": status}}
+			e := apperr.K(apperr.Conflict, "review.mark_not_submitted", apperr.KeyArg("status."+string(status)))
+			e.Detail = map[string]any{"status": status}
+			return e
 		}
 		var old string
 		err = tx.QueryRow(ctx, `SELECT mark FROM review_marks WHERE assessment_id = $1 AND question_id = $2 FOR UPDATE`, assessmentID, questionID).Scan(&old)

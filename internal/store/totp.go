@@ -84,7 +84,7 @@ func (s *Store) DisableTOTP(ctx context.Context, userID string, by Actor) error 
 			return notFound(err)
 		}
 		if required {
-			return apperr.E(apperr.Conflict, "組織の設定により二要素認証は必須のため、無効にできません。")
+			return apperr.K(apperr.Conflict, "err.totp_required")
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE users SET totp_secret = NULL, totp_enabled = false, totp_last_step = NULL, updated_at = now()

@@ -73,11 +73,11 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 func userErr(err error) error {
 	switch pgCode(err) {
 	case codeUniqueViolation:
-		return apperr.E(apperr.Conflict, "このメールアドレスは既に登録されています。")
+		return apperr.K(apperr.Conflict, "err.email_taken")
 	case codeForeignKeyViolation, codeInvalidText:
-		return apperr.InvalidFields("組織が見つかりません。", map[string]string{"org_id": "unknown"})
+		return apperr.InvalidFieldsK("err.org_unknown", map[string]string{"org_id": "unknown"})
 	case codeCheckViolation:
-		return apperr.InvalidFields("入力内容を確認してください（メールアドレス、氏名、役割）。", map[string]string{"user": "invalid"})
+		return apperr.InvalidFieldsK("err.user_invalid", map[string]string{"user": "invalid"})
 	}
 	return err
 }

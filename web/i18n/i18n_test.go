@@ -47,10 +47,16 @@ func hasJapanese(s string) bool {
 	return false
 }
 
-// TestEveryUsedKeyExists scans the source for literal keys passed to T.
+// TestEveryUsedKeyExists scans the source for literal keys passed to T, and
+// for the keys of coded errors (apperr.K, apperr.InvalidFieldsK), which the
+// server translates when it shows them.
 func TestEveryUsedKeyExists(t *testing.T) {
 	root := filepath.Join("..", "..")
-	re := regexp.MustCompile(`i18n\.TL?\((?:ctx|r\.Context\(\)|[a-zA-Z.()]+), "([a-z0-9_.]+)"`)
+	re := regexp.MustCompile(`i18n\.TL?\((?:ctx|r\.Context\(\)|[a-zA-Z.()]+), "([a-z0-9_.]+)"` +
+		`|\bK\((?:apperr\.)?[A-Z][A-Za-z]*, "([a-z0-9_.]+)"` +
+		`|InvalidFieldsK\("([a-z0-9_.]+)"` +
+		`|KeyArg\("([a-z0-9_.]+)"\)`)
+	errKeys := 0
 	ja := Catalog("ja")
 	n := 0
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -71,11 +77,14 @@ func TestEveryUsedKeyExists(t *testing.T) {
 			return err
 		}
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			key := m[1]
+			key := m[1] + m[2] + m[3] + m[4] // one group matched
 			if strings.HasSuffix(key, ".") {
 				continue // a prefix completed at run time, e.g. "role." + role
 			}
 			n++
+			if m[1] == "" {
+				errKeys++
+			}
 			if _, ok := ja[key]; !ok {
 				t.Errorf("%s uses missing key %q", p, key)
 			}
@@ -85,8 +94,8 @@ func TestEveryUsedKeyExists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n < 100 {
-		t.Fatalf("found only %d key uses: the scan is broken", n)
+	if n < 100 || errKeys < 20 {
+		t.Fatalf("found only %d key uses (%d of coded errors): the scan is broken", n, errKeys)
 	}
 }
 
