@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"mamori/checklist"
 	"mamori/internal/assessment"
@@ -653,7 +654,7 @@ func TestAccessControlMatrix(t *testing.T) {
 			}
 		}
 		if after := m.auditCount(t); after != before {
-			t.Errorf("cross-site requests wrote %d audit entries", after-before)
+			t.Errorf("cross-site requests wrote %d audit entries: %s", after-before, m.lastActions(t, after-before))
 		}
 		crossSite = tried
 	})
@@ -675,6 +676,20 @@ func (m *matrix) auditCount(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// lastActions names the newest n audit entries, to say what was written.
+func (m *matrix) lastActions(t *testing.T, n int) string {
+	rows, err := m.e.st.Pool.Query(context.Background(),
+		`SELECT action || ' by ' || actor FROM audit_log WHERE actor <> 'test' AND action <> 'login.succeeded' ORDER BY seq DESC LIMIT $1`, min(n, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(names, ", ")
 }
 
 // withoutEcho removes the request path, as given and as escaped in links
