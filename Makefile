@@ -49,7 +49,7 @@ check:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@tmp=$$(mktemp -d); cp -r web/views "$$tmp/"; \
-	$(GO) tool templ generate -path web/views >/dev/null; \
+	$(GO) tool templ generate >/dev/null; \
 	if ! diff -r -q "$$tmp/views" web/views >/dev/null; then \
 	  echo "generated templ files were out of date: run 'make generate' and commit"; diff -r "$$tmp/views" web/views | head -40; rm -rf "$$tmp"; exit 1; fi; \
 	rm -rf "$$tmp"
