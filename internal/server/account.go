@@ -128,5 +128,5 @@ func (s *Server) audit(r *http.Request, a store.Audit) {
 // actor is the caller as the store records it.
 func actor(r *http.Request) store.Actor {
 	p := principal(r.Context())
-	return store.Actor{UserID: p.UserID, Email: p.Email}
+	return store.Actor{UserID: p.UserID, Email: p.Email, Name: p.Name}
 }

@@ -151,6 +151,9 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 	if err != nil {
 		return Answer{}, fmt.Errorf("store: save answer %s/%s: %w", assessmentID, questionID, err)
 	}
+	if saved.UpdatedByName == "" && saved.UpdatedBy == actor.UserID {
+		saved.UpdatedByName = actor.Name
+	}
 	if saved.UpdatedByName == "" && actor.UserID != "" {
 		_ = s.Pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
 	}

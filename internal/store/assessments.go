@@ -59,6 +59,7 @@ type NewAssessment struct {
 type Actor struct {
 	UserID string
 	Email  string
+	Name   string // display name, when the caller knows it (saves a lookup)
 }
 
 // CreateAssessment inserts a draft; with CopyFrom, copies its answers marked
