@@ -1,6 +1,7 @@
 package export
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -24,6 +25,22 @@ import (
 // MaxImportRows is the most rows (header included) an uploaded answers
 // sheet may have; the checklist has 27 questions.
 const MaxImportRows = 1000
+
+// MaxImportColumns is the most columns a row of an uploaded workbook may
+// reach (the answers sheet has a dozen). The reader pads a row up to its
+// last cell, so one cell in column XFD costs 16,384 strings: a few KB of
+// such rows would take gigabytes.
+const MaxImportColumns = 100
+
+// MaxImportUnzipped bounds what an uploaded workbook may unpack to. An
+// exported answers workbook unpacks to well under 1 MB; the reader holds
+// each unpacked part in memory, and its shared strings take tens of times
+// their XML size (a 140 KB upload unpacking to 60 MB took 2.8 GB).
+const MaxImportUnzipped = 8 << 20
+
+// maxPointErrors bounds the unknown key points reported for one row: a cell
+// listing a million of them must not become a million messages.
+const maxPointErrors = 10
 
 // RowError is one problem in a row of an uploaded answers sheet. Row is the
 // spreadsheet row number (the header is row 1), Column the key of the
@@ -64,6 +81,8 @@ const (
 	FileMissingColumns = "missing_columns" // header lacks columns (Detail: their names)
 	FileNoRows         = "no_rows"         // nothing but a header
 	FileTooManyRows    = "too_many_rows"
+	FileTooManyColumns = "too_many_columns"
+	FileTooLarge       = "too_large" // unpacks to more than MaxImportUnzipped
 )
 
 // ParseCSV reads an answers CSV (as WriteCSV writes it, or as Excel saves
@@ -114,8 +133,24 @@ func ParseCSV(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowErr
 // SheetAnswers, else the first whose header has a question id column) and
 // validates it like ParseCSV.
 func ParseXLSX(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowError, error) {
-	// The limits keep a small zip from unpacking into gigabytes.
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("export: import: read: %w", err)
+	}
+	// The limits keep a small zip from unpacking into gigabytes. The sizes
+	// the zip declares are checked first (archive/zip refuses a part that
+	// unpacks to more than it declares), to say why the file is refused.
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, &FileError{Code: FileUnreadable}
+	}
+	var unzipped uint64
+	for _, zf := range zr.File {
+		if unzipped += zf.UncompressedSize64; unzipped > MaxImportUnzipped {
+			return nil, nil, &FileError{Code: FileTooLarge, Detail: strconv.Itoa(MaxImportUnzipped >> 20)}
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxImportUnzipped, UnzipXMLSizeLimit: MaxImportUnzipped})
 	if err != nil {
 		return nil, nil, &FileError{Code: FileUnreadable}
 	}
@@ -126,12 +161,9 @@ func ParseXLSX(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowEr
 	}
 	var missing []string
 	for _, name := range sheets {
-		rows, err := f.GetRows(name)
+		rows, err := sheetRows(f, name)
 		if err != nil {
-			return nil, nil, &FileError{Code: FileUnreadable}
-		}
-		if len(rows) > MaxImportRows {
-			return nil, nil, &FileError{Code: FileTooManyRows, Detail: strconv.Itoa(MaxImportRows)}
+			return nil, nil, err
 		}
 		if len(rows) == 0 {
 			continue
@@ -148,6 +180,44 @@ func ParseXLSX(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowEr
 		missing = importColumns()
 	}
 	return nil, nil, &FileError{Code: FileMissingColumns, Detail: strings.Join(missing, ", ")}
+}
+
+// sheetRows reads a sheet's rows as GetRows does (trailing empty rows
+// dropped), row by row, refusing the sheet as soon as a row with values
+// lies beyond MaxImportRows or reaches beyond MaxImportColumns: the limits
+// hold before the rows are in memory, not after.
+func sheetRows(f *excelize.File, sheet string) ([][]string, error) {
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, &FileError{Code: FileUnreadable}
+	}
+	defer it.Close()
+	var out [][]string
+	n := 0
+	for it.Next() {
+		n++
+		row, err := it.Columns()
+		if err != nil {
+			return nil, &FileError{Code: FileUnreadable}
+		}
+		if len(row) == 0 {
+			continue // empty rows cost nothing until a row with values follows
+		}
+		if n > MaxImportRows {
+			return nil, &FileError{Code: FileTooManyRows, Detail: strconv.Itoa(MaxImportRows)}
+		}
+		if len(row) > MaxImportColumns {
+			return nil, &FileError{Code: FileTooManyColumns, Detail: strconv.Itoa(MaxImportColumns)}
+		}
+		for len(out) < n-1 {
+			out = append(out, nil)
+		}
+		out = append(out, row)
+	}
+	if err := it.Error(); err != nil {
+		return nil, &FileError{Code: FileUnreadable}
+	}
+	return out, nil
 }
 
 // importColumns are the headers the import needs.
@@ -265,12 +335,15 @@ func parseRow(n int, q *checklist.Question, levelText, pointsText, comment strin
 			row.Level = &l
 		}
 	}
+	unknown := 0
 	for _, p := range pointSplit.Split(width.Fold.String(pointsText), -1) {
 		if p = normID(p, false); p == "" {
 			continue
 		}
 		if _, ok := q.Point(p); !ok {
-			errs = append(errs, RowError{Row: n, Column: ColPoints, Code: ErrUnknownPoint, Value: clip(p)})
+			if unknown++; unknown <= maxPointErrors {
+				errs = append(errs, RowError{Row: n, Column: ColPoints, Code: ErrUnknownPoint, Value: clip(p)})
+			}
 			continue
 		}
 		row.PointsMet = append(row.PointsMet, p)

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -45,8 +47,15 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
+	if !s.sessionOnly(w, r) {
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return
+	}
+	if err := s.reauthThrottle(w, r); err != nil {
+		s.pageError(w, r, err)
 		return
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)
@@ -55,6 +64,10 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, _ := auth.CheckPassword(u.PasswordHash, r.PostForm.Get("current")); !ok {
+		if err := s.reauthFailed(r); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: i18n.T(ctx, "account.current_wrong")})
 		return
 	}
@@ -87,6 +100,9 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
+	if !s.sessionOnly(w, r) {
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
 		return
@@ -107,11 +123,54 @@ func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request
 func (s *Server) handleAccountTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
+	if !s.sessionOnly(w, r) {
+		return
+	}
 	if _, err := s.store.RevokeToken(ctx, p.UserID, chi.URLParam(r, "tokenID"), actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.token_revoked_msg"), "/account")
+}
+
+// sessionOnly refuses changes to the account (password, second factor, API
+// tokens) made with an API token: they need the browser session. A token
+// works the API; one that leaked must not mint tokens that outlive its
+// revocation, revoke the others, or change the password.
+func (s *Server) sessionOnly(w http.ResponseWriter, r *http.Request) bool {
+	if principal(r.Context()).TokenID != "" || sessionOf(r.Context()) == nil {
+		s.pageError(w, r, apperr.K(apperr.Forbidden, "err.browser_only"))
+		return false
+	}
+	return true
+}
+
+// reauthThrottle refuses (429) to check the caller's password or second
+// factor again once the sign-in throttle of their account and address is
+// reached: a signed-in session must not be an unthrottled oracle for either.
+func (s *Server) reauthThrottle(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	forAccount, forClient, oldest, oldestClient, err := s.store.LoginFailures(ctx, principal(ctx).Email, s.clientAddr(r), throttleWindow)
+	if err != nil {
+		return err
+	}
+	if forAccount < throttlePerAccount && forClient < throttlePerClient {
+		return nil
+	}
+	if forClient >= throttlePerClient {
+		oldest = oldestClient
+	}
+	until := oldest.Add(throttleWindow)
+	wait := max(time.Until(until).Round(time.Minute), time.Minute)
+	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	s.audit(r, store.Audit{Action: "reauth.throttled", Detail: map[string]any{"client": s.clientAddr(r)}})
+	return apperr.E(apperr.TooMany, "%s", i18n.T(ctx, "login.throttled", until.In(jst).Format("15:04"), int(wait.Minutes())))
+}
+
+// reauthFailed counts a wrong password or code of a signed-in caller
+// towards the sign-in throttle.
+func (s *Server) reauthFailed(r *http.Request) error {
+	return s.store.RecordLoginFailure(r.Context(), principal(r.Context()).Email, s.clientAddr(r))
 }
 
 // audit records an event by the caller; a failure is logged, not shown (the

@@ -18,12 +18,14 @@ import (
 
 // adminOnly lets platform admins through; a signed-in non-admin gets 403
 // (the admin pages hold no organisation's data, so there is nothing to hide).
+// Administration needs the browser session: an admin's leaked API token
+// must not create accounts or reset passwords that outlive its revocation.
 func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request) bool {
 	if err := policy.Admin(principal(r.Context())); err != nil {
 		s.pageError(w, r, err)
 		return false
 	}
-	return true
+	return s.sessionOnly(w, r)
 }
 
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminOrgsData) {

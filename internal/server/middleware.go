@@ -237,11 +237,17 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddr is the caller's address for throttling.
+// clientAddr is the caller's address for throttling. Behind the trusted
+// proxy it is the last X-Forwarded-For entry, the one the proxy appended:
+// the entries before it are whatever the client sent, and taking the first
+// would let a client escape the sign-in throttle by changing it each time.
 func (s *Server) clientAddr(r *http.Request) string {
 	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			if addr := strings.TrimSpace(last[strings.LastIndex(last, ",")+1:]); addr != "" {
+				return addr
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -8,7 +8,6 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/auth"
-	"mamori/internal/policy"
 	"mamori/web/i18n"
 	"mamori/web/views"
 )
@@ -144,8 +143,15 @@ func (s *Server) handleTOTPDisable(w http.ResponseWriter, r *http.Request) {
 // the page with the error when it is wrong.
 func (s *Server) requireCurrentCode(w http.ResponseWriter, r *http.Request) bool {
 	ctx := r.Context()
+	if !s.sessionOnly(w, r) {
+		return false
+	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		return false
+	}
+	if err := s.reauthThrottle(w, r); err != nil {
+		s.pageError(w, r, err)
 		return false
 	}
 	_, ok, _, err := s.checkSecondFactor(r, principal(ctx).UserID, r.PostForm.Get("code"))
@@ -154,6 +160,10 @@ func (s *Server) requireCurrentCode(w http.ResponseWriter, r *http.Request) bool
 		return false
 	}
 	if !ok {
+		if err := s.reauthFailed(r); err != nil {
+			s.pageError(w, r, err)
+			return false
+		}
 		s.totpPage(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "totp.setup.wrong_code"))
 		return false
 	}
@@ -171,8 +181,7 @@ func hashCodes(codes []string) [][]byte {
 // handleAdminOrgTOTP sets whether an organisation's members must use TOTP.
 func (s *Server) handleAdminOrgTOTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := policy.Admin(principal(ctx)); err != nil {
-		s.pageError(w, r, err)
+	if !s.adminOnly(w, r) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
