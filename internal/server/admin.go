@@ -51,7 +51,7 @@ func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) {
 // orgForm reads and validates the organisation form.
 func orgFormValues(r *http.Request) (views.OrgForm, *string, error) {
 	if err := r.ParseForm(); err != nil {
-		return views.OrgForm{}, nil, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form"))
+		return views.OrgForm{}, nil, apperr.K(apperr.Malformed, "error.form")
 	}
 	f := views.OrgForm{Name: strings.TrimSpace(r.PostForm.Get("name")), ParentID: r.PostForm.Get("parent_id"), Industry: r.PostForm.Get("industry")}
 	if f.Name == "" || len([]rune(f.Name)) > 200 {
@@ -206,7 +206,7 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 
 func userFormValues(r *http.Request) (views.UserForm, error) {
 	if err := r.ParseForm(); err != nil {
-		return views.UserForm{}, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form"))
+		return views.UserForm{}, apperr.K(apperr.Malformed, "error.form")
 	}
 	f := views.UserForm{
 		Email: strings.TrimSpace(r.PostForm.Get("email")), Name: strings.TrimSpace(r.PostForm.Get("name")),
@@ -333,7 +333,7 @@ func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	password, generated := r.PostForm.Get("password"), false
@@ -373,7 +373,7 @@ func (s *Server) assignment(w http.ResponseWriter, r *http.Request, assign bool)
 	}
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	userID, orgID := r.PostForm.Get("user_id"), r.PostForm.Get("org_id")

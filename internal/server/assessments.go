@@ -86,7 +86,7 @@ func (s *Server) handleAssessments(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAssessmentCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	title, copyFrom := strings.TrimSpace(r.PostForm.Get("title")), r.PostForm.Get("copy_from")
@@ -245,7 +245,7 @@ func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.answerFailed(w, r, q, store.Answer{}, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")), htmx)
+		s.answerFailed(w, r, q, store.Answer{}, apperr.K(apperr.Malformed, "error.form"), htmx)
 		return
 	}
 	in, sent, err := answerFromForm(r, q)

@@ -142,7 +142,7 @@ func uploadedFile(r *http.Request) ([]byte, string, error) {
 		if errors.As(err, &mbe) {
 			return nil, "", err
 		}
-		return nil, "", apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "import.no_file"))
+		return nil, "", apperr.K(apperr.Malformed, "import.no_file")
 	}
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck // temporary files only
 	f, h, err := r.FormFile("file")

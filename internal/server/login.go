@@ -32,7 +32,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
@@ -140,7 +140,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 // cookie otherwise.
 func (s *Server) handleLang(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(r.Context(), "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	lang := r.PostForm.Get("lang")

@@ -145,7 +145,7 @@ func (s *Server) handleProfileSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	prof, values, bad := profileFromForm(r)

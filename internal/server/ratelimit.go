@@ -8,7 +8,6 @@ import (
 	"github.com/go-chi/httprate"
 
 	"mamori/internal/apperr"
-	"mamori/web/i18n"
 )
 
 // apiRateLimit limits each API caller to MAMORI_API_RATE_LIMIT requests a
@@ -34,7 +33,7 @@ func (s *Server) apiRateLimit() func(http.Handler) http.Handler {
 		}),
 		// httprate has set Retry-After (the window, 60 s) and X-RateLimit-*.
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.apiError(w, r, apperr.E(apperr.TooMany, "%s", i18n.T(r.Context(), "error.rate_limited", limit)))
+			s.apiError(w, r, apperr.K(apperr.TooMany, "error.rate_limited", limit))
 		}),
 		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 			s.apiError(w, r, err)

@@ -203,7 +203,7 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	text := r.PostForm.Get(field)
@@ -224,7 +224,6 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 
 // handleMarkSet is the form post of a question's mark (mark "" clears it).
 func (s *Server) handleMarkSet(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -236,7 +235,7 @@ func (s *Server) handleMarkSet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	if err := s.setMark(r, a, q.ID, r.PostForm.Get("mark")); err != nil {

@@ -53,7 +53,7 @@ func (s *Server) handleTargetsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	overrides, form, errs := map[string]int{}, map[string]string{}, map[string]string{}

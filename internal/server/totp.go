@@ -120,7 +120,7 @@ func (s *Server) handleTOTPLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	page := func(status int, msg string) {

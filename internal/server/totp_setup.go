@@ -36,7 +36,7 @@ func (s *Server) totpPage(w http.ResponseWriter, r *http.Request, status int, er
 	sess := sessionOf(ctx)
 	if sess == nil {
 		// A bearer token has no session to keep the secret in.
-		s.pageError(w, r, apperr.E(apperr.Forbidden, "%s", i18n.T(ctx, "totp.setup.browser_only")))
+		s.pageError(w, r, apperr.K(apperr.Forbidden, "totp.setup.browser_only"))
 		return
 	}
 	secret, _ := sess.Values[keySetupSecret].(string)
@@ -69,7 +69,7 @@ func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	p := principal(ctx)
 	sess := sessionOf(ctx)
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	var secret string
@@ -147,7 +147,7 @@ func (s *Server) requireCurrentCode(w http.ResponseWriter, r *http.Request) bool
 		return false
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return false
 	}
 	if err := s.reauthThrottle(w, r); err != nil {
@@ -185,7 +185,7 @@ func (s *Server) handleAdminOrgTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.E(apperr.Malformed, "%s", i18n.T(ctx, "error.form")))
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	o, err := s.store.SetOrgRequireTOTP(ctx, chi.URLParam(r, "orgID"), r.PostForm.Get("require_totp") != "", actor(r))

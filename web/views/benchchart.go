@@ -2,7 +2,6 @@ package views
 
 import (
 	"math"
-	"strconv"
 
 	"mamori/internal/score"
 )
@@ -30,7 +29,7 @@ const (
 
 // ViewBox is the SVG viewBox attribute.
 func (h Histogram) ViewBox() string {
-	return "0 0 " + strconv.Itoa(histW) + " " + strconv.Itoa(histH)
+	return viewBox(histW, histH)
 }
 
 // MaxCount is the tallest bar's count (at least 1).
@@ -133,7 +132,7 @@ const (
 
 // ViewBox is the SVG viewBox attribute.
 func (s Scatter) ViewBox() string {
-	return "0 0 " + strconv.Itoa(scatW) + " " + strconv.Itoa(scatH)
+	return viewBox(scatW, scatH)
 }
 
 // X is the x position of a risk index.

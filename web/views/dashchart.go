@@ -103,7 +103,7 @@ func (h HeatMap) Height() int { return heatHeadH + heatCellH*len(h.Rows) + 4 }
 
 // ViewBox is the SVG viewBox attribute.
 func (h HeatMap) ViewBox() string {
-	return "0 0 " + strconv.Itoa(h.Width()) + " " + strconv.Itoa(h.Height())
+	return viewBox(h.Width(), h.Height())
 }
 
 // CellX is the left edge of column j; RowY the top of row i.
@@ -182,7 +182,7 @@ const (
 
 // ViewBox is the SVG viewBox attribute.
 func (c LineChart) ViewBox() string {
-	return "0 0 " + strconv.Itoa(lineW) + " " + strconv.Itoa(lineH)
+	return viewBox(lineW, lineH)
 }
 
 // linePad keeps the first and last points (and their date labels) clear

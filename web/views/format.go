@@ -32,3 +32,6 @@ func F2(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // Itoa shows an integer.
 func Itoa(n int) string { return fmt.Sprint(n) }
+
+// viewBox is an SVG viewBox attribute for a chart of w × h units.
+func viewBox(w, h int) string { return fmt.Sprintf("0 0 %d %d", w, h) }
