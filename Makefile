@@ -1,6 +1,7 @@
 # Mamori: two commands on a fresh machine.
 #   make run    build, start the embedded PostgreSQL, seed the demo, serve on http://127.0.0.1:8080
 #   make test   formatting, vet, generated code, and every test against a throwaway PostgreSQL
+#   make test-unit  the quick loop: tests needing neither Chromium nor a built binary
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
@@ -8,8 +9,12 @@ BIN := bin/mamori
 TEST_PG_DIR ?= $(CURDIR)/.test-pg
 # Fuzz time per target for `make fuzz`.
 FUZZTIME ?= 60s
+# `make check` refuses tracked files larger than this, except the allowed ones
+# (the checklist data and the README's screenshots).
+MAX_FILE_BYTES := 1048576
+LARGE_FILES_ALLOWED := ^checklist/[^/]+\.json$$|^docs/screenshots/[^/]+\.png$$
 
-.PHONY: run build test check deps-pg deps-browser generate bench bench-smoke fuzz clean
+.PHONY: run build test test-unit check deps-pg deps-browser generate bench bench-smoke fuzz clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mamori
@@ -43,21 +48,35 @@ deps-browser:
 generate:
 	$(GO) tool templ generate
 
-# Static checks: formatting, vet, generated templ code in sync.
+# Static checks: formatting, vet, generated templ code in sync (checked on a
+# copy, so a failing check leaves the working tree as it was), and no large
+# file tracked by accident.
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	@tmp=$$(mktemp -d); cp -r web/views "$$tmp/"; \
-	$(GO) tool templ generate >/dev/null; \
-	if ! diff -r -q "$$tmp/views" web/views >/dev/null; then \
-	  echo "generated templ files were out of date: run 'make generate' and commit"; diff -r "$$tmp/views" web/views | head -40; rm -rf "$$tmp"; exit 1; fi; \
-	rm -rf "$$tmp"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -o "$$tmp/templ" github.com/a-h/templ/cmd/templ; \
+	mkdir -p "$$tmp/tree/web"; cp go.mod go.sum "$$tmp/tree/"; cp -r web/views "$$tmp/tree/web/"; \
+	(cd "$$tmp/tree" && "$$tmp/templ" generate >/dev/null 2>&1); \
+	if ! diff -r -q web/views "$$tmp/tree/web/views" >/dev/null; then \
+	  echo "generated templ files are out of date: run 'make generate' and commit"; diff -r web/views "$$tmp/tree/web/views" | head -40; exit 1; fi
+	@big=$$(git ls-files -z 2>/dev/null | xargs -0 -r stat -c '%s %n' 2>/dev/null | \
+	  awk '$$1 > $(MAX_FILE_BYTES) {print $$2}' | grep -v -E '$(LARGE_FILES_ALLOWED)' || true); \
+	if [ -n "$$big" ]; then echo "tracked files over $(MAX_FILE_BYTES) bytes (build outputs? add to .gitignore, or to LARGE_FILES_ALLOWED):"; echo "$$big"; exit 1; fi
 
 test: deps-pg deps-browser check
 	@url=$$($(GO) run ./internal/testdb/testpg start "$(TEST_PG_DIR)"); \
 	trap '$(GO) run ./internal/testdb/testpg stop "$(TEST_PG_DIR)"' EXIT; \
 	MAMORI_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...
+
+# The edit-test loop: every test that needs neither Chromium nor a built
+# binary (-short skips those), against the same throwaway PostgreSQL, without
+# the race detector. `make test` stays the whole suite and is what CI runs.
+test-unit: deps-pg
+	@url=$$($(GO) run ./internal/testdb/testpg start "$(TEST_PG_DIR)"); \
+	trap '$(GO) run ./internal/testdb/testpg stop "$(TEST_PG_DIR)"' EXIT; \
+	MAMORI_TEST_DATABASE_URL="$$url" $(GO) test -short -count=1 -timeout 10m ./...
 
 # Load harness (docs/performance.md): seeds 1,000 organisations × SCALE into
 # a throwaway PostgreSQL, serves on loopback and prints the table. Not part

@@ -127,6 +127,9 @@ func TestCommands(t *testing.T) {
 // TestServeEmbedded starts `mamori serve` with no DATABASE_URL: it must run
 // its own PostgreSQL, answer, and stop it again on shutdown.
 func TestServeEmbedded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts its own PostgreSQL cluster: not part of the quick loop (make test-unit)")
+	}
 	dataDir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

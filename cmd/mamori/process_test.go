@@ -37,6 +37,9 @@ var raceBuild bool
 // buildBinary builds `mamori` into dir.
 func buildBinary(t *testing.T, dir string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the real binary: not part of the quick loop (make test-unit)")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(build.Default.GOROOT, "bin", "go")

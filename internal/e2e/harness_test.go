@@ -97,6 +97,9 @@ func chromePath(t *testing.T) string {
 // context. Each call is a separate browser context: cookies are not shared.
 func browser(t *testing.T, width, height int64) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser journey: not part of the quick loop (make test-unit)")
+	}
 	dir := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromePath(t)),

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 // and every ratio and query count is computed. It asserts no performance
 // number: that is `make bench`'s job, on a quiet machine.
 func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary: not part of the quick loop (make test-unit)")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var log bytes.Buffer
