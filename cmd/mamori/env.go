@@ -11,7 +11,6 @@ import (
 
 	"mamori/internal/config"
 	"mamori/internal/pgembed"
-	"mamori/internal/server"
 	"mamori/internal/store"
 )
 
@@ -80,7 +79,7 @@ func (e *cliEnv) openDB(ctx context.Context, cfg config.Config, log *slog.Logger
 	}
 	var opts []store.Option
 	if cfg.DebugQueryCount {
-		opts = append(opts, store.WithTracer(server.QueryCountTracer{}))
+		opts = append(opts, store.WithTracer(store.QueryCountTracer{}))
 	}
 	st, err = store.Open(ctx, url, opts...)
 	if err != nil {

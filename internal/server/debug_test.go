@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/assessment"
 	"mamori/internal/config"
+	"mamori/internal/metrics"
 	"mamori/internal/server"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
@@ -25,7 +26,7 @@ func newCountingEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cfg.DebugQueryCount = true
-	st, err := store.Open(context.Background(), storetest.URL(t), store.WithTracer(server.QueryCountTracer{}))
+	st, err := store.Open(context.Background(), storetest.URL(t), store.WithTracer(store.QueryCountTracer{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +38,10 @@ func newCountingEnv(t *testing.T) *env {
 
 func queryCount(t *testing.T, res *http.Response) int {
 	t.Helper()
-	h := res.Header.Get(server.QueryCountHeader)
+	h := res.Header.Get(metrics.QueryCountHeader)
 	n, err := strconv.Atoi(h)
 	if err != nil {
-		t.Fatalf("%s = %q, want a number", server.QueryCountHeader, h)
+		t.Fatalf("%s = %q, want a number", metrics.QueryCountHeader, h)
 	}
 	return n
 }
@@ -54,8 +55,8 @@ func TestDebugAids(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", res.StatusCode)
 		}
-		if h := res.Header.Get(server.QueryCountHeader); h != "" {
-			t.Fatalf("%s = %q without MAMORI_DEBUG_QUERY_COUNT", server.QueryCountHeader, h)
+		if h := res.Header.Get(metrics.QueryCountHeader); h != "" {
+			t.Fatalf("%s = %q without MAMORI_DEBUG_QUERY_COUNT", metrics.QueryCountHeader, h)
 		}
 		if res, _ := e.get(c, "/debug/pprof/"); res.StatusCode != http.StatusNotFound {
 			t.Fatalf("/debug/pprof/ without MAMORI_DEBUG_PPROF: status %d, want 404", res.StatusCode)

@@ -2,17 +2,11 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"net"
 	"net/http"
-	"runtime/debug"
 	"strings"
-	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
+	"mamori/internal/middleware"
+
 	"github.com/gorilla/sessions"
 
 	"mamori/internal/apperr"
@@ -24,15 +18,12 @@ import (
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keyPrincipal
+	keyPrincipal ctxKey = iota
 	keySession
 )
 
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
-}
+// requestID is the request's id for log lines (middleware.RequestID).
+func requestID(ctx context.Context) string { return middleware.RequestIDOf(ctx) }
 
 // principal returns the signed-in caller, or nil.
 func principal(ctx context.Context) *policy.Principal {
@@ -43,82 +34,6 @@ func principal(ctx context.Context) *policy.Principal {
 func sessionOf(ctx context.Context) *sessions.Session {
 	s, _ := ctx.Value(keySession).(*sessions.Session)
 	return s
-}
-
-// withRequestID gives every request an id, echoed in X-Request-Id and logs.
-func withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
-	})
-}
-
-// logRequests logs one line per request and turns panics into 500s.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()), "request_id", requestID(r.Context()), "path", r.URL.Path)
-				if ww.Status() == 0 {
-					http.Error(ww, "internal error", http.StatusInternalServerError)
-				}
-			}
-			route := chi.RouteContext(r.Context()).RoutePattern()
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", ww.Status(),
-				"bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
-				"request_id", requestID(r.Context()))
-		}()
-		next.ServeHTTP(ww, r)
-	})
-}
-
-// securityHeaders sets the headers every response carries.
-func (s *Server) securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if s.isTLS(r) {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) isTLS(r *http.Request) bool {
-	return r.TLS != nil || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
-}
-
-// limitBody caps request bodies.
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// withTimeout bounds the work of a request (MAMORI_REQUEST_TIMEOUT): a
-// database that hangs makes the request fail with 503 instead of holding the
-// client and a connection forever.
-func (s *Server) withTimeout(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // crossOrigin refuses state-changing requests from another origin with 403,
@@ -237,22 +152,8 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddr is the caller's address for throttling. Behind the trusted
-// proxy it is the last X-Forwarded-For entry, the one the proxy appended:
-// the entries before it are whatever the client sent, and taking the first
-// would let a client escape the sign-in throttle by changing it each time.
+// clientAddr is the caller's address for throttling (middleware.ClientAddr
+// under this installation's proxy setting).
 func (s *Server) clientAddr(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			last := xff[len(xff)-1]
-			if addr := strings.TrimSpace(last[strings.LastIndex(last, ",")+1:]); addr != "" {
-				return addr
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return middleware.ClientAddr(r, s.cfg.TrustProxy)
 }

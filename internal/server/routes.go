@@ -4,18 +4,22 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"mamori/internal/metrics"
+	"mamori/internal/middleware"
 )
 
 // routes is every URL of the product.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	m := s.newMetrics() // metrics.go
-	r.Use(withRequestID, m.measure, s.logRequests, s.securityHeaders, s.limitBody, s.withTimeout, s.crossOrigin)
-	s.mountDebug(r) // query counts and pprof, only when configured (debug.go)
+	m := metrics.New(s.store.Pool)
+	r.Use(middleware.RequestID, m.Measure, middleware.Log(s.log), middleware.SecurityHeaders(s.cfg.TrustProxy),
+		middleware.LimitBody(s.cfg.MaxBodyBytes), middleware.Timeout(s.cfg.RequestTimeout), s.crossOrigin)
+	metrics.MountDebug(r, s.log, s.cfg.DebugQueryCount, s.cfg.DebugPprof) // only when configured
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
-	r.Get("/metrics", s.handleMetrics(m)) // MAMORI_METRICS_TOKEN or loopback only
+	r.Get("/metrics", m.Handler(s.cfg.MetricsToken)) // MAMORI_METRICS_TOKEN or loopback only
 	r.Get("/static/{file}", s.handleStatic)
 
 	r.Group(func(r chi.Router) {
@@ -93,7 +97,7 @@ func (s *Server) routes() http.Handler {
 
 		// JSON API: bearer token or session.
 		r.Route("/api/v1", func(r chi.Router) {
-			r.Use(s.requireUser, s.totpGate, s.apiRateLimit()) // ratelimit.go
+			r.Use(s.requireUser, s.totpGate, s.apiRateLimit())
 			r.Get("/me", s.apiMe)
 			r.Get("/checklists", s.apiChecklists)
 			r.Get("/checklists/{checklistID}", s.apiChecklist)

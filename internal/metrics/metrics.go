@@ -1,32 +1,35 @@
-package server
+package metrics
 
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
+	chimw "github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mamori/internal/middleware"
 )
 
-// metrics is the server's Prometheus instrumentation. Each Server has its own
+// Metrics is the server's Prometheus instrumentation. Each server has its own
 // registry (no globals), so tests can run many servers in one process.
-type metrics struct {
+type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func (s *Server) newMetrics() *metrics {
-	m := &metrics{
+// New registers the request metrics, the Go runtime's and the process's, and
+// the connection pool's when pool is not nil.
+func New(pool *pgxpool.Pool) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mamori_http_requests_total",
@@ -40,19 +43,19 @@ func (s *Server) newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.store != nil && s.store.Pool != nil {
-		m.reg.MustRegister(poolCollector{s.store.Pool})
+	if pool != nil {
+		m.reg.MustRegister(poolCollector{pool})
 	}
 	return m
 }
 
-// measure counts every request under its route pattern (not its path: ids
+// Measure counts every request under its route pattern (not its path: ids
 // in paths would make a series per assessment). Requests that match no
 // route count as "unmatched".
-func (m *metrics) measure(next http.Handler) http.Handler {
+func (m *Metrics) Measure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww := chimw.NewWrapResponseWriter(w, r.ProtoMajor)
 		defer func() {
 			route := "unmatched"
 			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
@@ -69,12 +72,12 @@ func (m *metrics) measure(next http.Handler) http.Handler {
 	})
 }
 
-// handleMetrics serves the metrics to whoever holds MAMORI_METRICS_TOKEN
-// or, when no token is configured, to callers on this machine only.
-func (s *Server) handleMetrics(m *metrics) http.HandlerFunc {
+// Handler serves the metrics to whoever holds token or, when token is empty,
+// to callers on this machine only.
+func (m *Metrics) Handler(token string) http.HandlerFunc {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.metricsAllowed(r) {
+		if !Allowed(r, token) {
 			w.Header().Set("Cache-Control", "no-store")
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
@@ -83,12 +86,15 @@ func (s *Server) handleMetrics(m *metrics) http.HandlerFunc {
 	}
 }
 
-func (s *Server) metricsAllowed(r *http.Request) bool {
-	if want := s.cfg.MetricsToken; want != "" {
+// Allowed tells whether the caller may read operational detail: it holds
+// token (MAMORI_METRICS_TOKEN) or, when none is configured, it is on this
+// machine and not behind a proxy.
+func Allowed(r *http.Request, token string) bool {
+	if token != "" {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		// Compare digests: equal lengths, so the comparison's time reveals
 		// neither the token nor its length.
-		a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+		a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(token))
 		return ok && subtle.ConstantTimeCompare(a[:], b[:]) == 1
 	}
 	// Behind a reverse proxy every request comes from loopback: one that
@@ -96,12 +102,7 @@ func (s *Server) metricsAllowed(r *http.Request) bool {
 	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
 		return false
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return middleware.FromLoopback(r)
 }
 
 // poolCollector reports the database connection pool (pgxpool.Stat) at
