@@ -20,7 +20,7 @@ import (
 	"mamori/internal/assessment"
 )
 
-// answerBody is the shape of PUT .../answers/{qid} (api_assessments.go).
+// answerBody is the shape of PUT .../answers/{qid} (assessments_api.go).
 type answerBody struct {
 	Level     json.RawMessage `json:"level"`
 	Comment   string          `json:"comment"`

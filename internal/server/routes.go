@@ -28,7 +28,7 @@ func (s *Server) routes() http.Handler {
 		// Pages.
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
-		r.Get("/login/totp", s.handleTOTPLoginForm) // second factor (totp.go)
+		r.Get("/login/totp", s.handleTOTPLoginForm) // second factor (login_totp.go)
 		r.Post("/login/totp", s.handleTOTPLogin)
 		r.Post("/logout", s.handleLogout)
 		r.Post("/lang", s.handleLang)
@@ -41,7 +41,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/account/password", s.handleAccountPassword)
 			r.Post("/account/tokens", s.handleAccountTokenCreate)
 			r.Post("/account/tokens/{tokenID}/revoke", s.handleAccountTokenRevoke)
-			r.Get("/account/totp", s.handleTOTP) // two-factor setup and management (totp_setup.go)
+			r.Get("/account/totp", s.handleTOTP) // two-factor setup and management (account_totp.go)
 			r.Post("/account/totp/confirm", s.handleTOTPConfirm)
 			r.Post("/account/totp/recovery-codes", s.handleRecoveryCodes)
 			r.Post("/account/totp/disable", s.handleTOTPDisable)

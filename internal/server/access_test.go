@@ -580,7 +580,7 @@ func TestAccessControlMatrix(t *testing.T) {
 				code, _, _ := m.call(t, rt.method, rt.pattern, rule{}, m.callers[name], false, false)
 				got = append(got, fmt.Sprintf("%s: %d", name, code))
 			}
-			t.Errorf("route %q has no expectation in routeMatrix (security_test.go): decide who may call it.\n\tIt answered: %s", key, strings.Join(got, ", "))
+			t.Errorf("route %q has no expectation in routeMatrix (access_test.go): decide who may call it.\n\tIt answered: %s", key, strings.Join(got, ", "))
 			continue
 		}
 		for _, name := range callerOrder {
