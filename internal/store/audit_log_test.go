@@ -87,47 +87,79 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		}
 		return e
 	}
+	// seqOf is the global seq of entry n of the organisation's chain (n < 0:
+	// counted from the end, -1 the last).
+	seqOf := func(t *testing.T, e rvEnv, n int) int64 {
+		t.Helper()
+		var seq int64
+		q := `SELECT seq FROM audit_log WHERE chain = $1 AND chain_seq = $2`
+		arg := int64(n)
+		if n < 0 {
+			q = `SELECT seq FROM audit_log WHERE chain = $1 ORDER BY chain_seq DESC OFFSET $2 - 1 LIMIT 1`
+			arg = int64(-n)
+		}
+		if err := e.st.Pool.QueryRow(ctx, q, e.org.ID, arg).Scan(&seq); err != nil {
+			t.Fatalf("entry %d of the chain: %v", n, err)
+		}
+		return seq
+	}
 	for _, tc := range []struct {
 		name    string
 		stmt    string
-		wantBad int64
+		entry   int // the entry the statement changes
+		badAt   int // the entry verification reports
 		wantMsg string
 	}{
-		{"AlteredDetail", `UPDATE audit_log SET detail = '{"comment": "書き換え"}' WHERE seq = 4`, 4, "content does not match its hash"},
-		{"AlteredActor", `UPDATE audit_log SET actor = 'someone-else@example.jp' WHERE seq = 3`, 3, "content does not match its hash"},
-		{"RemovedRow", `DELETE FROM audit_log WHERE seq = 2`, 3, "a row is missing"},
-		{"RemovedLastRow", `DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)`, 0, ""},
+		{"AlteredDetail", `UPDATE audit_log SET detail = '{"comment": "書き換え"}' WHERE seq = $1`, 3, 3, "content does not match its hash"},
+		{"AlteredActor", `UPDATE audit_log SET actor = 'someone-else@example.jp' WHERE seq = $1`, 2, 2, "content does not match its hash"},
+		{"RemovedRow", `DELETE FROM audit_log WHERE seq = $1`, 2, 3, "a row is missing"},
+		{"RemovedLastRow", `DELETE FROM audit_log WHERE seq = $1`, -1, -2, "cut off the end"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := setup(t)
-			tamper(t, e.st, tc.stmt)
+			wantBad := seqOf(t, e, tc.badAt)
+			tamper(t, e.st, tc.stmt, seqOf(t, e, tc.entry))
 			_, bad, err := e.st.VerifyAudit(ctx)
-			if tc.wantBad == 0 {
-				// Cutting off the newest rows leaves a consistent chain:
-				// only an anchor kept elsewhere notices (see AuditHead).
-				if err != nil {
-					t.Fatalf("verify: %v", err)
-				}
-				return
-			}
-			if err == nil || bad != tc.wantBad || !strings.Contains(err.Error(), fmt.Sprintf("audit row %d", tc.wantBad)) || !strings.Contains(err.Error(), tc.wantMsg) {
-				t.Fatalf("verify = bad %d, %v; want row %d: %s", bad, err, tc.wantBad, tc.wantMsg)
+			if err == nil || bad != wantBad || !strings.Contains(err.Error(), fmt.Sprintf("audit row %d", wantBad)) || !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Fatalf("verify = bad %d, %v; want row %d: %s", bad, err, wantBad, tc.wantMsg)
 			}
 		})
 	}
+	t.Run("RemovedChain", func(t *testing.T) {
+		e := setup(t)
+		tamper(t, e.st, `DELETE FROM audit_log WHERE chain = $1`, e.org.ID)
+		if _, _, err := e.st.VerifyAudit(ctx); err == nil || !strings.Contains(err.Error(), "the chain was removed") {
+			t.Fatalf("verify = %v, want the removed chain reported", err)
+		}
+	})
+	t.Run("HeadOnlyMovesForward", func(t *testing.T) {
+		e := setup(t)
+		for _, stmt := range []string{
+			`UPDATE audit_chains SET seq = seq - 1 WHERE chain = $1`,
+			`UPDATE audit_chains SET seq = seq + 1, hash = '\x00' WHERE chain = $1`,
+			`DELETE FROM audit_chains WHERE chain = $1`,
+		} {
+			if _, err := e.st.Pool.Exec(ctx, stmt, e.org.ID); sqlState(err) != "42501" {
+				t.Errorf("%s: err = %v, want the trigger's refusal", stmt, err)
+			}
+		}
+		if _, err := e.st.Pool.Exec(ctx, `TRUNCATE audit_chains`); sqlState(err) != "42501" {
+			t.Errorf("TRUNCATE audit_chains: err = %v, want the trigger's refusal", err)
+		}
+	})
 	t.Run("RehashedRowBreaksTheNext", func(t *testing.T) {
 		e := setup(t)
 		var row store.AuditEntry
-		err := e.st.Pool.QueryRow(ctx, `SELECT seq, at, actor_id, actor, org_id, assessment_id, action, detail::text, prev_hash, hash FROM audit_log WHERE seq = 3`).
-			Scan(&row.Seq, &row.At, &row.ActorID, &row.Actor, &row.OrgID, &row.AssessmentID, &row.Action, (*jsonText)(&row.Detail), &row.PrevHash, &row.Hash)
+		err := e.st.Pool.QueryRow(ctx, `SELECT seq, chain_seq, at, actor_id, actor, org_id, assessment_id, action, detail::text, prev_hash, hash FROM audit_log WHERE seq = $1`, seqOf(t, e, 2)).
+			Scan(&row.Seq, &row.ChainSeq, &row.At, &row.ActorID, &row.Actor, &row.OrgID, &row.AssessmentID, &row.Action, (*jsonText)(&row.Detail), &row.PrevHash, &row.Hash)
 		if err != nil {
 			t.Fatal(err)
 		}
 		row.Detail = json.RawMessage(`{"forged": true}`)
 		tamper(t, e.st, `UPDATE audit_log SET detail = $2, hash = $3 WHERE seq = $1`, row.Seq, string(row.Detail), store.AuditHash(row))
 		_, bad, err := e.st.VerifyAudit(ctx)
-		if err == nil || bad != 4 || !strings.Contains(err.Error(), "prev_hash") {
-			t.Fatalf("verify = bad %d, %v; want row 4 (prev_hash)", bad, err)
+		if next := seqOf(t, e, 3); err == nil || bad != next || !strings.Contains(err.Error(), "prev_hash") {
+			t.Fatalf("verify = bad %d, %v; want row %d (prev_hash)", bad, err, next)
 		}
 	})
 	t.Run("AnchorNoticesARewrittenChain", func(t *testing.T) {
@@ -307,7 +339,8 @@ func TestAuditAppRolePrivileges(t *testing.T) {
 
 	refused := func(when string) {
 		t.Helper()
-		for _, stmt := range []string{`UPDATE audit_log SET actor = 'x' WHERE seq = 1`, `DELETE FROM audit_log WHERE seq = 1`, `TRUNCATE audit_log`} {
+		for _, stmt := range []string{`UPDATE audit_log SET actor = 'x' WHERE seq = 1`, `DELETE FROM audit_log WHERE seq = 1`, `TRUNCATE audit_log`,
+			`DELETE FROM audit_chains`, `TRUNCATE audit_chains`} {
 			_, err := app.Pool.Exec(ctx, stmt)
 			if sqlState(err) != "42501" || !strings.Contains(err.Error(), "permission denied") {
 				t.Errorf("%s: %s: err = %v, want permission denied", when, stmt, err)
