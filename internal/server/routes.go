@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"mamori/internal/metrics"
 	"mamori/internal/middleware"
@@ -12,7 +13,11 @@ import (
 // routes is every URL of the product.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	m := metrics.New(s.store.Pool)
+	var pool *pgxpool.Pool
+	if s.store != nil { // some tests serve without a database
+		pool = s.store.Pool
+	}
+	m := metrics.New(pool)
 	r.Use(middleware.RequestID, m.Measure, middleware.Log(s.log), middleware.SecurityHeaders(s.cfg.TrustProxy),
 		middleware.LimitBody(s.cfg.MaxBodyBytes), middleware.Timeout(s.cfg.RequestTimeout), s.crossOrigin)
 	metrics.MountDebug(r, s.log, s.cfg.DebugQueryCount, s.cfg.DebugPprof) // only when configured

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -82,48 +83,126 @@ func sameValues(a Answer, in AnswerInput) bool {
 // SaveAnswer stores one answer if the assessment is editable and the answer
 // is still at the version the caller read. When another save came in between
 // it answers Conflict with the current answer as Detail; saving the values
-// that are already stored is accepted whatever the version.
+// that are already stored is accepted whatever the version. The author's
+// name is actor.Name: the caller knows it.
+//
+// The common case, a change based on the current version, is one statement
+// (saveAnswerFast). Everything else (a conflict, a repeat, an assessment that
+// is not editable or not there) takes the locking transaction, which decides
+// and explains.
 func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, error) {
 	if in.PointsMet == nil {
 		in.PointsMet = []string{}
 	}
+	saved, ok, err := s.saveAnswerFast(ctx, assessmentID, questionID, in, actor)
+	if err == nil && !ok {
+		saved, err = s.saveAnswerLocked(ctx, assessmentID, questionID, in, actor)
+	}
+	if err != nil {
+		return Answer{}, fmt.Errorf("store: save answer %s/%s: %w", assessmentID, questionID, err)
+	}
+	return saved, nil
+}
+
+// saveAnswerFast saves in one statement (its own transaction) when the
+// assessment is editable, the stored answer is at in.Version (none for 0)
+// and the values change: it locks the assessment row (so no status change
+// slips in), writes the answer with its version check in ON CONFLICT (which
+// sees the latest row, whatever the statement's snapshot), moves the
+// assessment's updated_at and appends the audit entry, whose old values come
+// from the version the check proved current. ok is false when it wrote
+// nothing: the caller then decides with saveAnswerLocked.
+func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, bool, error) {
+	var level *int16
+	if in.Level != nil {
+		l := int16(*in.Level)
+		level = &l
+	}
+	editable := []string{string(assessment.Draft), string(assessment.Returned)}
+	with, args := auditWithSQL(Audit{ActorID: actor.UserID, Actor: actor.Email, AssessmentID: assessmentID, Action: "answer.saved"}, 9, auditSQL{
+		From: "saved s",
+		Org:  "(SELECT org_id FROM asmt)",
+		Detail: `json_build_object(
+			'new', json_build_object('comment', $4::text, 'level', $3::smallint, 'points_met', $5::text[], 'version', s.version),
+			'old', (SELECT json_build_object('comment', p.comment, 'level', p.level, 'points_met', p.points_met, 'version', p.version) FROM prior p),
+			'question_id', $2::text)`,
+	})
+	saved := Answer{QuestionID: questionID, Level: in.Level, Comment: in.Comment, PointsMet: in.PointsMet,
+		UpdatedBy: actor.UserID, UpdatedByName: actor.Name}
+	err := s.Pool.QueryRow(ctx, `
+		WITH asmt AS (
+			SELECT org_id FROM assessments WHERE id = $1 AND status = ANY($7::text[]) FOR NO KEY UPDATE),
+		prior AS (
+			SELECT level, comment, points_met, carried_over, version FROM answers WHERE assessment_id = $1 AND question_id = $2),
+		saved AS (
+			INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, version, updated_by, updated_at)
+			SELECT $1, $2, $3, $4, $5, false, 1, $6, now() FROM asmt
+			WHERE CASE WHEN EXISTS (SELECT 1 FROM prior)
+				THEN (SELECT p.version = $8 AND NOT (p.level IS NOT DISTINCT FROM $3 AND p.comment = $4
+					AND p.points_met = $5 AND NOT p.carried_over) FROM prior p)
+				ELSE $8 = 0 END
+			ON CONFLICT (assessment_id, question_id) DO UPDATE SET level = EXCLUDED.level, comment = EXCLUDED.comment,
+				points_met = EXCLUDED.points_met, carried_over = false, version = answers.version + 1,
+				updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+				WHERE answers.version = $8
+			RETURNING version, updated_at),
+		touched AS (
+			UPDATE assessments SET updated_at = now(), updated_by = $6 WHERE id = $1 AND EXISTS (SELECT 1 FROM saved)),
+		`+with+`
+		SELECT version, updated_at FROM saved`,
+		append([]any{assessmentID, questionID, level, in.Comment, in.PointsMet, nullable(actor.UserID), editable, in.Version}, args...)...).
+		Scan(&saved.Version, &saved.UpdatedAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return Answer{}, false, nil
+	case err != nil:
+		return Answer{}, false, err
+	}
+	return saved, true, nil
+}
+
+// saveAnswerLocked decides a save that the one-statement path could not
+// make, in a transaction that locks the assessment and then reads the answer
+// (by a statement of its own, so it sees the answer as it is once the lock
+// is granted).
+func (s *Store) saveAnswerLocked(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, error) {
 	var saved Answer
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status assessment.Status
 		var orgID string
-		// Lock the assessment row: a status change (FOR UPDATE) cannot slip
-		// between the editable check and the write, and the row's
-		// updated_at can be written below without a share-lock upgrade
-		// deadlock. Saves to one assessment queue here for a millisecond or
-		// two; the audit chain serialises them at commit anyway.
 		if err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR NO KEY UPDATE`, assessmentID).Scan(&status, &orgID); err != nil {
 			return notFound(err)
 		}
 		if !status.Editable() {
 			return apperr.K(apperr.Conflict, "err.not_editable")
 		}
-		cur, err := scanAnswer(tx.QueryRow(ctx, answerSelect+` WHERE x.assessment_id = $1 AND x.question_id = $2 FOR UPDATE OF x`, assessmentID, questionID))
+		cur, err := scanAnswer(tx.QueryRow(ctx, answerSelect+` WHERE x.assessment_id = $1 AND x.question_id = $2`, assessmentID, questionID))
 		exists := err == nil
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
+		}
+		if !exists {
+			cur = Answer{QuestionID: questionID, PointsMet: []string{}}
 		}
 		switch {
 		case exists && sameValues(cur, in):
 			saved = cur // harmless repeat
 			return nil
 		case exists && cur.Version != in.Version, !exists && in.Version != 0:
-			if !exists {
-				cur = Answer{QuestionID: questionID, PointsMet: []string{}}
-			}
 			e := apperr.K(apperr.Conflict, "err.answer_conflict")
 			e.Detail = cur
 			return e
 		}
+		// The stored answer is at in.Version now, under the lock: the
+		// one-statement save was overtaken between its snapshot and its
+		// write (rare). Write as it would have.
 		var level *int16
 		if in.Level != nil {
 			l := int16(*in.Level)
 			level = &l
 		}
+		saved = Answer{QuestionID: questionID, Level: in.Level, Comment: in.Comment, PointsMet: in.PointsMet,
+			UpdatedBy: actor.UserID, UpdatedByName: actor.Name}
 		err = tx.QueryRow(ctx, `
 			INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, version, updated_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, false, 1, $6, now())
@@ -135,8 +214,6 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 		if err != nil {
 			return err
 		}
-		saved.QuestionID, saved.Level, saved.Comment, saved.PointsMet = questionID, in.Level, in.Comment, in.PointsMet
-		saved.UpdatedBy = actor.UserID
 		if _, err := tx.Exec(ctx, `UPDATE assessments SET updated_at = now(), updated_by = $2 WHERE id = $1`, assessmentID, nullable(actor.UserID)); err != nil {
 			return err
 		}
@@ -148,16 +225,7 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 			Action: "answer.saved", Detail: map[string]any{"question_id": questionID, "old": old,
 				"new": map[string]any{"level": in.Level, "comment": in.Comment, "points_met": in.PointsMet, "version": saved.Version}}})
 	})
-	if err != nil {
-		return Answer{}, fmt.Errorf("store: save answer %s/%s: %w", assessmentID, questionID, err)
-	}
-	if saved.UpdatedByName == "" && saved.UpdatedBy == actor.UserID {
-		saved.UpdatedByName = actor.Name
-	}
-	if saved.UpdatedByName == "" && actor.UserID != "" {
-		_ = s.Pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
-	}
-	return saved, nil
+	return saved, err
 }
 
 // AnswerState lists, inside a transaction, which questions have a level and

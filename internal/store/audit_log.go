@@ -44,45 +44,80 @@ type Audit struct {
 // (sign-ins of unknown accounts, installation-wide events).
 const systemChain = "system"
 
-// appendAudit adds an entry inside tx, in one statement: it moves the head of
-// the organisation's chain (audit_chains) forward and inserts the entry with
-// the hash PostgreSQL computed there. The head row stays locked until the
-// transaction ends, so entries of one organisation are chained in commit
-// order while other organisations' writers never wait. Call it late in the
-// transaction, to hold that lock briefly.
+// appendAudit adds an entry inside tx, in one statement (auditWith). The
+// chain's head row stays locked until the transaction ends: call it late in
+// the transaction, or fold auditWith into the transaction's last statement.
 func appendAudit(ctx context.Context, tx pgx.Tx, a Audit) error {
+	with, args, err := auditWith(a, 1)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `WITH `+with+` SELECT 1`, args...); err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	return nil
+}
+
+// auditWith returns the WITH items of a statement that appends a to its
+// organisation's chain, with their parameters numbered from n, and those
+// parameters. The items move the head of the chain (audit_chains) forward
+// and insert the entry with the hash PostgreSQL computed there:
+// SHA-256(prev || position || body), as AuditHash recomputes it. Entries of
+// one organisation are chained in commit order (the head row is locked until
+// commit), while other organisations' writers never wait.
+func auditWith(a Audit, n int) (string, []any, error) {
 	detail, err := json.Marshal(a.Detail)
 	if err != nil {
-		return fmt.Errorf("audit: encode detail: %w", err)
+		return "", nil, fmt.Errorf("audit: encode detail: %w", err)
 	}
 	if a.Detail == nil {
 		detail = []byte("{}")
 	}
-	e := AuditEntry{
-		At:      time.Now().UTC().Truncate(time.Microsecond),
-		ActorID: nullable(a.ActorID), Actor: a.Actor, OrgID: nullable(a.OrgID), AssessmentID: nullable(a.AssessmentID),
-		Action: a.Action, Detail: detail,
+	with, args := auditWithSQL(a, n, auditSQL{Detail: "$" + strconv.Itoa(n+auditParams) + "::text"})
+	return with, append(args, string(detail)), nil
+}
+
+// auditParams is the number of parameters auditWithSQL's items take.
+const auditParams = 8
+
+// auditSQL lets a statement supply parts of its audit entry as SQL.
+type auditSQL struct {
+	Detail string // an expression of type text holding the detail's JSON
+	From   string // a WITH item: one entry per row of it (none: one entry)
+	Org    string // an expression of type uuid, instead of Audit.OrgID
+}
+
+// auditWithSQL is auditWith for a statement that computes parts of the entry
+// itself (auditSQL, over the columns of its From item). It returns the items
+// and their auditParams parameters, numbered from n.
+func auditWithSQL(a Audit, n int, q auditSQL) (string, []any) {
+	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	from := ""
+	if q.From != "" {
+		from = " FROM " + q.From
 	}
-	chain := a.OrgID
-	if chain == "" {
-		chain = systemChain
+	org := p(4) + "::uuid"
+	if q.Org != "" {
+		org = "coalesce(" + q.Org + ", " + org + ")" // Audit.OrgID is "" then
 	}
-	// The hash is SHA-256(prev || position || body): AuditHash, computed by
-	// PostgreSQL with the position it assigns.
-	_, err = tx.Exec(ctx, `
-		WITH head AS (
+	// The body of AuditHash, with the organisation and the detail from SQL.
+	body := p(0) + "::text || d.org || " + p(7) + "::text || d.detail"
+	with := `audit_detail AS (SELECT (` + q.Detail + `)::text AS detail, coalesce((` + org + `)::text, '') AS org` + from + `),
+		audit_head AS (
 			INSERT INTO audit_chains AS c (chain, seq, prev, hash)
-			VALUES ($1, 1, NULL, sha256(convert_to('1' || $2, 'UTF8')))
+			SELECT coalesce(nullif(d.org, ''), '` + systemChain + `'), 1, NULL::bytea, sha256(convert_to('1' || ` + body + `, 'UTF8'))
+			FROM audit_detail d
 			ON CONFLICT (chain) DO UPDATE SET seq = c.seq + 1, prev = c.hash,
-				hash = sha256(c.hash || convert_to((c.seq + 1)::text || $2, 'UTF8'))
-			RETURNING seq, prev, hash)
-		INSERT INTO audit_log (chain, chain_seq, at, actor_id, actor, org_id, assessment_id, action, detail, prev_hash, hash)
-		SELECT $1, head.seq, $3, $4, $5, $6, $7, $8, $9, head.prev, head.hash FROM head`,
-		chain, auditBody(e), e.At, e.ActorID, e.Actor, e.OrgID, e.AssessmentID, e.Action, string(e.Detail))
-	if err != nil {
-		return fmt.Errorf("audit: append: %w", err)
-	}
-	return nil
+				hash = sha256(c.hash || convert_to((c.seq + 1)::text || (SELECT ` + body + ` FROM audit_detail d), 'UTF8'))
+			RETURNING chain, seq, prev, hash),
+		audit_entry AS (
+			INSERT INTO audit_log (chain, chain_seq, at, actor_id, actor, org_id, assessment_id, action, detail, prev_hash, hash)
+			SELECT h.chain, h.seq, ` + p(1) + `, ` + p(2) + `::uuid, ` + p(3) + `, nullif(d.org, '')::uuid, ` + p(5) + `::uuid, ` + p(6) + `, d.detail::json, h.prev, h.hash
+			FROM audit_head h, audit_detail d)`
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	head := "\n" + at.Format("2006-01-02T15:04:05.000000Z") + "\n" + a.ActorID + "\n" + a.Actor + "\n"
+	tail := "\n" + a.AssessmentID + "\n" + a.Action + "\n"
+	return with, []any{head, at, nullable(a.ActorID), a.Actor, nullable(a.OrgID), nullable(a.AssessmentID), a.Action, tail}
 }
 
 // AppendAudit records an entry in its own transaction (for events that change
