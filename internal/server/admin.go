@@ -55,10 +55,10 @@ func orgFormValues(r *http.Request) (views.OrgForm, *string, error) {
 	}
 	f := views.OrgForm{Name: strings.TrimSpace(r.PostForm.Get("name")), ParentID: r.PostForm.Get("parent_id"), Industry: r.PostForm.Get("industry")}
 	if f.Name == "" || len([]rune(f.Name)) > 200 {
-		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.name_invalid"), map[string]string{"name": "length"})
+		return f, nil, apperr.InvalidFieldsK("admin.org.name_invalid", map[string]string{"name": "length"})
 	}
 	if !validIndustry(f.Industry) {
-		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.industry_invalid"), map[string]string{"industry": "unknown"})
+		return f, nil, apperr.InvalidFieldsK("admin.org.industry_invalid", map[string]string{"industry": "unknown"})
 	}
 	var parent *string
 	if f.ParentID != "" {
@@ -214,10 +214,10 @@ func userFormValues(r *http.Request) (views.UserForm, error) {
 		Admin: r.PostForm.Get("admin") != "", Active: r.PostForm.Get("active") != "",
 	}
 	if f.Name == "" || len([]rune(f.Name)) > 100 {
-		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.name_invalid"), map[string]string{"name": "length"})
+		return f, apperr.InvalidFieldsK("admin.user.name_invalid", map[string]string{"name": "length"})
 	}
 	if !assessment.ValidRole(f.Role) {
-		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.role_invalid"), map[string]string{"role": "unknown"})
+		return f, apperr.InvalidFieldsK("admin.user.role_invalid", map[string]string{"role": "unknown"})
 	}
 	return f, nil
 }
@@ -235,7 +235,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := userFormValues(r)
 	if err == nil && !validEmail(f.Email) {
-		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.email_invalid"), map[string]string{"email": "format"})
+		err = apperr.InvalidFieldsK("admin.user.email_invalid", map[string]string{"email": "format"})
 	}
 	password, generated := r.PostForm.Get("password"), false
 	if err == nil && password == "" {
@@ -306,7 +306,7 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := userFormValues(r)
 	if err == nil && u.ID == principal(ctx).UserID && (!f.Admin || !f.Active) {
-		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.self_lockout"), map[string]string{"admin": "self"})
+		err = apperr.InvalidFieldsK("admin.user.self_lockout", map[string]string{"admin": "self"})
 	}
 	if err == nil {
 		_, _, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active, Actor: actor(r)})

@@ -161,14 +161,14 @@ func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 	}
 	v := assessment.AnswerValues{Comment: body.Comment, PointsMet: body.PointsMet}
 	if body.Version == nil {
-		s.apiError(w, r, apperr.InvalidFields("version is required (0 for a new answer)", map[string]string{"version": "required"}))
+		s.apiError(w, r, apperr.InvalidFieldsK("err.version_required", map[string]string{"version": "required"}))
 		return
 	}
 	v.Version = *body.Version
 	if len(body.Level) > 0 && string(body.Level) != "null" {
 		var n int
 		if err := json.Unmarshal(body.Level, &n); err != nil {
-			s.apiError(w, r, apperr.InvalidFields("level must be an integer 1 to 5 or null", map[string]string{"level": "type"}))
+			s.apiError(w, r, apperr.InvalidFieldsK("err.level_type", map[string]string{"level": "type"}))
 			return
 		}
 		v.Level = &n

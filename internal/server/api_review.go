@@ -12,7 +12,6 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
 	"mamori/internal/store"
-	"mamori/web/i18n"
 )
 
 // apiReturn is POST /api/v1/assessments/{id}/return {"comment": "..."}.
@@ -50,7 +49,7 @@ func (s *Server) apiDecision(w http.ResponseWriter, r *http.Request, action asse
 		}
 		for k := range body {
 			if k != field {
-				s.apiError(w, r, apperr.E(apperr.Malformed, "malformed JSON: unknown field %q", k))
+				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_unknown_field", k))
 				return
 			}
 		}
@@ -109,11 +108,11 @@ func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
 	mark := ""
 	switch {
 	case len(body.Mark) == 0:
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "required"}))
+		s.apiError(w, r, apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "required"}))
 		return
 	case string(body.Mark) != "null":
 		if err := json.Unmarshal(body.Mark, &mark); err != nil || mark == "" {
-			s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "unknown"}))
+			s.apiError(w, r, apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "unknown"}))
 			return
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/export"
 	"mamori/internal/store"
-	"mamori/web/i18n"
 )
 
 // exportFormat is one download format of an assessment.
@@ -46,7 +45,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok := exportFormats[strings.ToLower(name)]
 	if !ok {
-		fail(w, r, apperr.InvalidFields(i18n.T(ctx, "export.format_invalid"), map[string]string{"format": "xlsx, csv or json"}))
+		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv or json"}))
 		return
 	}
 	answers, err := s.store.Answers(ctx, a.ID)
