@@ -164,7 +164,7 @@ func (s *Server) reauthThrottle(w http.ResponseWriter, r *http.Request) error {
 	wait := max(time.Until(until).Round(time.Minute), time.Minute)
 	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
 	s.audit(r, store.Audit{Action: "reauth.throttled", Detail: map[string]any{"client": s.clientAddr(r)}})
-	return apperr.K(apperr.TooMany, "login.throttled", until.In(jst).Format("15:04"), int(wait.Minutes()))
+	return apperr.K(apperr.TooMany, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes()))
 }
 
 // reauthFailed counts a wrong password or code of a signed-in caller

@@ -222,7 +222,7 @@ func userFormValues(r *http.Request) (views.UserForm, error) {
 	return f, nil
 }
 
-// ValidEmail is a light check: one @, something on each side, no spaces.
+// validEmail is a light check: one @, something on each side, no spaces.
 func validEmail(e string) bool {
 	at := strings.LastIndex(e, "@")
 	return at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t\r\n<>\"") && len(e) <= 254 && strings.Contains(e[at:], ".")

@@ -5,11 +5,11 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/export"
 	"mamori/internal/store"
+	"mamori/web/i18n"
 )
 
 // exportFormat is one download format of an assessment.
@@ -108,5 +108,5 @@ func fileName(title string) string {
 
 // fileDate is today in Japan, for file names (20260401).
 func (s *Server) fileDate() string {
-	return s.now().In(time.FixedZone("JST", 9*3600)).Format("20060102")
+	return s.now().In(i18n.JST).Format("20060102")
 }
