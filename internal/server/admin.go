@@ -28,6 +28,33 @@ func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request) bool {
 	return s.sessionOnly(w, r)
 }
 
+// adminOrg is the organisation named in the URL, for an admin; false when
+// the response is already written (not an admin, or no such organisation).
+func (s *Server) adminOrg(w http.ResponseWriter, r *http.Request) (store.Org, bool) {
+	if !s.adminOnly(w, r) {
+		return store.Org{}, false
+	}
+	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return store.Org{}, false
+	}
+	return org, true
+}
+
+// adminUser is adminOrg for the user named in the URL.
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	if !s.adminOnly(w, r) {
+		return store.User{}, false
+	}
+	u, err := s.store.GetUser(r.Context(), chi.URLParam(r, "userID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return store.User{}, false
+	}
+	return u, true
+}
+
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminOrgsData) {
 	orgs, err := s.store.ListOrgs(r.Context())
 	if err != nil {
@@ -137,24 +164,16 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, status int, org
 }
 
 func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	org, ok := s.adminOrg(w, r)
+	if !ok {
 		return
 	}
 	s.orgPage(w, r, http.StatusOK, org, nil, "")
 }
 
 func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	org, ok := s.adminOrg(w, r)
+	if !ok {
 		return
 	}
 	f, parent, err := orgFormValues(r)
@@ -283,27 +302,19 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, d 
 }
 
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	u, err := s.store.GetUser(r.Context(), chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	s.userPage(w, r, http.StatusOK, views.AdminUserData{User: u})
 }
 
 func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	f, err := userFormValues(r)
 	if err == nil && u.ID == principal(ctx).UserID && (!f.Admin || !f.Active) {
 		err = apperr.InvalidFieldsK("admin.user.self_lockout", map[string]string{"admin": "self"})
@@ -323,15 +334,11 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return

@@ -135,14 +135,9 @@ func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
 // apiAnswerSave is PUT /api/v1/assessments/{id}/answers/{question_id}.
 func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.apiError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := policy.EditAnswers(principal(ctx), a.OrgID, a.Status); err != nil {

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
@@ -84,14 +82,9 @@ func (s *Server) apiMarks(w http.ResponseWriter, r *http.Request) {
 // {"mark": "ok" | "needs_attention" | null}. Marks change only while the
 // assessment is submitted (409 otherwise); null clears the mark.
 func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.apiError(w, r, apperr.ErrNotFound)
 		return
 	}
 	var body struct {

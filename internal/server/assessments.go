@@ -37,6 +37,20 @@ func (s *Server) loadAssessment(r *http.Request) (store.Assessment, *checklist.C
 	return a, cl, nil
 }
 
+// loadQuestion is loadAssessment for a URL that also names one of the
+// assessment's questions; an unknown question is NotFound.
+func (s *Server) loadQuestion(r *http.Request) (store.Assessment, *checklist.Checklist, *checklist.Question, error) {
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		return store.Assessment{}, nil, nil, err
+	}
+	q, ok := cl.Question(chi.URLParam(r, "questionID"))
+	if !ok {
+		return store.Assessment{}, nil, nil, apperr.ErrNotFound
+	}
+	return a, cl, q, nil
+}
+
 // visibleOrgs lists the organisations whose assessments the caller sees.
 func (s *Server) visibleOrgs(ctx context.Context, p *policy.Principal) ([]string, error) {
 	if p.Admin {
@@ -231,14 +245,9 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	htmx := r.Header.Get("HX-Request") == "true"
-	a, cl, err := s.loadAssessment(r)
+	a, cl, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.pageError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := policy.EditAnswers(principal(ctx), a.OrgID, a.Status); err != nil {

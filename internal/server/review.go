@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"mamori/checklist"
@@ -223,14 +222,9 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 
 // handleMarkSet is the form post of a question's mark (mark "" clears it).
 func (s *Server) handleMarkSet(w http.ResponseWriter, r *http.Request) {
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.pageError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
