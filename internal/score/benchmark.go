@@ -70,9 +70,10 @@ type Bin struct {
 //     category averages over the peers that have that category, rounded to
 //     2 decimals.
 //
-// All rounding is half away from zero. A value exactly on a half can only
-// arise from whole numbers (a perfect-square V below), which float64
-// arithmetic handles exactly.
+// All rounding is half away from zero. Mean, Percentile and
+// CategoryAverages are divided in integers; SD and DeviationScore take a
+// float64 square root, and can only fall exactly on a half when its
+// argument is a perfect square, whose root float64 computes exactly.
 func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
 	n := len(peers)
 	g := GroupStats{Kind: kind, Key: key, N: n, EnoughData: n >= MinPeers}
