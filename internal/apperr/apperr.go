@@ -45,26 +45,25 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
-// E builds an *Error.
-func E(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // K builds an *Error whose message is the catalog entry key, formatted with
 // args when it is shown.
 func K(code Code, key string, args ...any) *Error {
 	return &Error{Code: code, Message: key, Key: key, Args: args}
 }
 
-// InvalidFields builds an Invalid error listing the bad fields.
-func InvalidFields(msg string, fields map[string]string) *Error {
-	return &Error{Code: Invalid, Message: msg, Fields: fields}
-}
-
-// InvalidFieldsK is InvalidFields with a catalog key for the message.
+// InvalidFieldsK builds an Invalid error listing the bad fields, its message
+// named by a catalog key as with K.
 func InvalidFieldsK(key string, fields map[string]string, args ...any) *Error {
 	e := K(Invalid, key, args...)
 	e.Fields = fields
+	return e
+}
+
+// WithDetail sets the extra JSON for the client and returns e, so that an
+// error can be built in one expression. Use it on a new error, never on a
+// shared value such as ErrNotFound.
+func (e *Error) WithDetail(detail any) *Error {
+	e.Detail = detail
 	return e
 }
 

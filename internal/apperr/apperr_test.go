@@ -39,7 +39,7 @@ func TestKeyedErrorIsLocalizedOnACopy(t *testing.T) {
 		t.Fatalf("InvalidFieldsK localized: %+v", got)
 	}
 
-	plain := E(Conflict, "final text")
+	plain := &Error{Code: Conflict, Message: "final text"}
 	if plain.Localized(catalog) != plain {
 		t.Fatal("an error without a key must be returned as it is")
 	}

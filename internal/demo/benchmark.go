@@ -12,6 +12,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/score"
 	"mamori/internal/store"
+	"mamori/web/i18n"
 )
 
 // peer is an anonymous organisation taking part in the benchmark: a
@@ -24,9 +25,7 @@ type peer struct {
 	approved time.Time
 }
 
-func month(y int, m time.Month) time.Time { return time.Date(y, m, 15, 10, 0, 0, 0, jst) }
-
-var jst = time.FixedZone("JST", 9*3600)
+func month(y int, m time.Month) time.Time { return time.Date(y, m, 15, 10, 0, 0, 0, i18n.JST) }
 
 // peers spread over the risk groups (GII, the demo company's, has six
 // besides it), industries (five in manufacturing) and size bands (four of

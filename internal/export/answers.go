@@ -68,15 +68,12 @@ var AnswerColumns = []Column{
 // PointSeparator joins key point ids in the points column.
 const PointSeparator = ", "
 
-// jst is Japan Standard Time: exports show times in it, as the pages do.
-var jst = time.FixedZone("JST", 9*3600)
-
-// formatTime shows a time as 2026-04-01 09:30 JST, or "" for none.
+// formatTime shows a time in JST as 2026-04-01 09:30, or "" for none.
 func formatTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
 	}
-	return t.In(jst).Format("2006-01-02 15:04")
+	return t.In(i18n.JST).Format("2006-01-02 15:04")
 }
 
 // answerRows is the answers sheet's body: one row per question in

@@ -11,6 +11,7 @@ import (
 
 	"mamori/checklist"
 	"mamori/internal/store"
+	"mamori/web/i18n"
 )
 
 // Sheet names of the dashboard workbook.
@@ -43,7 +44,7 @@ func gapBand(g int) string {
 // the heat map) and where its current cycle stands; and a sheet naming the
 // categories.
 func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Checklist, now time.Time) error {
-	wb, err := newWorkbook("Mamori " + SheetDashboard + " " + now.In(jst).Format("2006-01-02"))
+	wb, err := newWorkbook("Mamori " + SheetDashboard + " " + now.In(i18n.JST).Format("2006-01-02"))
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 		cells := []any{r.OrgName, r.ParentName, group, bilingual("industry." + r.Industry)}
 		var gaps []int
 		if l := r.Latest; l != nil {
-			cells = append(cells, l.Title, l.DecidedAt.In(jst).Format("2006-01-02"), l.TotalScore, l.TotalAverage)
+			cells = append(cells, l.Title, l.DecidedAt.In(i18n.JST).Format("2006-01-02"), l.TotalScore, l.TotalAverage)
 			for _, c := range cl.Categories {
 				avg, ok := l.CategoryAverages[c.ID]
 				if !ok {

@@ -3,7 +3,6 @@ package score
 import (
 	"encoding/json"
 	"math"
-	"math/big"
 )
 
 // MinPeers is the smallest group Benchmark reports statistics for; smaller
@@ -71,9 +70,10 @@ type Bin struct {
 //     category averages over the peers that have that category, rounded to
 //     2 decimals.
 //
-// All rounding is half away from zero and exact: the statistics are
-// computed in integers (math/big where squares could overflow), so a value
-// exactly on a half always rounds away from zero.
+// All rounding is half away from zero. Mean, Percentile and
+// CategoryAverages are divided in integers; SD and DeviationScore take a
+// float64 square root, and can only fall exactly on a half when its
+// argument is a perfect square, whose root float64 computes exactly.
 func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
 	n := len(peers)
 	g := GroupStats{Kind: kind, Key: key, N: n, EnoughData: n >= MinPeers}
@@ -81,8 +81,7 @@ func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
 		return g
 	}
 
-	var sum, sumSq int64
-	var below, equal int
+	var sum, sumSq, below, equal int
 	g.Histogram = make([]Bin, HistogramBins)
 	for i := range g.Histogram {
 		from := HistogramFrom + i*HistogramWidth
@@ -90,8 +89,8 @@ func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
 	}
 	for i := range peers {
 		t := peers[i].Total
-		sum += int64(t)
-		sumSq += int64(t) * int64(t)
+		sum += t
+		sumSq += t * t
 		switch {
 		case t < own:
 			below++
@@ -105,74 +104,22 @@ func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
 		g.Histogram[b].Count++
 	}
 
-	g.Mean = Round2(int(sum), n)
-	// n²·variance = n·Σt² − (Σt)², exact in integers; sd = √V ÷ n.
-	bn := big.NewInt(int64(n))
-	v := new(big.Int).Mul(bn, big.NewInt(sumSq))
-	v.Sub(v, new(big.Int).Mul(big.NewInt(sum), big.NewInt(sum)))
-	g.SD = roundSD(v, bn)
-	// own − mean = A ÷ n with A = n·own − Σt, so (own − mean) ÷ sd = A ÷ √V.
-	a := new(big.Int).Mul(bn, big.NewInt(int64(own)))
-	a.Sub(a, big.NewInt(sum))
-	g.DeviationScore = deviation(a, v)
-	q, _, _ := roundQuot(2*below+equal, n, 500) // (below + equal/2)/n·100, in tenths
-	g.Percentile = float64(q) / 10
+	g.Mean = Round2(sum, n)
+	// V = n·Σt² − (Σt)² is n² × the variance, so sd = √V ÷ n; and
+	// own − mean = a ÷ n with a = n·own − Σt, so (own − mean) ÷ sd = a ÷ √V.
+	sqrtV := math.Sqrt(float64(n*sumSq - sum*sum))
+	g.SD = math.Round(100*sqrtV/float64(n)) / 100
+	g.DeviationScore = 50
+	if sqrtV > 0 {
+		tenths := math.Round(500 + 100*float64(n*own-sum)/sqrtV)
+		if tenths == 0 {
+			tenths = 0 // not −0, which would encode as "-0"
+		}
+		g.DeviationScore = tenths / 10
+	}
+	g.Percentile = float64(divRound((2*below+equal)*500, n)) / 10 // (below + equal/2) ÷ n × 100
 	g.CategoryAverages = categoryMeans(peers)
 	return g
-}
-
-// roundSD returns √v ÷ n rounded half up to 2 decimals: with y = 200·√v
-// = √(40000·v), round(100·√v ÷ n) = ⌊(y + n) ÷ 2n⌋ = ⌊(⌊y⌋ + n) ÷ 2n⌋.
-func roundSD(v, n *big.Int) float64 {
-	if v.Sign() <= 0 {
-		return 0
-	}
-	y := new(big.Int).Mul(v, big.NewInt(40000))
-	y.Sqrt(y)
-	y.Add(y, n)
-	y.Quo(y, new(big.Int).Lsh(n, 1))
-	return float64(y.Int64()) / 100
-}
-
-// deviation returns 50 + 10·a÷√v rounded half away from zero to 1 decimal,
-// or 50 when v is 0. In tenths the value is y = 500 + s·t, where s is the
-// sign of a and t = 100·|a|÷√v = √w ÷ v with w = 10⁴·a²·v. With r = ⌊√(4w)⌋:
-// ⌊t + ½⌋ = ⌊(r + v) ÷ 2v⌋ and ⌈t − ½⌉ = ⌈(⌈√(4w)⌉ − v) ÷ 2v⌉.
-func deviation(a, v *big.Int) float64 {
-	if v.Sign() <= 0 || a.Sign() == 0 {
-		return 50
-	}
-	w4 := new(big.Int).Mul(a, a)
-	w4.Mul(w4, v)
-	w4.Mul(w4, big.NewInt(40000))
-	r := new(big.Int).Sqrt(w4)
-	v2 := new(big.Int).Lsh(v, 1)
-	// up = ⌊t + ½⌋
-	up := new(big.Int).Add(r, v)
-	up.Div(up, v2)
-	var tenths int64
-	switch {
-	case a.Sign() > 0: // y > 0: round half up
-		tenths = 500 + up.Int64()
-	case new(big.Int).Mul(a, a).Cmp(new(big.Int).Mul(v, big.NewInt(25))) > 0:
-		// t > 500, so y < 0: half away from zero is −⌊−y + ½⌋ = 500 − ⌊t + ½⌋.
-		tenths = 500 - up.Int64()
-	default: // 0 ≤ y = 500 − t: ⌊y + ½⌋ = 500 − ⌈t − ½⌉
-		c := new(big.Int).Set(r)
-		if new(big.Int).Mul(r, r).Cmp(w4) != 0 {
-			c.Add(c, big.NewInt(1)) // ⌈√(4w)⌉
-		}
-		c.Sub(c, v)
-		// ⌈c ÷ 2v⌉ = −⌊−c ÷ 2v⌋ (Div is Euclidean: floor for v2 > 0)
-		c.Neg(c)
-		c.Div(c, v2)
-		c.Neg(c)
-		tenths = 500 - c.Int64()
-	}
-	if tenths == 0 {
-		return 0
-	}
-	return float64(tenths) / 10
 }
 
 // categoryMeans averages the peers' category averages per category. Each

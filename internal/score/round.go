@@ -2,26 +2,39 @@ package score
 
 import (
 	"math"
-	"math/bits"
 	"strconv"
 )
 
 // Round2 returns num ÷ den rounded half away from zero to 2 decimals, and 0
 // when den is 0 (so "average of nothing" is 0).
 //
-// The quotient is computed exactly in integers (a 128-bit product and an
-// integer division), so there is no binary floating-point error: 2345/1000
-// gives 2.35, 1/3 gives 0.33, 2/3 gives 0.67, 7/8 gives 0.88 and −1/8 gives
-// −0.13. The result is the float64 nearest to that 2-decimal value.
+// The quotient is taken in int hundredths, so there is no binary
+// floating-point error: 2345/1000 gives 2.35 (as a float, 2.345×100 is
+// 234.4999…), 1/3 gives 0.33, 7/8 gives 0.88 and −1/8 gives −0.13.
 func Round2(num, den int) float64 {
 	if den == 0 {
 		return 0
 	}
-	q, neg, ok := roundQuot(num, den, 100)
-	if !ok { // quotient beyond 2^64 hundredths: far outside any score
+	if num > maxExact || num < -maxExact || den > maxExact || den < -maxExact {
+		// Far beyond any score: float arithmetic is as good as it gets.
 		return math.Round(float64(num)/float64(den)*100) / 100
 	}
-	return signed(float64(q)/100, neg && q != 0)
+	return float64(divRound(100*num, den)) / 100
+}
+
+// maxExact bounds the operands Round2 can take in hundredths without
+// overflowing divRound.
+const maxExact = 1 << 50
+
+// divRound returns num ÷ den rounded half away from zero; den must not be 0.
+func divRound(num, den int) int {
+	if den < 0 {
+		num, den = -num, -den
+	}
+	if num < 0 {
+		return -((-2*num + den) / (2 * den))
+	}
+	return (2*num + den) / (2 * den)
 }
 
 // Round1 rounds x half away from zero to 1 decimal.
@@ -68,31 +81,6 @@ func roundFloat(x float64, places int) float64 {
 		return 0 // never -0: it would print as "-0" in JSON
 	}
 	return signed(float64(n)/pow10[places], x < 0)
-}
-
-// roundQuot returns |num × scale ÷ den| rounded half up (so, with neg, half
-// away from zero) and whether the exact result is negative. ok is false when
-// the quotient does not fit in 64 bits. den must not be 0.
-func roundQuot(num, den int, scale uint64) (q uint64, neg, ok bool) {
-	neg = (num < 0) != (den < 0)
-	a, d := absU(num), absU(den)
-	hi, lo := bits.Mul64(a, scale)
-	if hi >= d {
-		return 0, neg, false
-	}
-	q, r := bits.Div64(hi, lo, d)
-	if r >= d-r { // remainder ≥ half the divisor: round up
-		q++
-	}
-	return q, neg, true
-}
-
-// absU is |x| as uint64, exact even for math.MinInt.
-func absU(x int) uint64 {
-	if x < 0 {
-		return uint64(-(x + 1)) + 1
-	}
-	return uint64(x)
 }
 
 func signed(v float64, neg bool) float64 {

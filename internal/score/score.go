@@ -98,10 +98,6 @@ type Recommendation struct {
 	MissingPoints []string `json:"points"`
 }
 
-// maxSortGap is the largest gap placed by counting; gaps on the 1–5 scale
-// are at most 4, larger ones (odd targets) fall back to sorting.
-const maxSortGap = 2 * MaxLevel
-
 // Compute scores an assessment.
 //
 // cats is the checklist in order; a question's category is the category it
@@ -116,20 +112,23 @@ const maxSortGap = 2 * MaxLevel
 // descending, then category order, then question order. The slices of the
 // Report are never nil, so they encode as [] rather than null.
 func Compute(cats []Category, answers map[string]Answer, targets map[string]int) Report {
-	nq := 0
+	nq, npts := 0, 0
 	for i := range cats {
 		nq += len(cats[i].Questions)
+		for j := range cats[i].Questions {
+			npts += len(cats[i].Questions[j].PointIDs)
+		}
 	}
 	r := Report{
-		TotalQuestions: nq,
-		Categories:     make([]CategoryScore, len(cats)),
-		Questions:      make([]QuestionScore, nq),
+		TotalQuestions:  nq,
+		Categories:      make([]CategoryScore, len(cats)),
+		Questions:       make([]QuestionScore, 0, nq),
+		Recommendations: make([]Recommendation, 0, nq),
 	}
+	// The missing-point lists share one backing array, large enough for
+	// every point, each capped so appending to one cannot clobber the next.
+	pts := make([]string, 0, npts)
 
-	// Pass 1: levels, targets and gaps; count what pass 2 will allocate,
-	// and the recommendations per gap for placing them in order.
-	var perGap [maxSortGap + 1]int
-	nrec, npts, qi, bigGap := 0, 0, 0, false
 	for ci := range cats {
 		c := &cats[ci]
 		cs := &r.Categories[ci]
@@ -138,28 +137,33 @@ func Compute(cats []Category, answers map[string]Answer, targets map[string]int)
 		cs.Max = MaxLevel * cs.Questions
 		for j := range c.Questions {
 			q := &c.Questions[j]
-			qs := &r.Questions[qi]
-			qi++
-			t := targets[q.ID]
-			qs.ID, qs.CategoryID, qs.Target = q.ID, c.ID, t
-			cs.Target += t
-			lv := answers[q.ID].Level
-			if lv <= 0 {
+			qs := QuestionScore{ID: q.ID, CategoryID: c.ID, Target: targets[q.ID]}
+			cs.Target += qs.Target
+			a := answers[q.ID]
+			if a.Level > 0 {
+				qs.Level = a.Level
+				qs.Gap = max(0, qs.Target-a.Level)
+				cs.Score += a.Level
+				cs.Answered++
+			}
+			r.Questions = append(r.Questions, qs)
+			if qs.Gap == 0 {
 				continue
 			}
-			qs.Level = lv
-			cs.Score += lv
-			cs.Answered++
-			if g := t - lv; g > 0 {
-				qs.Gap = g
-				nrec++
-				npts += len(q.PointIDs)
-				if g <= maxSortGap {
-					perGap[g]++
-				} else {
-					bigGap = true
+			start := len(pts)
+			for _, p := range q.PointIDs {
+				if !slices.Contains(a.PointsMet, p) {
+					pts = append(pts, p)
 				}
 			}
+			r.Recommendations = append(r.Recommendations, Recommendation{
+				QuestionID:    qs.ID,
+				CategoryID:    qs.CategoryID,
+				Gap:           qs.Gap,
+				Level:         qs.Level,
+				Target:        qs.Target,
+				MissingPoints: pts[start:len(pts):len(pts)],
+			})
 		}
 		cs.Average = Round2(cs.Score, cs.Answered)
 		cs.TargetAverage = Round2(cs.Target, cs.Questions)
@@ -170,56 +174,8 @@ func Compute(cats []Category, answers map[string]Answer, targets map[string]int)
 	r.Total.Max = MaxLevel * nq
 	r.Total.Average = Round2(r.Total.Score, r.Answered)
 	r.Total.TargetAverage = Round2(r.Total.Target, nq)
-
-	// Pass 2: recommendations, each put straight into its place: the
-	// recommendations with gap g start after all those with a larger gap
-	// and, within a gap, follow checklist order (a counting sort, stable).
-	// All missing-point lists share one backing array, each capped so that
-	// appending to one cannot clobber the next.
-	var next [maxSortGap + 1]int
-	for g, at := maxSortGap, 0; g > 0; g-- {
-		next[g] = at
-		at += perGap[g]
-	}
-	recs := make([]Recommendation, nrec)
-	pts := make([]string, 0, npts)
-	ri := 0 // position when some gap is too large to count: sorted below
-	qi = 0
-	for ci := range cats {
-		for j := range cats[ci].Questions {
-			qs := &r.Questions[qi]
-			qi++
-			if qs.Gap == 0 {
-				continue
-			}
-			q := &cats[ci].Questions[j]
-			met := answers[q.ID].PointsMet
-			start := len(pts)
-			for _, p := range q.PointIDs {
-				if !slices.Contains(met, p) {
-					pts = append(pts, p)
-				}
-			}
-			at := ri
-			if !bigGap {
-				at = next[qs.Gap]
-				next[qs.Gap]++
-			}
-			ri++
-			recs[at] = Recommendation{
-				QuestionID:    qs.ID,
-				CategoryID:    qs.CategoryID,
-				Gap:           qs.Gap,
-				Level:         qs.Level,
-				Target:        qs.Target,
-				MissingPoints: pts[start:len(pts):len(pts)],
-			}
-		}
-	}
-	if bigGap { // targets beyond the 1–5 scale: fall back to a stable sort
-		slices.SortStableFunc(recs, func(a, b Recommendation) int { return b.Gap - a.Gap })
-	}
-	r.Recommendations = recs
+	// Largest gap first; the stable sort keeps checklist order within a gap.
+	slices.SortStableFunc(r.Recommendations, func(a, b Recommendation) int { return b.Gap - a.Gap })
 	return r
 }
 

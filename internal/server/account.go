@@ -109,7 +109,7 @@ func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request
 	}
 	label := strings.TrimSpace(r.PostForm.Get("label"))
 	if len([]rune(label)) > 100 {
-		s.pageError(w, r, apperr.InvalidFields(i18n.T(ctx, "account.token_label_long"), map[string]string{"label": "length"}))
+		s.pageError(w, r, apperr.InvalidFieldsK("account.token_label_long", map[string]string{"label": "length"}))
 		return
 	}
 	tok := auth.NewToken()
@@ -164,7 +164,7 @@ func (s *Server) reauthThrottle(w http.ResponseWriter, r *http.Request) error {
 	wait := max(time.Until(until).Round(time.Minute), time.Minute)
 	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
 	s.audit(r, store.Audit{Action: "reauth.throttled", Detail: map[string]any{"client": s.clientAddr(r)}})
-	return apperr.E(apperr.TooMany, "%s", i18n.T(ctx, "login.throttled", until.In(jst).Format("15:04"), int(wait.Minutes())))
+	return apperr.K(apperr.TooMany, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes()))
 }
 
 // reauthFailed counts a wrong password or code of a signed-in caller

@@ -28,6 +28,33 @@ func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request) bool {
 	return s.sessionOnly(w, r)
 }
 
+// adminOrg is the organisation named in the URL, for an admin; false when
+// the response is already written (not an admin, or no such organisation).
+func (s *Server) adminOrg(w http.ResponseWriter, r *http.Request) (store.Org, bool) {
+	if !s.adminOnly(w, r) {
+		return store.Org{}, false
+	}
+	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return store.Org{}, false
+	}
+	return org, true
+}
+
+// adminUser is adminOrg for the user named in the URL.
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	if !s.adminOnly(w, r) {
+		return store.User{}, false
+	}
+	u, err := s.store.GetUser(r.Context(), chi.URLParam(r, "userID"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return store.User{}, false
+	}
+	return u, true
+}
+
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminOrgsData) {
 	orgs, err := s.store.ListOrgs(r.Context())
 	if err != nil {
@@ -55,10 +82,10 @@ func orgFormValues(r *http.Request) (views.OrgForm, *string, error) {
 	}
 	f := views.OrgForm{Name: strings.TrimSpace(r.PostForm.Get("name")), ParentID: r.PostForm.Get("parent_id"), Industry: r.PostForm.Get("industry")}
 	if f.Name == "" || len([]rune(f.Name)) > 200 {
-		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.name_invalid"), map[string]string{"name": "length"})
+		return f, nil, apperr.InvalidFieldsK("admin.org.name_invalid", map[string]string{"name": "length"})
 	}
 	if !validIndustry(f.Industry) {
-		return f, nil, apperr.InvalidFields(i18n.T(r.Context(), "admin.org.industry_invalid"), map[string]string{"industry": "unknown"})
+		return f, nil, apperr.InvalidFieldsK("admin.org.industry_invalid", map[string]string{"industry": "unknown"})
 	}
 	var parent *string
 	if f.ParentID != "" {
@@ -137,24 +164,16 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, status int, org
 }
 
 func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	org, ok := s.adminOrg(w, r)
+	if !ok {
 		return
 	}
 	s.orgPage(w, r, http.StatusOK, org, nil, "")
 }
 
 func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	org, err := s.store.GetOrg(r.Context(), chi.URLParam(r, "orgID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	org, ok := s.adminOrg(w, r)
+	if !ok {
 		return
 	}
 	f, parent, err := orgFormValues(r)
@@ -214,15 +233,15 @@ func userFormValues(r *http.Request) (views.UserForm, error) {
 		Admin: r.PostForm.Get("admin") != "", Active: r.PostForm.Get("active") != "",
 	}
 	if f.Name == "" || len([]rune(f.Name)) > 100 {
-		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.name_invalid"), map[string]string{"name": "length"})
+		return f, apperr.InvalidFieldsK("admin.user.name_invalid", map[string]string{"name": "length"})
 	}
 	if !assessment.ValidRole(f.Role) {
-		return f, apperr.InvalidFields(i18n.T(r.Context(), "admin.user.role_invalid"), map[string]string{"role": "unknown"})
+		return f, apperr.InvalidFieldsK("admin.user.role_invalid", map[string]string{"role": "unknown"})
 	}
 	return f, nil
 }
 
-// ValidEmail is a light check: one @, something on each side, no spaces.
+// validEmail is a light check: one @, something on each side, no spaces.
 func validEmail(e string) bool {
 	at := strings.LastIndex(e, "@")
 	return at > 0 && at < len(e)-1 && !strings.ContainsAny(e, " \t\r\n<>\"") && len(e) <= 254 && strings.Contains(e[at:], ".")
@@ -235,7 +254,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := userFormValues(r)
 	if err == nil && !validEmail(f.Email) {
-		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.email_invalid"), map[string]string{"email": "format"})
+		err = apperr.InvalidFieldsK("admin.user.email_invalid", map[string]string{"email": "format"})
 	}
 	password, generated := r.PostForm.Get("password"), false
 	if err == nil && password == "" {
@@ -283,30 +302,22 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, d 
 }
 
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
-	u, err := s.store.GetUser(r.Context(), chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	s.userPage(w, r, http.StatusOK, views.AdminUserData{User: u})
 }
 
 func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	f, err := userFormValues(r)
 	if err == nil && u.ID == principal(ctx).UserID && (!f.Admin || !f.Active) {
-		err = apperr.InvalidFields(i18n.T(ctx, "admin.user.self_lockout"), map[string]string{"admin": "self"})
+		err = apperr.InvalidFieldsK("admin.user.self_lockout", map[string]string{"admin": "self"})
 	}
 	if err == nil {
 		_, _, err = s.store.UpdateUser(ctx, u.ID, store.UserUpdate{Name: f.Name, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Active: f.Active, Actor: actor(r)})
@@ -323,15 +334,11 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
+	u, ok := s.adminUser(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	u, err := s.store.GetUser(ctx, chi.URLParam(r, "userID"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -31,9 +32,23 @@ func (s *Server) loadAssessment(r *http.Request) (store.Assessment, *checklist.C
 	}
 	cl, ok := checklist.Get(a.ChecklistID)
 	if !ok {
-		return store.Assessment{}, nil, apperr.E(apperr.Internal, "checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
+		return store.Assessment{}, nil, fmt.Errorf("checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
 	}
 	return a, cl, nil
+}
+
+// loadQuestion is loadAssessment for a URL that also names one of the
+// assessment's questions; an unknown question is NotFound.
+func (s *Server) loadQuestion(r *http.Request) (store.Assessment, *checklist.Checklist, *checklist.Question, error) {
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		return store.Assessment{}, nil, nil, err
+	}
+	q, ok := cl.Question(chi.URLParam(r, "questionID"))
+	if !ok {
+		return store.Assessment{}, nil, nil, apperr.ErrNotFound
+	}
+	return a, cl, q, nil
 }
 
 // visibleOrgs lists the organisations whose assessments the caller sees.
@@ -109,7 +124,7 @@ func (s *Server) createAssessment(r *http.Request, title, checklistID, copyFrom 
 		return store.Assessment{}, err
 	}
 	if title == "" || len([]rune(title)) > 200 {
-		return store.Assessment{}, apperr.InvalidFields(i18n.T(r.Context(), "assessments.title_invalid"), map[string]string{"title": "length 1-200"})
+		return store.Assessment{}, apperr.InvalidFieldsK("assessments.title_invalid", map[string]string{"title": "length 1-200"})
 	}
 	if checklistID == "" {
 		checklistID = checklist.Default().ID
@@ -230,14 +245,9 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	htmx := r.Header.Get("HX-Request") == "true"
-	a, cl, err := s.loadAssessment(r)
+	a, cl, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.pageError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := policy.EditAnswers(principal(ctx), a.OrgID, a.Status); err != nil {
@@ -299,11 +309,11 @@ func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerVa
 	v.Version = n
 	sent.Version, _ = strconv.Atoi(f.Get("version"))
 	if len(bad) > 0 {
-		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), bad)
+		return v, sent, apperr.InvalidFieldsK("question.invalid", bad)
 	}
 	out, err := assessment.ValidateAnswer(q, v)
 	if err != nil {
-		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), err.(*apperr.Error).Fields)
+		return v, sent, apperr.InvalidFieldsK("question.invalid", err.(*apperr.Error).Fields)
 	}
 	return out, sent, nil
 }
@@ -388,8 +398,8 @@ func (s *Server) submit(r *http.Request, a store.Assessment, cl *checklist.Check
 				}
 			}
 			if len(missing) > 0 || len(unconfirmed) > 0 {
-				return &apperr.Error{Code: apperr.Invalid, Message: i18n.T(ctx, "assessment.incomplete"),
-					Detail: map[string]any{"unanswered": nonNil(missing), "unconfirmed": nonNil(unconfirmed)}}
+				return apperr.K(apperr.Invalid, "assessment.incomplete").
+					WithDetail(map[string]any{"unanswered": nonNil(missing), "unconfirmed": nonNil(unconfirmed)})
 			}
 			// Freeze the result with the targets in force now, in the same
 			// transaction: later target changes never rewrite it.

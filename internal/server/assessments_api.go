@@ -135,14 +135,9 @@ func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
 // apiAnswerSave is PUT /api/v1/assessments/{id}/answers/{question_id}.
 func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.apiError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := policy.EditAnswers(principal(ctx), a.OrgID, a.Status); err != nil {
@@ -161,14 +156,14 @@ func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 	}
 	v := assessment.AnswerValues{Comment: body.Comment, PointsMet: body.PointsMet}
 	if body.Version == nil {
-		s.apiError(w, r, apperr.InvalidFields("version is required (0 for a new answer)", map[string]string{"version": "required"}))
+		s.apiError(w, r, apperr.InvalidFieldsK("err.version_required", map[string]string{"version": "required"}))
 		return
 	}
 	v.Version = *body.Version
 	if len(body.Level) > 0 && string(body.Level) != "null" {
 		var n int
 		if err := json.Unmarshal(body.Level, &n); err != nil {
-			s.apiError(w, r, apperr.InvalidFields("level must be an integer 1 to 5 or null", map[string]string{"level": "type"}))
+			s.apiError(w, r, apperr.InvalidFieldsK("err.level_type", map[string]string{"level": "type"}))
 			return
 		}
 		v.Level = &n

@@ -63,7 +63,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok || tok == "" {
-				s.apiError(w, r, apperr.E(apperr.Unauthorized, "Authorization must be a Bearer token"))
+				s.apiError(w, r, apperr.K(apperr.Unauthorized, "err.token_bearer"))
 				return
 			}
 			t, err := s.store.TokenUser(ctx, auth.HashToken(strings.TrimSpace(tok)))
@@ -72,7 +72,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					s.apiError(w, r, err)
 					return
 				}
-				s.apiError(w, r, apperr.E(apperr.Unauthorized, "invalid or revoked token"))
+				s.apiError(w, r, apperr.K(apperr.Unauthorized, "err.token_invalid"))
 				return
 			}
 			if p, err = s.store.Principal(ctx, t.UserID); err != nil {
@@ -80,7 +80,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					s.apiError(w, r, err)
 					return
 				}
-				s.apiError(w, r, apperr.E(apperr.Unauthorized, "invalid or revoked token"))
+				s.apiError(w, r, apperr.K(apperr.Unauthorized, "err.token_invalid"))
 				return
 			}
 			p.TokenID = t.ID
@@ -145,7 +145,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if principal(r.Context()) == nil {
-			s.fail(w, r, apperr.E(apperr.Unauthorized, "sign in required"))
+			s.fail(w, r, apperr.K(apperr.Unauthorized, "err.sign_in"))
 			return
 		}
 		next.ServeHTTP(w, r)

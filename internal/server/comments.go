@@ -25,17 +25,17 @@ func (s *Server) addComment(r *http.Request, a store.Assessment, cl *checklist.C
 	qid := ""
 	if questionID != nil {
 		if _, ok := cl.Question(*questionID); !ok {
-			return store.Comment{}, apperr.InvalidFields(i18n.T(ctx, "comment.question_unknown"), map[string]string{"question_id": "unknown"})
+			return store.Comment{}, apperr.InvalidFieldsK("comment.question_unknown", map[string]string{"question_id": "unknown"})
 		}
 		qid = *questionID
 	}
 	switch n := utf8.RuneCountInString(body); {
 	case !utf8.ValidString(body):
-		return store.Comment{}, apperr.InvalidFields(i18n.T(ctx, "comment.body_required"), map[string]string{"body": "utf-8"})
+		return store.Comment{}, apperr.InvalidFieldsK("comment.body_required", map[string]string{"body": "utf-8"})
 	case n == 0:
-		return store.Comment{}, apperr.InvalidFields(i18n.T(ctx, "comment.body_required"), map[string]string{"body": "required"})
+		return store.Comment{}, apperr.InvalidFieldsK("comment.body_required", map[string]string{"body": "required"})
 	case n > maxCommentRunes:
-		return store.Comment{}, apperr.InvalidFields(i18n.T(ctx, "comment.too_long", maxCommentRunes), map[string]string{"body": "length"})
+		return store.Comment{}, apperr.InvalidFieldsK("comment.too_long", map[string]string{"body": "length"}, maxCommentRunes)
 	}
 	return s.store.AddComment(ctx, store.NewComment{AssessmentID: a.ID, QuestionID: qid, Body: body, Actor: actor(r)})
 }

@@ -5,7 +5,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/export"
@@ -46,7 +45,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok := exportFormats[strings.ToLower(name)]
 	if !ok {
-		fail(w, r, apperr.InvalidFields(i18n.T(ctx, "export.format_invalid"), map[string]string{"format": "xlsx, csv or json"}))
+		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv or json"}))
 		return
 	}
 	answers, err := s.store.Answers(ctx, a.ID)
@@ -109,5 +108,5 @@ func fileName(title string) string {
 
 // fileDate is today in Japan, for file names (20260401).
 func (s *Server) fileDate() string {
-	return s.now().In(time.FixedZone("JST", 9*3600)).Format("20060102")
+	return s.now().In(i18n.JST).Format("20060102")
 }

@@ -40,7 +40,7 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 	var fe *export.FileError
 	switch {
 	case errors.As(err, &fe):
-		return store.ImportResult{}, apperr.InvalidFields(i18n.T(ctx, "import.file."+fe.Code, fe.Detail), map[string]string{"file": fe.Code})
+		return store.ImportResult{}, apperr.InvalidFieldsK("import.file."+fe.Code, map[string]string{"file": fe.Code}, fe.Detail)
 	case err != nil:
 		return store.ImportResult{}, err
 	case len(rowErrs) > 0:
@@ -48,8 +48,8 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 		for i, e := range rowErrs {
 			out[i] = apiRowError{RowError: e, Message: rowErrorMessage(r, e)}
 		}
-		return store.ImportResult{}, &apperr.Error{Code: apperr.Invalid, Message: i18n.T(ctx, "import.rows_invalid", len(rowErrs)),
-			Detail: map[string]any{"rows": out}}
+		return store.ImportResult{}, apperr.K(apperr.Invalid, "import.rows_invalid", len(rowErrs)).
+			WithDetail(map[string]any{"rows": out})
 	}
 	return s.store.ImportAnswers(ctx, a.ID, rows, actor(r))
 }
@@ -147,7 +147,7 @@ func uploadedFile(r *http.Request) ([]byte, string, error) {
 	defer r.MultipartForm.RemoveAll() //nolint:errcheck // temporary files only
 	f, h, err := r.FormFile("file")
 	if err != nil {
-		return nil, "", apperr.InvalidFields(i18n.T(r.Context(), "import.no_file"), map[string]string{"file": "required"})
+		return nil, "", apperr.InvalidFieldsK("import.no_file", map[string]string{"file": "required"})
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
@@ -155,7 +155,7 @@ func uploadedFile(r *http.Request) ([]byte, string, error) {
 		return nil, h.Filename, err
 	}
 	if len(data) == 0 {
-		return nil, h.Filename, apperr.InvalidFields(i18n.T(r.Context(), "import.no_file"), map[string]string{"file": "empty"})
+		return nil, h.Filename, apperr.InvalidFieldsK("import.no_file", map[string]string{"file": "empty"})
 	}
 	return data, h.Filename, nil
 }
@@ -175,7 +175,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "text/csv" && ct != export.XLSXContentType {
-		s.apiError(w, r, apperr.E(apperr.Malformed, "Content-Type must be text/csv or %s", export.XLSXContentType))
+		s.apiError(w, r, apperr.K(apperr.Malformed, "err.import_content_type", export.XLSXContentType))
 		return
 	}
 	data, err := io.ReadAll(r.Body)
@@ -184,7 +184,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct == export.XLSXContentType && !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(ctx, "import.file."+export.FileUnreadable), map[string]string{"file": export.FileUnreadable}))
+		s.apiError(w, r, apperr.InvalidFieldsK("import.file."+export.FileUnreadable, map[string]string{"file": export.FileUnreadable}))
 		return
 	}
 	res, err := s.importAnswers(r, a, cl, data)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/assessment"
 	"mamori/internal/auth"
 	"mamori/internal/store"
 	"mamori/web/i18n"
@@ -55,7 +56,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		wait := max(time.Until(until).Round(time.Minute), time.Minute)
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
 		s.auditLogin(r, "", email, "login.throttled")
-		loginPage(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", until.In(jst).Format("15:04"), int(wait.Minutes())))
+		loginPage(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes())))
 		return
 	}
 
@@ -163,13 +164,10 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	to := "/assessments"
 	switch {
-	case p.Role == "auditor":
+	case p.Role == assessment.Auditor:
 		to = "/reviews"
-	case p.Role == "manager":
+	case p.Role == assessment.Manager:
 		to = "/dashboard"
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
-
-// jst is Japan Standard Time, the zone the product shows times in.
-var jst = time.FixedZone("JST", 9*3600)

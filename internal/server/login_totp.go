@@ -149,7 +149,7 @@ func (s *Server) handleTOTPLogin(w http.ResponseWriter, r *http.Request) {
 		wait := max(time.Until(oldest.Add(throttleWindow)).Round(time.Minute), time.Minute)
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
 		s.auditLogin(r, u.ID, u.Email, "login.throttled")
-		page(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", oldest.Add(throttleWindow).In(jst).Format("15:04"), int(wait.Minutes())))
+		page(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", oldest.Add(throttleWindow).In(i18n.JST).Format("15:04"), int(wait.Minutes())))
 		return
 	}
 

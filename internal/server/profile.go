@@ -29,6 +29,22 @@ func (s *Server) loadOrg(r *http.Request) (store.Org, error) {
 	return s.store.GetOrg(r.Context(), id)
 }
 
+// loadOrgForm is loadOrg for a form post the caller must be allowed (by a
+// policy such as policy.EditProfile), with the form parsed.
+func (s *Server) loadOrgForm(r *http.Request, allow func(*policy.Principal, string) error) (store.Org, error) {
+	org, err := s.loadOrg(r)
+	if err != nil {
+		return store.Org{}, err
+	}
+	if err := allow(principal(r.Context()), org.ID); err != nil {
+		return store.Org{}, err
+	}
+	if err := r.ParseForm(); err != nil {
+		return store.Org{}, apperr.K(apperr.Malformed, "error.form")
+	}
+	return org, nil
+}
+
 // handleProfileHome is /profile: the caller's own organisation's profile,
 // or (?org=<id>, from the organisation picker) a redirect to another's.
 func (s *Server) handleProfileHome(w http.ResponseWriter, r *http.Request) {
@@ -135,17 +151,9 @@ func (s *Server) pickableOrgs(r *http.Request) ([]store.Org, error) {
 // form with what was sent and a message per field.
 func (s *Server) handleProfileSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	org, err := s.loadOrg(r)
+	org, err := s.loadOrgForm(r, policy.EditProfile)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	if err := policy.EditProfile(principal(ctx), org.ID); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	prof, values, bad := profileFromForm(r)

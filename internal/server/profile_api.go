@@ -13,7 +13,6 @@ import (
 	"mamori/internal/policy"
 	"mamori/internal/score"
 	"mamori/internal/store"
-	"mamori/web/i18n"
 	"mamori/web/views"
 )
 
@@ -141,7 +140,7 @@ func (s *Server) apiProfilePut(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(bad) > 0 {
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(ctx, "profile.invalid"), bad))
+		s.apiError(w, r, apperr.InvalidFieldsK("profile.invalid", bad))
 		return
 	}
 	saved, _, err := s.store.SaveProfile(ctx, orgID, p, body.Version, actor(r))
@@ -206,7 +205,7 @@ func (s *Server) apiTargetsPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Targets == nil {
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(ctx, "targets.invalid"), map[string]string{"targets": score.CodeRequired}))
+		s.apiError(w, r, apperr.InvalidFieldsK("targets.invalid", map[string]string{"targets": score.CodeRequired}))
 		return
 	}
 	cl := checklist.Default()
@@ -224,7 +223,7 @@ func (s *Server) apiTargetsPut(w http.ResponseWriter, r *http.Request) {
 		overrides[id] = n
 	}
 	if len(bad) > 0 {
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(ctx, "targets.invalid"), bad))
+		s.apiError(w, r, apperr.InvalidFieldsK("targets.invalid", bad))
 		return
 	}
 	if _, err := s.store.SetTargetOverrides(ctx, orgID, overrides, actor(r)); err != nil {

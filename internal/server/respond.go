@@ -59,10 +59,10 @@ func (s *Server) classify(r *http.Request, err error) *apperr.Error {
 	}
 	if isUnavailable(err) {
 		s.log.Warn("database unavailable", "err", err, "request_id", requestID(r.Context()), "path", r.URL.Path)
-		return &apperr.Error{Code: apperr.Unavailable, Message: i18n.T(r.Context(), "error.unavailable")}
+		return localize(r, apperr.K(apperr.Unavailable, "error.unavailable"))
 	}
 	s.log.Error("request failed", "err", err, "request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path)
-	return &apperr.Error{Code: apperr.Internal, Message: i18n.T(r.Context(), "error.internal")}
+	return localize(r, apperr.K(apperr.Internal, "error.internal"))
 }
 
 // userError is apperr.As with the message in the request's language, for a
@@ -128,19 +128,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // wrong content type are refused.
 func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return apperr.E(apperr.Malformed, "Content-Type must be application/json")
+		return apperr.K(apperr.Malformed, "err.json_content_type")
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return apperr.E(apperr.TooLarge, "request body too large")
+			return apperr.K(apperr.TooLarge, "err.too_large")
 		}
-		return apperr.E(apperr.Malformed, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return apperr.K(apperr.Malformed, "err.json_malformed", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return apperr.E(apperr.Malformed, "malformed JSON: unexpected data after the object")
+		return apperr.K(apperr.Malformed, "err.json_trailing")
 	}
 	return nil
 }

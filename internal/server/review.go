@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"mamori/checklist"
@@ -41,9 +40,9 @@ func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.A
 	}
 	switch {
 	case text == "" && action != assessment.Approve:
-		return store.Assessment{}, apperr.InvalidFields(i18n.T(ctx, "review."+field+"_required"), map[string]string{field: "required"})
+		return store.Assessment{}, apperr.InvalidFieldsK("review."+field+"_required", map[string]string{field: "required"})
 	case utf8.RuneCountInString(text) > maxCommentRunes:
-		return store.Assessment{}, apperr.InvalidFields(i18n.T(ctx, "comment.too_long", maxCommentRunes), map[string]string{field: "length"})
+		return store.Assessment{}, apperr.InvalidFieldsK("comment.too_long", map[string]string{field: "length"}, maxCommentRunes)
 	}
 	by := actor(r)
 	out, err := s.store.ChangeStatus(ctx, store.StatusChange{
@@ -80,12 +79,11 @@ func (s *Server) explainConflict(ctx context.Context, assessmentID string, err e
 	if gerr != nil || eerr != nil {
 		return err
 	}
-	msg := i18n.T(ctx, "review.conflict", ev.ActorName, views.FormatTime(ev.At), i18n.T(ctx, "review.action."+string(ev.Action)),
-		i18n.T(ctx, "status."+string(cur.Status)))
-	return &apperr.Error{Code: apperr.Conflict, Message: msg, Detail: map[string]any{
+	return apperr.K(apperr.Conflict, "review.conflict", ev.ActorName, views.FormatTime(ev.At),
+		apperr.KeyArg("review.action."+string(ev.Action)), apperr.KeyArg("status."+string(cur.Status))).WithDetail(map[string]any{
 		"status":      cur.Status,
 		"last_action": map[string]any{"action": ev.Action, "actor": ev.Actor, "actor_name": ev.ActorName, "at": ev.At},
-	}}
+	})
 }
 
 // normalizeText trims a text and turns CRLF (as browsers send it) into LF.
@@ -224,14 +222,9 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 
 // handleMarkSet is the form post of a question's mark (mark "" clears it).
 func (s *Server) handleMarkSet(w http.ResponseWriter, r *http.Request) {
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.pageError(w, r, apperr.ErrNotFound)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -256,10 +249,10 @@ func (s *Server) setMark(r *http.Request, a store.Assessment, questionID, mark s
 		return err
 	}
 	if mark != "" && !store.ValidMark(mark) {
-		return apperr.InvalidFields(i18n.T(ctx, "review.mark_invalid"), map[string]string{"mark": "unknown"})
+		return apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "unknown"})
 	}
 	if a.Status != assessment.Submitted {
-		return apperr.E(apperr.Conflict, "%s", i18n.T(ctx, "review.mark_not_submitted", i18n.T(ctx, "status."+string(a.Status))))
+		return apperr.K(apperr.Conflict, "review.mark_not_submitted", apperr.KeyArg("status."+string(a.Status)))
 	}
 	return s.store.SetMark(ctx, a.ID, questionID, mark, actor(r))
 }

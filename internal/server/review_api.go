@@ -6,13 +6,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
 	"mamori/internal/store"
-	"mamori/web/i18n"
 )
 
 // apiReturn is POST /api/v1/assessments/{id}/return {"comment": "..."}.
@@ -50,7 +47,7 @@ func (s *Server) apiDecision(w http.ResponseWriter, r *http.Request, action asse
 		}
 		for k := range body {
 			if k != field {
-				s.apiError(w, r, apperr.E(apperr.Malformed, "malformed JSON: unknown field %q", k))
+				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_unknown_field", k))
 				return
 			}
 		}
@@ -85,14 +82,9 @@ func (s *Server) apiMarks(w http.ResponseWriter, r *http.Request) {
 // {"mark": "ok" | "needs_attention" | null}. Marks change only while the
 // assessment is submitted (409 otherwise); null clears the mark.
 func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
-	a, cl, err := s.loadAssessment(r)
+	a, _, q, err := s.loadQuestion(r)
 	if err != nil {
 		s.apiError(w, r, err)
-		return
-	}
-	q, ok := cl.Question(chi.URLParam(r, "questionID"))
-	if !ok {
-		s.apiError(w, r, apperr.ErrNotFound)
 		return
 	}
 	var body struct {
@@ -109,11 +101,11 @@ func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
 	mark := ""
 	switch {
 	case len(body.Mark) == 0:
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "required"}))
+		s.apiError(w, r, apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "required"}))
 		return
 	case string(body.Mark) != "null":
 		if err := json.Unmarshal(body.Mark, &mark); err != nil || mark == "" {
-			s.apiError(w, r, apperr.InvalidFields(i18n.T(r.Context(), "review.mark_invalid"), map[string]string{"mark": "unknown"}))
+			s.apiError(w, r, apperr.InvalidFieldsK("review.mark_invalid", map[string]string{"mark": "unknown"}))
 			return
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"mamori/checklist"
-	"mamori/internal/apperr"
 	"mamori/internal/policy"
 	"mamori/internal/score"
 	"mamori/internal/store"
@@ -43,17 +42,9 @@ func (s *Server) targetsPage(w http.ResponseWriter, r *http.Request, status int,
 // (the group's default) or 1..5.
 func (s *Server) handleTargetsSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	org, err := s.loadOrg(r)
+	org, err := s.loadOrgForm(r, policy.SetTargets)
 	if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	if err := policy.SetTargets(principal(ctx), org.ID); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
 	overrides, form, errs := map[string]int{}, map[string]string{}, map[string]string{}

@@ -106,7 +106,7 @@ func (s *Store) GetProfile(ctx context.Context, orgID string) (Profile, error) {
 
 // SaveProfile stores an organisation's profile as a new version, with its
 // history row and a profile.updated audit entry (old → new), in one
-// transaction. BaseVersion, when set, is the version the caller edited (0 =
+// transaction. baseVersion, when set, is the version the caller edited (0 =
 // none yet): another save in between answers Conflict with the current
 // profile as Detail. Saving the values already stored changes nothing and
 // returns changed = false.

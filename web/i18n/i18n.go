@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 //go:embed ja.json en.json
@@ -16,6 +17,10 @@ var files embed.FS
 
 // Langs are the supported languages; the first is the default.
 var Langs = []string{"ja", "en"}
+
+// JST is Japan Standard Time: pages and exports show times in it, whatever
+// the language.
+var JST = time.FixedZone("JST", 9*3600)
 
 var catalogs = sync.OnceValue(func() map[string]map[string]string {
 	m := map[string]map[string]string{}

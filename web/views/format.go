@@ -2,18 +2,16 @@ package views
 
 import (
 	"fmt"
+	"mamori/web/i18n"
 	"time"
 )
-
-// jst is Japan Standard Time: the product shows times in it.
-var jst = time.FixedZone("JST", 9*3600)
 
 // FormatTime shows a time as 2026-04-01 09:30.
 func FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(jst).Format("2006-01-02 15:04")
+	return t.In(i18n.JST).Format("2006-01-02 15:04")
 }
 
 // FormatTimePtr is FormatTime for an optional time.
@@ -25,7 +23,7 @@ func FormatTimePtr(t *time.Time) string {
 }
 
 // HHMM shows a time as 09:30.
-func HHMM(t time.Time) string { return t.In(jst).Format("15:04") }
+func HHMM(t time.Time) string { return t.In(i18n.JST).Format("15:04") }
 
 // F2 shows a number with two decimals.
 func F2(f float64) string { return fmt.Sprintf("%.2f", f) }
