@@ -114,6 +114,7 @@ func TestAPIGolden(t *testing.T) {
 	csv := call("ExportCSV", tO, "GET", base+"/export?format=csv", "", "")
 	call("Import", tO, "POST", base+"/import", "text/csv", csv)
 	call("ImportInvalid", tO, "POST", base+"/import", "text/csv", "question_id,level\n1-1,9\n")
+	call("ImportRowsInvalid", tO, "POST", base+"/import", "text/csv", strings.Replace(csv, ",3,組織全体で実施,", ",9,組織全体で実施,", 1))
 
 	// A copy carries the answers over.
 	api("CreateCopy", tO, "POST", "/api/v1/assessments", fmt.Sprintf(`{"title":"写し","copy_from":%q}`, id))
