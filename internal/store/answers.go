@@ -14,15 +14,15 @@ import (
 
 // Answer is the answer to one question.
 type Answer struct {
-	QuestionID    string    `json:"-"`
-	Level         *int      `json:"level"`
-	Comment       string    `json:"comment"`
-	PointsMet     []string  `json:"points_met"`
-	CarriedOver   bool      `json:"carried_over"`
-	Version       int       `json:"version"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	UpdatedBy     string    `json:"updated_by"`
-	UpdatedByName string    `json:"updated_by_name"`
+	QuestionID    string
+	Level         *int
+	Comment       string
+	PointsMet     []string
+	CarriedOver   bool
+	Version       int
+	UpdatedAt     time.Time
+	UpdatedBy     string
+	UpdatedByName string
 }
 
 // AnswerInput is one save: the values and the version they were based on

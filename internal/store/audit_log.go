@@ -14,16 +14,16 @@ import (
 
 // AuditEntry is one row of the append-only audit trail.
 type AuditEntry struct {
-	Seq          int64           `json:"seq"`
-	At           time.Time       `json:"at"`
-	ActorID      *string         `json:"actor_id"`
-	Actor        string          `json:"actor"`
-	OrgID        *string         `json:"org_id"`
-	AssessmentID *string         `json:"assessment_id"`
-	Action       string          `json:"action"`
-	Detail       json.RawMessage `json:"detail"`
-	PrevHash     []byte          `json:"prev_hash"`
-	Hash         []byte          `json:"hash"`
+	Seq          int64
+	At           time.Time
+	ActorID      *string
+	Actor        string
+	OrgID        *string
+	AssessmentID *string
+	Action       string
+	Detail       json.RawMessage
+	PrevHash     []byte
+	Hash         []byte
 }
 
 // Audit is what a change records: who, where, what.
