@@ -11,7 +11,6 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
-	"mamori/internal/store"
 	"mamori/web/i18n"
 )
 
@@ -134,7 +133,7 @@ func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, store.AnswerInput{Level: v.Level, Comment: v.Comment, PointsMet: v.PointsMet, Version: v.Version}, actor(r))
+	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, v, actor(r))
 	if err != nil {
 		s.apiError(w, r, detailJSON(err, answerJSON))
 		return

@@ -25,17 +25,6 @@ type Answer struct {
 	UpdatedByName string
 }
 
-// AnswerInput is one save: the values and the version they were based on
-// (0 for a question not answered before).
-type AnswerInput struct {
-	Level     *int
-	Comment   string
-	PointsMet []string
-	Version   int
-	// Confirm marks a carried-over answer as confirmed even when nothing
-	// changed (every save by an officer confirms).
-}
-
 const answerSelect = `
 	SELECT x.question_id, x.level, x.comment, x.points_met, x.carried_over, x.version, x.updated_at,
 		coalesce(x.updated_by::text, ''), coalesce(u.display_name, '')
@@ -72,7 +61,7 @@ func (s *Store) Answers(ctx context.Context, assessmentID string) (map[string]An
 	return m, nil
 }
 
-func sameValues(a Answer, in AnswerInput) bool {
+func sameValues(a Answer, in assessment.AnswerValues) bool {
 	if (a.Level == nil) != (in.Level == nil) || (a.Level != nil && *a.Level != *in.Level) {
 		return false
 	}
@@ -80,10 +69,11 @@ func sameValues(a Answer, in AnswerInput) bool {
 }
 
 // SaveAnswer stores one answer if the assessment is editable and the answer
-// is still at the version the caller read. When another save came in between
+// is still at in.Version, the version the caller read (0 for a question not
+// answered before). When another save came in between
 // it answers Conflict with the current answer as Detail; saving the values
 // that are already stored is accepted whatever the version.
-func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, error) {
+func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string, in assessment.AnswerValues, actor Actor) (Answer, error) {
 	if in.PointsMet == nil {
 		in.PointsMet = []string{}
 	}
