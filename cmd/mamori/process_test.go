@@ -245,8 +245,8 @@ func logLines(in *instance, msg string) []string {
 	return out
 }
 
-func answerInput(level int, comment string) store.AnswerInput {
-	return store.AnswerInput{Level: &level, Comment: comment, Version: 0}
+func answerInput(level int, comment string) assessment.AnswerValues {
+	return assessment.AnswerValues{Level: &level, Comment: comment, Version: 0}
 }
 
 func storeActor(f fixture) store.Actor {

@@ -11,12 +11,12 @@ import (
 // MaxComment is the longest comment accepted, in characters.
 const MaxComment = 10000
 
-// AnswerValues is an answer as a user sends it.
+// AnswerValues is an answer as a user sends it, and as it is saved.
 type AnswerValues struct {
-	Level     *int
+	Level     *int // nil: not answered yet
 	Comment   string
 	PointsMet []string
-	Version   int
+	Version   int // the version the user read; 0 for a question not answered before
 }
 
 // ValidateAnswer checks an answer to q and returns it normalised: key points

@@ -88,7 +88,7 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 					met = append(met, p.ID)
 				}
 			}
-			in := store.AnswerInput{Level: &lvl, PointsMet: met, Comment: "規程類は整備済み。運用状況は年1回確認しています。"}
+			in := assessment.AnswerValues{Level: &lvl, PointsMet: met, Comment: "規程類は整備済み。運用状況は年1回確認しています。"}
 			if _, err := st.SaveAnswer(ctx, a.ID, q.ID, in, officer); err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}

@@ -25,7 +25,7 @@ func (s *site) submitted(officer store.User, title string) store.Assessment {
 	}
 	three := 3
 	for _, q := range checklist.Default().QuestionIDs() {
-		if _, err := s.st.SaveAnswer(ctx, a.ID, q, store.AnswerInput{Level: &three, Comment: "運用中"}, act); err != nil {
+		if _, err := s.st.SaveAnswer(ctx, a.ID, q, assessment.AnswerValues{Level: &three, Comment: "運用中"}, act); err != nil {
 			s.t.Fatal(err)
 		}
 	}

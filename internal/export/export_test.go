@@ -221,14 +221,16 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Format     string                  `json:"format"`
-		Assessment map[string]any          `json:"assessment"`
-		Answers    map[string]store.Answer `json:"answers"`
-		Report     struct {
+		Format     string         `json:"format"`
+		Assessment map[string]any `json:"assessment"`
+		Answers    map[string]struct {
+			Comment string `json:"comment"`
+		} `json:"answers"`
+		Report struct {
 			RiskGroup string       `json:"risk_group"`
 			Total     score.Totals `json:"total"`
 		} `json:"report"`
-		Comments []store.Comment `json:"comments"`
+		Comments []map[string]any `json:"comments"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)

@@ -8,20 +8,21 @@ import (
 
 	"mamori/internal/assessment"
 	"mamori/internal/score"
-	"mamori/internal/store"
 )
 
 // FormatJSON names the JSON export's shape, so a reader can tell versions
 // apart.
 const FormatJSON = "mamori.assessment.v1"
 
+// jsonDoc is the JSON export. Its shapes are its own, not the store's:
+// FormatJSON is a promise to readers that a schema change must not break.
 type jsonDoc struct {
-	Format     string                  `json:"format"`
-	ExportedAt time.Time               `json:"exported_at"`
-	Assessment jsonAssessment          `json:"assessment"`
-	Answers    map[string]store.Answer `json:"answers"`
-	Report     jsonReport              `json:"report"`
-	Comments   []store.Comment         `json:"comments"`
+	Format     string                `json:"format"`
+	ExportedAt time.Time             `json:"exported_at"`
+	Assessment jsonAssessment        `json:"assessment"`
+	Answers    map[string]jsonAnswer `json:"answers"`
+	Report     jsonReport            `json:"report"`
+	Comments   []jsonComment         `json:"comments"`
 }
 
 type jsonAssessment struct {
@@ -35,6 +36,31 @@ type jsonAssessment struct {
 	UpdatedAt   time.Time         `json:"updated_at"`
 	SubmittedAt *time.Time        `json:"submitted_at"`
 	DecidedAt   *time.Time        `json:"decided_at"`
+}
+
+// jsonAnswer is the answer to one question, keyed by its question id.
+type jsonAnswer struct {
+	Level         *int      `json:"level"`
+	Comment       string    `json:"comment"`
+	PointsMet     []string  `json:"points_met"`
+	CarriedOver   bool      `json:"carried_over"`
+	Version       int       `json:"version"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	UpdatedBy     string    `json:"updated_by"`
+	UpdatedByName string    `json:"updated_by_name"`
+}
+
+// jsonComment is one message of the review thread; QuestionID is null for
+// a general comment.
+type jsonComment struct {
+	ID           string          `json:"id"`
+	AssessmentID string          `json:"assessment_id"`
+	QuestionID   *string         `json:"question_id"`
+	AuthorID     *string         `json:"author_id"`
+	AuthorName   string          `json:"author_name"`
+	AuthorRole   assessment.Role `json:"author_role"`
+	Body         string          `json:"body"`
+	CreatedAt    time.Time       `json:"created_at"`
 }
 
 type jsonReport struct {
@@ -51,15 +77,17 @@ func WriteJSON(w io.Writer, a *Assessment) error {
 		ExportedAt: a.ExportedAt.UTC(),
 		Assessment: jsonAssessment{ID: x.ID, OrgID: x.OrgID, OrgName: x.OrgName, Title: x.Title, ChecklistID: x.ChecklistID,
 			Status: x.Status, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt, SubmittedAt: x.SubmittedAt, DecidedAt: x.DecidedAt},
-		Answers:  a.Answers,
+		Answers:  make(map[string]jsonAnswer, len(a.Answers)),
 		Report:   jsonReport{RiskGroup: a.RiskGroup, Report: a.Report},
-		Comments: a.Comments,
+		Comments: make([]jsonComment, len(a.Comments)),
 	}
-	if doc.Answers == nil {
-		doc.Answers = map[string]store.Answer{}
+	for id, x := range a.Answers {
+		doc.Answers[id] = jsonAnswer{Level: x.Level, Comment: x.Comment, PointsMet: x.PointsMet, CarriedOver: x.CarriedOver,
+			Version: x.Version, UpdatedAt: x.UpdatedAt, UpdatedBy: x.UpdatedBy, UpdatedByName: x.UpdatedByName}
 	}
-	if doc.Comments == nil {
-		doc.Comments = []store.Comment{}
+	for i, c := range a.Comments {
+		doc.Comments[i] = jsonComment{ID: c.ID, AssessmentID: c.AssessmentID, QuestionID: c.QuestionID, AuthorID: c.AuthorID,
+			AuthorName: c.AuthorName, AuthorRole: c.AuthorRole, Body: c.Body, CreatedAt: c.CreatedAt}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

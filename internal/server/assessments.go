@@ -263,7 +263,7 @@ func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
 		s.answerFailed(w, r, q, sent, err, htmx)
 		return
 	}
-	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, store.AnswerInput{Level: in.Level, Comment: in.Comment, PointsMet: in.PointsMet, Version: in.Version}, actor(r))
+	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, in, actor(r))
 	if err != nil {
 		s.answerFailed(w, r, q, sent, err, htmx)
 		return

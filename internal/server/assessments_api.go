@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -12,7 +11,6 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
-	"mamori/internal/store"
 	"mamori/web/i18n"
 )
 
@@ -32,49 +30,6 @@ func (s *Server) apiChecklist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, c.APIView(i18n.Lang(r.Context())))
-}
-
-// apiAssessment is the JSON shape of an assessment.
-type apiAssessment struct {
-	ID          string                  `json:"id"`
-	OrgID       string                  `json:"org_id"`
-	Title       string                  `json:"title"`
-	ChecklistID string                  `json:"checklist_id"`
-	Status      assessment.Status       `json:"status"`
-	CopiedFrom  *string                 `json:"copied_from"`
-	CreatedAt   time.Time               `json:"created_at"`
-	UpdatedAt   time.Time               `json:"updated_at"`
-	SubmittedAt *time.Time              `json:"submitted_at"`
-	Progress    apiProgress             `json:"progress"`
-	Answers     map[string]store.Answer `json:"answers,omitempty"`
-}
-
-type apiProgress struct {
-	Answered    int `json:"answered"`
-	Total       int `json:"total"`
-	CarriedOver int `json:"carried_over"`
-}
-
-func toAPI(a store.Assessment, answers map[string]store.Answer) apiAssessment {
-	total := 0
-	if cl, ok := checklist.Get(a.ChecklistID); ok {
-		total = cl.NumQuestions()
-	}
-	out := apiAssessment{ID: a.ID, OrgID: a.OrgID, Title: a.Title, ChecklistID: a.ChecklistID, Status: a.Status, CopiedFrom: a.CopiedFrom,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt,
-		Progress: apiProgress{Answered: a.Answered, Total: total, CarriedOver: a.CarriedOver}, Answers: answers}
-	if answers != nil {
-		out.Progress.Answered, out.Progress.CarriedOver = 0, 0
-		for _, x := range answers {
-			if x.Level != nil {
-				out.Progress.Answered++
-			}
-			if x.CarriedOver {
-				out.Progress.CarriedOver++
-			}
-		}
-	}
-	return out
 }
 
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
@@ -173,12 +128,12 @@ func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, store.AnswerInput{Level: v.Level, Comment: v.Comment, PointsMet: v.PointsMet, Version: v.Version}, actor(r))
+	saved, err := s.store.SaveAnswer(ctx, a.ID, q.ID, v, actor(r))
 	if err != nil {
-		s.apiError(w, r, err)
+		s.apiError(w, r, detailJSON(err, answerJSON))
 		return
 	}
-	writeJSON(w, http.StatusOK, saved)
+	writeJSON(w, http.StatusOK, answerJSON(saved))
 }
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) {

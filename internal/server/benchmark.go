@@ -23,28 +23,6 @@ const (
 // in: wide enough that a cell never shows one organisation's exact total.
 const scatterBin = 5
 
-// apiBenchmark is GET /api/v1/assessments/{id}/benchmark: the assessment's
-// total among its risk group, its industry and its size band, and the
-// anonymous scatter of total against risk index. Groups smaller than
-// score.MinPeers carry only their size.
-type apiBenchmark struct {
-	AssessmentID string           `json:"assessment_id"`
-	Total        int              `json:"total"`
-	RiskIndex    int              `json:"risk_index"`
-	Group        score.GroupStats `json:"group"`
-	Industry     score.GroupStats `json:"industry"`
-	Size         score.GroupStats `json:"size"`
-	Scatter      apiScatter       `json:"scatter"`
-}
-
-// apiScatter is every organisation's latest approved result counted in
-// cells of one risk index × scatterBin points of total.
-type apiScatter struct {
-	N          int                 `json:"n"`
-	EnoughData bool                `json:"enough_data"`
-	Cells      []views.ScatterCell `json:"cells,omitempty"`
-}
-
 // benchmarkOf compares an assessment's frozen result with its peers.
 func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark, store.BenchmarkPopulations, error) {
 	pops, err := s.store.BenchmarkPopulations(r.Context(), a.ID)

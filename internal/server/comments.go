@@ -103,10 +103,7 @@ func (s *Server) apiComments(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if cs == nil {
-		cs = []store.Comment{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"comments": cs})
+	writeJSON(w, http.StatusOK, map[string]any{"comments": commentsJSON(cs)})
 }
 
 // apiCommentCreate is POST /api/v1/assessments/{id}/comments
@@ -130,5 +127,5 @@ func (s *Server) apiCommentCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, c)
+	writeJSON(w, http.StatusCreated, commentJSON(c))
 }

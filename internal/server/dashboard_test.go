@@ -91,7 +91,7 @@ func TestDashboardPage(t *testing.T) {
 	officer := e.user(sub.ID, assessment.Officer, false)
 	draft := e.draft(officer)
 	for _, q := range []string{"1-1", "1-2"} {
-		if _, err := e.st.SaveAnswer(ctx, draft.ID, q, store.AnswerInput{Level: intPtr(3)}, store.Actor{UserID: officer.ID}); err != nil {
+		if _, err := e.st.SaveAnswer(ctx, draft.ID, q, assessment.AnswerValues{Level: intPtr(3)}, store.Actor{UserID: officer.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -58,9 +58,9 @@ func (f *exportFixture) fill(id string, shift int) {
 				pts = append(pts, p.ID)
 			}
 		}
-		in := store.AnswerInput{Level: &lv, PointsMet: pts, Comment: comments[(i+shift)%len(comments)]}
+		in := assessment.AnswerValues{Level: &lv, PointsMet: pts, Comment: comments[(i+shift)%len(comments)]}
 		if i == 26 {
-			in = store.AnswerInput{Comment: "未回答"}
+			in = assessment.AnswerValues{Comment: "未回答"}
 		}
 		if _, err := f.e.st.SaveAnswer(context.Background(), id, qid, in, store.Actor{UserID: f.officer.ID}); err != nil {
 			f.e.t.Fatal(err)

@@ -16,13 +16,6 @@ import (
 	"mamori/web/views"
 )
 
-// apiRowError is a row error of an import, with its message in the
-// request's language.
-type apiRowError struct {
-	export.RowError
-	Message string `json:"message"`
-}
-
 // importAnswers validates an uploaded answers sheet (XLSX or CSV, told
 // apart by content: an XLSX is a zip) and writes it in one transaction.
 // Any invalid row answers Invalid with every row error in Detail["rows"],

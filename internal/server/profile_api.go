@@ -12,52 +12,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/policy"
 	"mamori/internal/score"
-	"mamori/internal/store"
-	"mamori/web/views"
 )
-
-// apiProfileOut is GET/PUT /api/v1/orgs/{id}/profile: the profile (null
-// when the organisation has none yet) and the risk it leads to.
-type apiProfileOut struct {
-	OrgID             string          `json:"org_id"`
-	Profile           *store.Profile  `json:"profile"`
-	RiskGroup         score.RiskGroup `json:"risk_group"`
-	RiskIndex         int             `json:"risk_index"`
-	SocialImpactHigh  bool            `json:"social_impact_high"`
-	VulnerabilityHigh bool            `json:"vulnerability_high"`
-	DefaultTarget     int             `json:"default_target"`
-	Reasons           []apiReason     `json:"reasons"`
-}
-
-// apiReason is one rule that placed the organisation in its group, with a
-// sentence in the request's language.
-type apiReason struct {
-	Code string `json:"code"`
-	Axis string `json:"axis"`
-	Text string `json:"text"`
-}
-
-func apiReasons(ctx context.Context, r score.Risk, p *score.Profile) []apiReason {
-	out := make([]apiReason, 0, len(r.Reasons))
-	if p == nil {
-		return out
-	}
-	for _, x := range r.Reasons {
-		out = append(out, apiReason{Code: x.Code, Axis: x.Axis, Text: views.ReasonText(ctx, x, *p)})
-	}
-	return out
-}
-
-func profileOut(ctx context.Context, orgID string, p *store.Profile) apiProfileOut {
-	var sp *score.Profile
-	if p != nil {
-		sp = &p.Profile
-	}
-	risk := store.RiskOf(sp)
-	return apiProfileOut{OrgID: orgID, Profile: p, RiskGroup: risk.Group, RiskIndex: risk.Index,
-		SocialImpactHigh: risk.SocialImpactHigh, VulnerabilityHigh: risk.VulnerabilityHigh,
-		DefaultTarget: score.DefaultTarget(risk.Group), Reasons: apiReasons(ctx, risk, sp)}
-}
 
 // apiOrg checks the caller may see the organisation in the URL and that it
 // exists (NotFound either way).
@@ -145,19 +100,10 @@ func (s *Server) apiProfilePut(w http.ResponseWriter, r *http.Request) {
 	}
 	saved, _, err := s.store.SaveProfile(ctx, orgID, p, body.Version, actor(r))
 	if err != nil {
-		s.apiError(w, r, err)
+		s.apiError(w, r, detailJSON(err, profileJSON))
 		return
 	}
 	writeJSON(w, http.StatusOK, profileOut(ctx, orgID, &saved))
-}
-
-// apiTargetsOut is GET/PUT /api/v1/orgs/{id}/targets.
-type apiTargetsOut struct {
-	OrgID         string          `json:"org_id"`
-	RiskGroup     score.RiskGroup `json:"risk_group"`
-	DefaultTarget int             `json:"default_target"`
-	Targets       map[string]int  `json:"targets"`   // every question, in force
-	Overrides     map[string]int  `json:"overrides"` // the organisation's own
 }
 
 func (s *Server) targetsOut(ctx context.Context, orgID string) (apiTargetsOut, error) {

@@ -55,7 +55,7 @@ func (d *diag) answer(id string, levels map[string]int, points map[string][]stri
 			continue
 		}
 		l := lv
-		if _, err := d.st.SaveAnswer(context.Background(), id, q, store.AnswerInput{Level: &l, PointsMet: points[q]}, d.offActor); err != nil {
+		if _, err := d.st.SaveAnswer(context.Background(), id, q, assessment.AnswerValues{Level: &l, PointsMet: points[q]}, d.offActor); err != nil {
 			d.t.Fatal(err)
 		}
 	}

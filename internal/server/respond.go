@@ -115,6 +115,23 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
+// detailJSON gives the detail of a coded error, a store value such as the
+// current answer of a conflicting save, its API shape. The error is copied:
+// it may be a shared value.
+func detailJSON[T, J any](err error, toJSON func(T) J) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	d, ok := e.Detail.(T)
+	if !ok {
+		return err
+	}
+	c := *e
+	c.Detail = toJSON(d)
+	return &c
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
@@ -75,7 +73,7 @@ func (s *Server) apiMarks(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"marks": marks})
+	writeJSON(w, http.StatusOK, map[string]any{"marks": marksJSON(marks)})
 }
 
 // apiMarkSet is PUT /api/v1/assessments/{id}/marks/{question_id}
@@ -120,17 +118,6 @@ func (s *Server) apiMarkSet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"question_id": q.ID, "mark": out})
 }
 
-// apiAuditEntry is one audit row as the API shows it, hashes in hex.
-type apiAuditEntry struct {
-	Seq      int64           `json:"seq"`
-	At       time.Time       `json:"at"`
-	Actor    string          `json:"actor"`
-	Action   string          `json:"action"`
-	Detail   json.RawMessage `json:"detail"`
-	Hash     string          `json:"hash"`
-	PrevHash *string         `json:"prev_hash"`
-}
-
 // apiAudit is GET /api/v1/assessments/{id}/audit: the assessment's audit
 // entries in order, with their hashes (recomputable with `mamori audit
 // verify` by an operator, who sees the whole chain).
@@ -149,15 +136,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	out := make([]apiAuditEntry, len(es))
-	for i, e := range es {
-		out[i] = apiAuditEntry{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Detail: e.Detail, Hash: hex.EncodeToString(e.Hash)}
-		if e.PrevHash != nil {
-			p := hex.EncodeToString(e.PrevHash)
-			out[i].PrevHash = &p
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+	writeJSON(w, http.StatusOK, map[string]any{"entries": auditJSON(es)})
 }
 
 // apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first) and
@@ -168,7 +147,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue": q, "decisions": ds})
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds)})
 }
 
 // reviewQueue is the auditor's queue and recent decisions, across the

@@ -65,7 +65,7 @@ func (f *rvFix) answeredBy(officer store.User, title string) store.Assessment {
 	}
 	three := 3
 	for _, q := range checklist.Default().QuestionIDs() {
-		if _, err := f.st.SaveAnswer(ctx, a.ID, q, store.AnswerInput{Level: &three, Comment: "規程あり"}, by); err != nil {
+		if _, err := f.st.SaveAnswer(ctx, a.ID, q, assessment.AnswerValues{Level: &three, Comment: "規程あり"}, by); err != nil {
 			f.t.Fatal(err)
 		}
 	}

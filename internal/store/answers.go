@@ -15,26 +15,15 @@ import (
 
 // Answer is the answer to one question.
 type Answer struct {
-	QuestionID    string    `json:"-"`
-	Level         *int      `json:"level"`
-	Comment       string    `json:"comment"`
-	PointsMet     []string  `json:"points_met"`
-	CarriedOver   bool      `json:"carried_over"`
-	Version       int       `json:"version"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	UpdatedBy     string    `json:"updated_by"`
-	UpdatedByName string    `json:"updated_by_name"`
-}
-
-// AnswerInput is one save: the values and the version they were based on
-// (0 for a question not answered before).
-type AnswerInput struct {
-	Level     *int
-	Comment   string
-	PointsMet []string
-	Version   int
-	// Confirm marks a carried-over answer as confirmed even when nothing
-	// changed (every save by an officer confirms).
+	QuestionID    string
+	Level         *int
+	Comment       string
+	PointsMet     []string
+	CarriedOver   bool
+	Version       int
+	UpdatedAt     time.Time
+	UpdatedBy     string
+	UpdatedByName string
 }
 
 const answerSelect = `
@@ -73,7 +62,7 @@ func (s *Store) Answers(ctx context.Context, assessmentID string) (map[string]An
 	return m, nil
 }
 
-func sameValues(a Answer, in AnswerInput) bool {
+func sameValues(a Answer, in assessment.AnswerValues) bool {
 	if (a.Level == nil) != (in.Level == nil) || (a.Level != nil && *a.Level != *in.Level) {
 		return false
 	}
@@ -81,7 +70,8 @@ func sameValues(a Answer, in AnswerInput) bool {
 }
 
 // SaveAnswer stores one answer if the assessment is editable and the answer
-// is still at the version the caller read. When another save came in between
+// is still at in.Version, the version the caller read (0 for a question not
+// answered before). When another save came in between
 // it answers Conflict with the current answer as Detail; saving the values
 // that are already stored is accepted whatever the version. The author's
 // name is actor.Name: the caller knows it.
@@ -90,7 +80,7 @@ func sameValues(a Answer, in AnswerInput) bool {
 // (saveAnswerFast). Everything else (a conflict, a repeat, an assessment that
 // is not editable or not there) takes the locking transaction, which decides
 // and explains.
-func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, error) {
+func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string, in assessment.AnswerValues, actor Actor) (Answer, error) {
 	if in.PointsMet == nil {
 		in.PointsMet = []string{}
 	}
@@ -112,7 +102,7 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 // assessment's updated_at and appends the audit entry, whose old values come
 // from the version the check proved current. ok is false when it wrote
 // nothing: the caller then decides with saveAnswerLocked.
-func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, bool, error) {
+func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID string, in assessment.AnswerValues, actor Actor) (Answer, bool, error) {
 	var level *int16
 	if in.Level != nil {
 		l := int16(*in.Level)
@@ -165,7 +155,7 @@ func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID str
 // make, in a transaction that locks the assessment and then reads the answer
 // (by a statement of its own, so it sees the answer as it is once the lock
 // is granted).
-func (s *Store) saveAnswerLocked(ctx context.Context, assessmentID, questionID string, in AnswerInput, actor Actor) (Answer, error) {
+func (s *Store) saveAnswerLocked(ctx context.Context, assessmentID, questionID string, in assessment.AnswerValues, actor Actor) (Answer, error) {
 	var saved Answer
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status assessment.Status

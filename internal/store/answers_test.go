@@ -39,12 +39,12 @@ func TestSaveAnswer(t *testing.T) {
 	ctx := context.Background()
 	st, a, act := answerFixture(t)
 
-	first, err := st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: lvl(3), Comment: "a", PointsMet: []string{"1-1-1"}, Version: 0}, act)
+	first, err := st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: lvl(3), Comment: "a", PointsMet: []string{"1-1-1"}, Version: 0}, act)
 	if err != nil || first.Version != 1 {
 		t.Fatalf("first save: %+v %v", first, err)
 	}
 	t.Run("StaleVersionConflicts", func(t *testing.T) {
-		_, err := st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: lvl(4), Version: 0}, act)
+		_, err := st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: lvl(4), Version: 0}, act)
 		e, ok := apperr.As(err)
 		if !ok || e.Code != apperr.Conflict {
 			t.Fatalf("err = %v, want conflict", err)
@@ -59,13 +59,13 @@ func TestSaveAnswer(t *testing.T) {
 		}
 	})
 	t.Run("SameValuesTwiceHarmless", func(t *testing.T) {
-		again, err := st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: lvl(3), Comment: "a", PointsMet: []string{"1-1-1"}, Version: 0}, act)
+		again, err := st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: lvl(3), Comment: "a", PointsMet: []string{"1-1-1"}, Version: 0}, act)
 		if err != nil || again.Version != 1 {
 			t.Fatalf("repeat: %+v %v", again, err)
 		}
 	})
 	t.Run("CurrentVersionSaves", func(t *testing.T) {
-		next, err := st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: nil, Comment: "b", Version: 1}, act)
+		next, err := st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: nil, Comment: "b", Version: 1}, act)
 		if err != nil || next.Version != 2 || next.Level != nil {
 			t.Fatalf("save v1: %+v %v", next, err)
 		}
@@ -77,7 +77,7 @@ func TestSaveAnswer(t *testing.T) {
 			wg.Add(1)
 			go func(q string) {
 				defer wg.Done()
-				_, err := st.SaveAnswer(ctx, a.ID, q, store.AnswerInput{Level: lvl(2), Version: 0}, act)
+				_, err := st.SaveAnswer(ctx, a.ID, q, assessment.AnswerValues{Level: lvl(2), Version: 0}, act)
 				errs <- err
 			}(fmt.Sprintf("1-%d", i))
 		}
@@ -105,7 +105,7 @@ func TestSaveAnswer(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, err := st.SaveAnswer(ctx, a.ID, "2-1", store.AnswerInput{Level: lvl(1 + i%5), Comment: fmt.Sprint(i), Version: 0}, act)
+				_, err := st.SaveAnswer(ctx, a.ID, "2-1", assessment.AnswerValues{Level: lvl(1 + i%5), Comment: fmt.Sprint(i), Version: 0}, act)
 				results <- err
 			}(i)
 		}
@@ -127,7 +127,7 @@ func TestSaveAnswer(t *testing.T) {
 		if _, err := st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted, Action: assessment.Submit, Actor: act}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := st.SaveAnswer(ctx, a.ID, "3-1", store.AnswerInput{Level: lvl(2), Version: 0}, act)
+		_, err := st.SaveAnswer(ctx, a.ID, "3-1", assessment.AnswerValues{Level: lvl(2), Version: 0}, act)
 		if !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("save after submit: %v", err)
 		}

@@ -10,12 +10,12 @@ import (
 
 // APIToken is a bearer token's record; the token itself is never stored.
 type APIToken struct {
-	ID         string     `json:"id"`
-	UserID     string     `json:"user_id"`
-	Label      string     `json:"label"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
+	ID         string
+	UserID     string
+	Label      string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
 }
 
 const tokenColumns = `id, user_id, label, created_at, last_used_at, revoked_at`

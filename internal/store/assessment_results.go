@@ -17,18 +17,18 @@ import (
 // report of a submitted or approved assessment uses these targets, so later
 // profile or target changes never rewrite a past result.
 type Result struct {
-	AssessmentID     string             `json:"assessment_id"`
-	OrgID            string             `json:"org_id"`
-	RiskGroup        score.RiskGroup    `json:"risk_group"`
-	RiskIndex        int                `json:"risk_index"`
-	Targets          map[string]int     `json:"targets"`
-	TotalScore       int                `json:"total_score"`
-	TotalAverage     float64            `json:"total_average"`
-	TotalTarget      int                `json:"total_target"`
-	CategoryAverages map[string]float64 `json:"category_averages"`
-	CategoryTargets  map[string]float64 `json:"category_targets"`
-	Answered         int                `json:"answered"`
-	ComputedAt       time.Time          `json:"computed_at"`
+	AssessmentID     string
+	OrgID            string
+	RiskGroup        score.RiskGroup
+	RiskIndex        int
+	Targets          map[string]int
+	TotalScore       int
+	TotalAverage     float64
+	TotalTarget      int
+	CategoryAverages map[string]float64
+	CategoryTargets  map[string]float64
+	Answered         int
+	ComputedAt       time.Time
 }
 
 // ScoreChecklist is the checklist as package score sees it. Category titles

@@ -7,6 +7,7 @@ import (
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
+	"mamori/internal/assessment"
 	"mamori/internal/score"
 	"mamori/internal/store"
 )
@@ -26,7 +27,7 @@ func (f fixture) answerAll(t *testing.T, id string, level func(i int) int) {
 	t.Helper()
 	for i, q := range checklist.Default().QuestionIDs() {
 		lv := level(i)
-		if _, err := f.st.SaveAnswer(context.Background(), id, q, store.AnswerInput{Level: &lv}, f.actor); err != nil {
+		if _, err := f.st.SaveAnswer(context.Background(), id, q, assessment.AnswerValues{Level: &lv}, f.actor); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -135,7 +136,7 @@ func TestCreateAssessmentCopyFrom(t *testing.T) {
 	}
 
 	t.Run("SavingUnchangedValuesConfirms", func(t *testing.T) {
-		saved, err := f.st.SaveAnswer(ctx, cp.ID, "1-3", store.AnswerInput{Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet, Version: a.Version}, f.actor)
+		saved, err := f.st.SaveAnswer(ctx, cp.ID, "1-3", assessment.AnswerValues{Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet, Version: a.Version}, f.actor)
 		if err != nil || saved.Version != a.Version+1 {
 			t.Fatalf("saved %+v, %v", saved, err)
 		}

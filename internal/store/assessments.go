@@ -13,22 +13,22 @@ import (
 
 // Assessment is one organisation's answering of a checklist.
 type Assessment struct {
-	ID            string            `json:"id"`
-	OrgID         string            `json:"org_id"`
-	OrgName       string            `json:"-"`
-	Title         string            `json:"title"`
-	ChecklistID   string            `json:"checklist_id"`
-	Status        assessment.Status `json:"status"`
-	StatusVersion int               `json:"-"`
-	CopiedFrom    *string           `json:"copied_from,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	UpdatedByName string            `json:"updated_by_name,omitempty"`
-	SubmittedAt   *time.Time        `json:"submitted_at,omitempty"`
-	SubmittedBy   string            `json:"submitted_by_name,omitempty"`
-	DecidedAt     *time.Time        `json:"decided_at,omitempty"`
-	Answered      int               `json:"-"`
-	CarriedOver   int               `json:"-"`
+	ID            string
+	OrgID         string
+	OrgName       string
+	Title         string
+	ChecklistID   string
+	Status        assessment.Status
+	StatusVersion int
+	CopiedFrom    *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	UpdatedByName string
+	SubmittedAt   *time.Time
+	SubmittedBy   string
+	DecidedAt     *time.Time
+	Answered      int
+	CarriedOver   int
 }
 
 const assessmentSelect = `

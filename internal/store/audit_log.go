@@ -16,18 +16,18 @@ import (
 // entries form their own hash chain (Chain is the organisation's id, or
 // "system"); ChainSeq is the entry's position in it, Seq a global order.
 type AuditEntry struct {
-	Seq          int64           `json:"seq"`
-	Chain        string          `json:"-"`
-	ChainSeq     int64           `json:"-"`
-	At           time.Time       `json:"at"`
-	ActorID      *string         `json:"actor_id"`
-	Actor        string          `json:"actor"`
-	OrgID        *string         `json:"org_id"`
-	AssessmentID *string         `json:"assessment_id"`
-	Action       string          `json:"action"`
-	Detail       json.RawMessage `json:"detail"`
-	PrevHash     []byte          `json:"prev_hash"`
-	Hash         []byte          `json:"hash"`
+	Seq          int64
+	Chain        string
+	ChainSeq     int64
+	At           time.Time
+	ActorID      *string
+	Actor        string
+	OrgID        *string
+	AssessmentID *string
+	Action       string
+	Detail       json.RawMessage
+	PrevHash     []byte
+	Hash         []byte
 }
 
 // Audit is what a change records: who, where, what.

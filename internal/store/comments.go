@@ -13,14 +13,14 @@ import (
 // Comment is one message of an assessment's review thread: about a question,
 // or general when QuestionID is nil. Comments are never edited or deleted.
 type Comment struct {
-	ID           string          `json:"id"`
-	AssessmentID string          `json:"assessment_id"`
-	QuestionID   *string         `json:"question_id"`
-	AuthorID     *string         `json:"author_id"`
-	AuthorName   string          `json:"author_name"`
-	AuthorRole   assessment.Role `json:"author_role"`
-	Body         string          `json:"body"`
-	CreatedAt    time.Time       `json:"created_at"`
+	ID           string
+	AssessmentID string
+	QuestionID   *string
+	AuthorID     *string
+	AuthorName   string
+	AuthorRole   assessment.Role
+	Body         string
+	CreatedAt    time.Time
 }
 
 // NewComment is what writing a comment takes; QuestionID "" is a general

@@ -21,11 +21,11 @@ func TestDashboard(t *testing.T) {
 	}
 	for i, q := range []string{"1-1", "1-2", "1-3"} {
 		lv := i + 1
-		if _, err := p.st.SaveAnswer(ctx, draft, q, store.AnswerInput{Level: &lv}, store.Actor{}); err != nil {
+		if _, err := p.st.SaveAnswer(ctx, draft, q, assessment.AnswerValues{Level: &lv}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.st.SaveAnswer(ctx, draft, "1-4", store.AnswerInput{Comment: "未回答だがコメントあり"}, store.Actor{}); err != nil {
+	if _, err := p.st.SaveAnswer(ctx, draft, "1-4", assessment.AnswerValues{Comment: "未回答だがコメントあり"}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	b := p.org("B社", "education", 0) // no profile, no assessment

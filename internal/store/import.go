@@ -55,7 +55,7 @@ func (s *Store) ImportAnswers(ctx context.Context, assessmentID string, rows []I
 		}
 		var audits []Audit
 		for _, row := range rows {
-			in := AnswerInput{Level: row.Level, Comment: row.Comment, PointsMet: row.PointsMet}
+			in := assessment.AnswerValues{Level: row.Level, Comment: row.Comment, PointsMet: row.PointsMet}
 			if in.PointsMet == nil {
 				in.PointsMet = []string{}
 			}

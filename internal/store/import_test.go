@@ -16,10 +16,10 @@ func TestImportAnswers(t *testing.T) {
 	f := newFixture(t)
 	a := f.assessment(t, "")
 	// Someone saved 1-1 and 1-2 before the import.
-	if _, err := f.st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: lvl(2), Comment: "旧"}, f.actor); err != nil {
+	if _, err := f.st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: lvl(2), Comment: "旧"}, f.actor); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.st.SaveAnswer(ctx, a.ID, "1-2", store.AnswerInput{Level: lvl(4), PointsMet: []string{"1-2-1"}}, f.actor); err != nil {
+	if _, err := f.st.SaveAnswer(ctx, a.ID, "1-2", assessment.AnswerValues{Level: lvl(4), PointsMet: []string{"1-2-1"}}, f.actor); err != nil {
 		t.Fatal(err)
 	}
 	audits := func() int {

@@ -12,13 +12,13 @@ import (
 
 // Org is an organisation; ParentID groups subsidiaries under a holding.
 type Org struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	ParentID  *string   `json:"parent_id"`
-	Industry  string    `json:"industry"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string
+	Name      string
+	ParentID  *string
+	Industry  string
+	CreatedAt time.Time
 	// RequireTOTP makes a second factor mandatory for the members (totp.go).
-	RequireTOTP bool `json:"require_totp"`
+	RequireTOTP bool
 }
 
 const orgColumns = `id, name, parent_id, industry, created_at, require_totp`

@@ -15,19 +15,19 @@ import (
 // Profile is an organisation's company profile (企業プロフィール): what it
 // says about itself, which decides its risk group and default targets.
 type Profile struct {
-	OrgID string `json:"-"`
+	OrgID string
 	score.Profile
-	Version       int       `json:"version"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	UpdatedByName string    `json:"updated_by_name"`
+	Version       int
+	UpdatedAt     time.Time
+	UpdatedByName string
 }
 
 // ProfileVersion is one saved version of a profile, for the change history.
 type ProfileVersion struct {
-	Version       int           `json:"version"`
-	Profile       score.Profile `json:"profile"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	UpdatedByName string        `json:"updated_by_name"`
+	Version       int
+	Profile       score.Profile
+	UpdatedAt     time.Time
+	UpdatedByName string
 }
 
 // querier is what both a pgx.Tx and the pool offer, so a read can run inside

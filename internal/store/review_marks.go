@@ -22,11 +22,11 @@ func ValidMark(m string) bool { return m == MarkOK || m == MarkNeedsAttention }
 
 // ReviewMark is the mark of one question.
 type ReviewMark struct {
-	QuestionID    string    `json:"question_id"`
-	Mark          string    `json:"mark"`
-	UpdatedBy     string    `json:"updated_by"`
-	UpdatedByName string    `json:"updated_by_name"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	QuestionID    string
+	Mark          string
+	UpdatedBy     string
+	UpdatedByName string
+	UpdatedAt     time.Time
 }
 
 // Marks returns an assessment's marks by question id.

@@ -13,13 +13,13 @@ import (
 
 // QueueItem is a submitted assessment waiting for review.
 type QueueItem struct {
-	AssessmentID    string    `json:"assessment_id"`
-	Title           string    `json:"title"`
-	OrgID           string    `json:"org_id"`
-	OrgName         string    `json:"org_name"`
-	SubmittedByName string    `json:"submitted_by_name"`
-	SubmittedAt     time.Time `json:"submitted_at"`
-	Round           int       `json:"round"` // 1 for the first submission, 2 after one return, ...
+	AssessmentID    string
+	Title           string
+	OrgID           string
+	OrgName         string
+	SubmittedByName string
+	SubmittedAt     time.Time
+	Round           int // 1 for the first submission, 2 after one return, ...
 }
 
 // ReviewQueue returns the submitted assessments of the organisations, the
@@ -49,14 +49,14 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 
 // Decision is a return, approval or reopening, as the audit trail recorded it.
 type Decision struct {
-	Seq          int64             `json:"seq"`
-	At           time.Time         `json:"at"`
-	Action       assessment.Action `json:"action"`
-	AssessmentID string            `json:"assessment_id"`
-	Title        string            `json:"title"`
-	OrgName      string            `json:"org_name"`
-	Status       assessment.Status `json:"status"` // the assessment's status now
-	Comment      string            `json:"comment"`
+	Seq          int64
+	At           time.Time
+	Action       assessment.Action
+	AssessmentID string
+	Title        string
+	OrgName      string
+	Status       assessment.Status // the assessment's status now
+	Comment      string
 }
 
 // RecentDecisions returns the latest decisions of one auditor on the
@@ -89,6 +89,14 @@ func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []st
 
 // SnapshotAnswer is an answer as frozen in a submission.
 type SnapshotAnswer struct {
+	Level     *int
+	Comment   string
+	PointsMet []string
+}
+
+// snapshotDoc is one answer in submissions.answers, the JSON that
+// ChangeStatus builds when an assessment is submitted.
+type snapshotDoc struct {
 	Level     *int     `json:"level"`
 	Comment   string   `json:"comment"`
 	PointsMet []string `json:"points_met"`
@@ -96,10 +104,10 @@ type SnapshotAnswer struct {
 
 // Submission is the snapshot of the answers taken at one submission.
 type Submission struct {
-	Seq             int                       `json:"seq"`
-	SubmittedByName string                    `json:"submitted_by_name"`
-	SubmittedAt     time.Time                 `json:"submitted_at"`
-	Answers         map[string]SnapshotAnswer `json:"answers"`
+	Seq             int
+	SubmittedByName string
+	SubmittedAt     time.Time
+	Answers         map[string]SnapshotAnswer
 }
 
 // Submissions returns an assessment's submission snapshots, first first.
@@ -117,8 +125,13 @@ func (s *Store) Submissions(ctx context.Context, assessmentID string) ([]Submiss
 		if err := r.Scan(&x.Seq, &x.SubmittedByName, &x.SubmittedAt, &raw); err != nil {
 			return x, err
 		}
-		if err := json.Unmarshal([]byte(raw), &x.Answers); err != nil {
+		var doc map[string]snapshotDoc
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 			return x, fmt.Errorf("decode snapshot %d: %w", x.Seq, err)
+		}
+		x.Answers = make(map[string]SnapshotAnswer, len(doc))
+		for q, a := range doc {
+			x.Answers[q] = SnapshotAnswer(a)
 		}
 		return x, nil
 	})
@@ -131,11 +144,11 @@ func (s *Store) Submissions(ctx context.Context, assessmentID string) ([]Submiss
 // StatusEvent is the latest workflow action on an assessment: what a user
 // whose action was refused as stale is shown.
 type StatusEvent struct {
-	Action    assessment.Action `json:"action"`
-	ActorName string            `json:"actor_name"`
-	Actor     string            `json:"actor"`
-	At        time.Time         `json:"at"`
-	Status    assessment.Status `json:"status"`
+	Action    assessment.Action
+	ActorName string
+	Actor     string
+	At        time.Time
+	Status    assessment.Status
 }
 
 // LatestStatusEvent returns the latest submit, return, approve or reopen of

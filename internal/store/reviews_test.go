@@ -186,13 +186,13 @@ func TestSubmissions(t *testing.T) {
 	e := rvSetup(t)
 	a := e.draft(t, e.org.ID, "スナップショット")
 	three := 3
-	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: &three, Comment: "初回"}, e.officer); err != nil {
+	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: &three, Comment: "初回"}, e.officer); err != nil {
 		t.Fatal(err)
 	}
 	a = e.move(t, a, assessment.Submit, e.officer, "")
 	a = e.move(t, a, assessment.Return, e.auditor, "根拠を追記")
 	four := 4
-	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", store.AnswerInput{Level: &four, Comment: "追記しました", PointsMet: []string{}, Version: 1}, e.officer); err != nil {
+	if _, err := e.st.SaveAnswer(ctx, a.ID, "1-1", assessment.AnswerValues{Level: &four, Comment: "追記しました", PointsMet: []string{}, Version: 1}, e.officer); err != nil {
 		t.Fatal(err)
 	}
 	e.move(t, a, assessment.Submit, e.officer, "")

@@ -1,6 +1,8 @@
 // Package store is Mamori's PostgreSQL access: one file per table, raw SQL
 // beside the method that runs it, every error wrapped with context.
 // Exported methods own their transactions; helpers take a pgx.Tx.
+// Its structs are plain, without json tags: the API (internal/server) and
+// the JSON export have shapes of their own, so a schema change stays here.
 package store
 
 import (

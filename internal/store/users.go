@@ -15,16 +15,16 @@ import (
 
 // User is an account. Role applies in OrgID; Admin is the platform flag.
 type User struct {
-	ID           string          `json:"id"`
-	Email        string          `json:"email"`
-	Name         string          `json:"name"`
-	Role         assessment.Role `json:"role"`
-	OrgID        string          `json:"org_id"`
-	Admin        bool            `json:"admin"`
-	Active       bool            `json:"active"`
-	Locale       string          `json:"locale"`
-	CreatedAt    time.Time       `json:"created_at"`
-	PasswordHash string          `json:"-"`
+	ID           string
+	Email        string
+	Name         string
+	Role         assessment.Role
+	OrgID        string
+	Admin        bool
+	Active       bool
+	Locale       string
+	CreatedAt    time.Time
+	PasswordHash string
 }
 
 const userColumns = `id, email, display_name, role, org_id, is_admin, active, locale, created_at, password_hash`
