@@ -82,14 +82,16 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionOf(ctx)
-	if err := s.store.SetPassword(ctx, p.UserID, hash, nil, actor(r)); err != nil {
+	if err := s.store.SetPassword(ctx, p.UserID, hash, auth.IDHash(sess), actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	// Every session was revoked, this one too: give it a fresh id so the
-	// user stays signed in here and only here.
-	_ = s.sessions.Rotate(r, sess)
-	auth.SetUserID(sess, p.UserID)
+	// Every other session was revoked; this one goes on under a fresh id,
+	// so the user stays signed in here and only here.
+	if err := s.sessions.Rotate(r, sess); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if err := sess.Save(r, w); err != nil {
 		s.pageError(w, r, err)
 		return
