@@ -18,7 +18,9 @@ const SessionCookie = "mamori_session"
 
 // sessionDB is what the session store needs of the database.
 type sessionDB interface {
+	CreateSession(ctx context.Context, r store.SessionRow) error
 	SaveSession(ctx context.Context, r store.SessionRow) error
+	ReplaceSession(ctx context.Context, oldIDHash []byte, r store.SessionRow) error
 	LoadSession(ctx context.Context, idHash []byte) (store.SessionRow, error)
 	TouchSession(ctx context.Context, idHash []byte, lastSeen, expires time.Time) error
 	DeleteSession(ctx context.Context, idHash []byte) error
@@ -28,6 +30,11 @@ type sessionDB interface {
 // carries only a random id; the row is found by the id's SHA-256. Sessions
 // end after Idle without a request and after Absolute in any case, checked on
 // the server.
+//
+// A session that was revoked stays revoked: saving a loaded session only
+// updates its row (a request still in flight on a session that was signed
+// out meanwhile saves nothing and is told so), and a new row is written only
+// under a fresh id (see store.SessionRow).
 type SessionStore struct {
 	DB       sessionDB
 	Idle     time.Duration
@@ -43,6 +50,19 @@ const (
 	keyCreated = "_created"
 	keySeen    = "_seen"
 )
+
+// errSessionEnded is the answer to saving a session that was revoked or
+// expired while the request ran.
+var errSessionEnded = apperr.E(apperr.Unauthorized, "session ended")
+
+// rotationKey marks, in a session's values, the signed-in session it is
+// about to replace (see Rotate); it is never stored.
+type rotationKey struct{}
+
+type rotation struct {
+	idHash []byte
+	userID string
+}
 
 // Get returns the request's session, cached per request by gorilla.
 func (st *SessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
@@ -83,9 +103,17 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	return s, nil
 }
 
-// Save writes the session and its cookie; MaxAge < 0 deletes both.
+// Save writes the session and its cookie; MaxAge < 0 deletes both. A loaded
+// session is updated, never re-created: one revoked meanwhile answers
+// Unauthorized. A new id is inserted, or replaces the signed-in session it
+// was rotated from (only while that one is live).
 func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions.Session) error {
 	if s.Options != nil && s.Options.MaxAge < 0 {
+		if from, ok := s.Values[rotationKey{}].(rotation); ok {
+			if err := st.DB.DeleteSession(r.Context(), from.idHash); err != nil {
+				return fmt.Errorf("auth: delete session: %w", err)
+			}
+		}
 		if s.ID != "" {
 			if err := st.DB.DeleteSession(r.Context(), HashToken(s.ID)); err != nil {
 				return fmt.Errorf("auth: delete session: %w", err)
@@ -96,12 +124,17 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	}
 	now := st.now()
 	created, _ := s.Values[keyCreated].(time.Time)
-	if s.ID == "" {
-		s.ID = RandomID()
+	fresh := s.ID == ""
+	id := s.ID
+	if fresh {
+		id = RandomID()
 		created = now
 	}
-	row := store.SessionRow{IDHash: HashToken(s.ID), Data: map[string]any{}, CreatedAt: created, LastSeenAt: now, ExpiresAt: st.expires(created, now)}
+	row := store.SessionRow{IDHash: HashToken(id), Data: map[string]any{}, CreatedAt: created, LastSeenAt: now, ExpiresAt: st.expires(created, now)}
 	for k, v := range s.Values {
+		if _, ok := k.(rotationKey); ok {
+			continue
+		}
 		ks, ok := k.(string)
 		if !ok {
 			return errors.New("auth: session keys must be strings")
@@ -115,13 +148,37 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 			row.Data[ks] = v
 		}
 	}
-	if err := st.DB.SaveSession(r.Context(), row); err != nil {
+	if err := st.write(r.Context(), s, fresh, row); err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return fmt.Errorf("auth: save session: %w", errSessionEnded)
+		}
 		return fmt.Errorf("auth: save session: %w", err)
 	}
+	delete(s.Values, rotationKey{})
+	s.ID = id
 	s.Values[keyCreated] = created
 	s.Values[keySeen] = now
 	http.SetCookie(w, sessions.NewCookie(s.Name(), s.ID, s.Options))
 	return nil
+}
+
+// write stores row: an update of a loaded session, the replacement of the
+// signed-in session it was rotated from when the user stays the same, or a
+// new session.
+func (st *SessionStore) write(ctx context.Context, s *sessions.Session, fresh bool, row store.SessionRow) error {
+	if !fresh {
+		return st.DB.SaveSession(ctx, row)
+	}
+	from, rotated := s.Values[rotationKey{}].(rotation)
+	if rotated && row.UserID != nil && *row.UserID == from.userID {
+		return st.DB.ReplaceSession(ctx, from.idHash, row)
+	}
+	if rotated {
+		if err := st.DB.DeleteSession(ctx, from.idHash); err != nil {
+			return err
+		}
+	}
+	return st.DB.CreateSession(ctx, row)
 }
 
 // Touch moves the idle deadline of a loaded session, at most once a minute
@@ -140,11 +197,16 @@ func (st *SessionStore) Touch(r *http.Request, s *sessions.Session) error {
 	return nil
 }
 
-// Rotate gives the session a new id (at sign-in and privilege change): the
-// old row is deleted, so a cookie captured before sign-in is worthless.
+// Rotate gives the session a new id (at sign-in and privilege change), so a
+// cookie captured before is worthless. The id is chosen at the next Save. A
+// signed-in session is replaced then, in one step and only if it is still
+// live, so a rotation cannot revive a session revoked meanwhile; any other
+// is deleted now.
 func (st *SessionStore) Rotate(r *http.Request, s *sessions.Session) error {
 	if s.ID != "" {
-		if err := st.DB.DeleteSession(r.Context(), HashToken(s.ID)); err != nil {
+		if uid := UserID(s); uid != "" {
+			s.Values[rotationKey{}] = rotation{idHash: HashToken(s.ID), userID: uid}
+		} else if err := st.DB.DeleteSession(r.Context(), HashToken(s.ID)); err != nil {
 			return fmt.Errorf("auth: rotate session: %w", err)
 		}
 	}

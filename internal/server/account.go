@@ -42,8 +42,9 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	s.accountPage(w, r, http.StatusOK, views.AccountData{})
 }
 
-// handleAccountPassword changes the caller's password and signs out every
-// other session of theirs.
+// handleAccountPassword changes the caller's password, signs out every
+// other session of theirs and, unless they unticked the box, revokes their
+// API tokens.
 func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
@@ -82,19 +83,30 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionOf(ctx)
-	if err := s.store.SetPassword(ctx, p.UserID, hash, nil, actor(r)); err != nil {
+	if err := s.store.SetPassword(ctx, p.UserID, hash, auth.IDHash(sess), actor(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	// Every session was revoked, this one too: give it a fresh id so the
-	// user stays signed in here and only here.
-	_ = s.sessions.Rotate(r, sess)
-	auth.SetUserID(sess, p.UserID)
+	msg := i18n.T(ctx, "account.password_changed")
+	if r.PostForm.Get("revoke_tokens") == "1" { // the form's box, ticked by default
+		n, err := s.store.RevokeUserTokens(ctx, p.UserID, actor(r))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		msg = i18n.T(ctx, "account.password_changed_tokens", n)
+	}
+	// Every other session was revoked; this one goes on under a fresh id,
+	// so the user stays signed in here and only here.
+	if err := s.sessions.Rotate(r, sess); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if err := sess.Save(r, w); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.flashRedirect(w, r, "ok", i18n.T(ctx, "account.password_changed"), "/account")
+	s.flashRedirect(w, r, "ok", msg, "/account")
 }
 
 func (s *Server) handleAccountTokenCreate(w http.ResponseWriter, r *http.Request) {

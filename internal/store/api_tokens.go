@@ -112,3 +112,36 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string, by Acto
 	}
 	return t, nil
 }
+
+// RevokeUserTokens revokes every live token of the user (a password change
+// that ends the API access too) and records it in the audit trail when there
+// were any. It returns how many were revoked.
+func (s *Store) RevokeUserTokens(ctx context.Context, userID string, by Actor) (int, error) {
+	var ids []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var orgID string
+		err := tx.QueryRow(ctx, `SELECT org_id FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&orgID)
+		if err != nil {
+			if pgCode(err) == codeInvalidText {
+				err = pgx.ErrNoRows
+			}
+			return notFound(err)
+		}
+		rows, err := tx.Query(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, userID)
+		if err != nil {
+			return err
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "token.revoked_all",
+			Detail: map[string]any{"user_id": userID, "token_ids": ids, "count": len(ids)}})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke user tokens: %w", err)
+	}
+	return len(ids), nil
+}

@@ -59,7 +59,7 @@ func (s *Store) EnableTOTP(ctx context.Context, userID, secret string, step int6
 		if err := replaceRecoveryCodes(ctx, tx, userID, codeHashes); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)`, userID, keepSession); err != nil {
+		if err := revokeUserSessions(ctx, tx, userID, keepSession); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "user.totp_enabled",
@@ -188,12 +188,9 @@ func (s *Store) SetOrgRequireTOTP(ctx context.Context, orgID string, require boo
 		}
 		signedOut := int64(0)
 		if require {
-			tag, err := tx.Exec(ctx, `
-				DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = $1 AND NOT totp_enabled)`, orgID)
-			if err != nil {
+			if signedOut, err = revokeOrgSessionsWithoutTOTP(ctx, tx, orgID); err != nil {
 				return err
 			}
-			signedOut = tag.RowsAffected()
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID, Action: "org.require_totp",
 			Detail: map[string]any{"require_totp": require, "sessions_ended": signedOut}})

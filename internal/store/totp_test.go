@@ -34,7 +34,7 @@ func TestTOTPStore(t *testing.T) {
 		t.Helper()
 		now := time.Now()
 		r := store.SessionRow{IDHash: hashOf(id), UserID: &uid, Data: map[string]any{}, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := st.SaveSession(ctx, r); err != nil {
+		if err := st.CreateSession(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		return r.IDHash

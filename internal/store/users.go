@@ -152,7 +152,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (befor
 			return userErr(err)
 		}
 		if before.Role != after.Role || before.OrgID != after.OrgID || before.Admin != after.Admin || before.Active != after.Active {
-			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			if err := revokeUserSessions(ctx, tx, id, nil); err != nil {
 				return err
 			}
 		}
@@ -181,7 +181,7 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSessio
 			}
 			return notFound(err)
 		}
-		if _, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)`, userID, keepSession); err != nil {
+		if err := revokeUserSessions(ctx, tx, userID, keepSession); err != nil {
 			return err
 		}
 		action := "user.password_reset"

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN user_gen;
+ALTER TABLE users DROP COLUMN session_gen;
