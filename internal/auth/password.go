@@ -1,15 +1,19 @@
 // Package auth holds the primitives of authentication: password hashing with
-// argon2id, password rules, and random tokens stored only as hashes.
+// argon2id, password rules, random tokens stored only as hashes, sessions and
+// the sign-in throttle.
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -41,21 +45,79 @@ const (
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
-// HashPassword returns an encoded argon2id hash in the PHC string format.
+// hashSlots bounds the argon2id computations running at once to the CPUs.
+// Each holds its Memory (64 MiB) while it runs: unbounded, 60 parallel
+// sign-ins took 4 GB. More at once would not finish sooner either, the CPUs
+// being busy already.
+var hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// HashWait is how long a password check waits for a free slot before it
+// gives up with ErrBusy.
+const HashWait = 2 * time.Second
+
+// ErrBusy means that every slot for password checks stayed taken for
+// HashWait: the caller should try again in a few seconds (503).
+var ErrBusy = apperr.K(apperr.Unavailable, "err.signin_busy")
+
+// acquireHashSlot waits for a slot, at most HashWait and never past ctx.
+// The caller calls the returned release when its hash is done.
+func acquireHashSlot(ctx context.Context) (release func(), err error) {
+	release = func() { <-hashSlots }
+	select {
+	case hashSlots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(HashWait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ErrBusy
+	}
+}
+
+// HashPassword returns an encoded argon2id hash in the PHC string format. It
+// waits as long as it takes for a slot: it is called by administrators and
+// by users who have just proved their password, not by anonymous callers.
 func HashPassword(pw string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
 	pp := DefaultParams
+	hashSlots <- struct{}{}
 	key := argon2.IDKey([]byte(pw), salt, pp.Time, pp.Memory, pp.Threads, argonKeyLen)
+	<-hashSlots
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether pw matches the encoded hash, in constant time.
+// CheckPassword reports whether pw matches the encoded hash, in constant
+// time. It waits as long as it takes for a slot; requests use
+// CheckPasswordContext.
 func CheckPassword(encoded, pw string) (bool, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return checkPassword(encoded, pw)
+}
+
+// CheckPasswordContext is CheckPassword for a request: it waits at most
+// HashWait for a slot, then returns ErrBusy.
+func CheckPasswordContext(ctx context.Context, encoded, pw string) (bool, error) {
+	release, err := acquireHashSlot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return checkPassword(encoded, pw)
+}
+
+func checkPassword(encoded, pw string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("auth: unknown password hash format")
@@ -96,6 +158,17 @@ var dummyHash = sync.OnceValue(func() string {
 func CheckDummy(pw string) bool {
 	_, _ = CheckPassword(dummyHash(), pw)
 	return false
+}
+
+// CheckDummyContext spends the same time as CheckPasswordContext; its error
+// is ErrBusy when no slot came free in time, as CheckPasswordContext's.
+func CheckDummyContext(ctx context.Context, pw string) error {
+	h := dummyHash() // made before taking a slot: making it takes one
+	_, err := CheckPasswordContext(ctx, h, pw)
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
+	return nil
 }
 
 // MaxPasswordLength bounds a password (characters), so that no one makes
