@@ -45,11 +45,12 @@ const (
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
-// hashSlots bounds the argon2id computations running at once to the CPUs.
-// Each holds its Memory (64 MiB) while it runs: unbounded, 60 parallel
-// sign-ins took 4 GB. More at once would not finish sooner either, the CPUs
-// being busy already.
-var hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+// hashSlots bounds the argon2id computations running at once. Each holds
+// its Memory (64 MiB) while it runs: unbounded, 60 parallel sign-ins took
+// 4 GB. Each also keeps Threads CPUs busy, so more at once than the CPUs
+// allow would not finish sooner, only hold more memory (and starve every
+// other request of the CPUs).
+var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/int(DefaultParams.Threads)))
 
 // HashWait is how long a password check waits for a free slot before it
 // gives up with ErrBusy.
@@ -92,9 +93,14 @@ func HashPassword(pw string) (string, error) {
 	hashSlots <- struct{}{}
 	key := argon2.IDKey([]byte(pw), salt, pp.Time, pp.Memory, pp.Threads, argonKeyLen)
 	<-hashSlots
+	return encodeHash(pp, salt, key), nil
+}
+
+// encodeHash writes an argon2id hash in the PHC string format.
+func encodeHash(pp Params, salt, key []byte) string {
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
 }
 
 // CheckPassword reports whether pw matches the encoded hash, in constant
@@ -147,11 +153,16 @@ func checkPassword(encoded, pw string) (bool, error) {
 
 // dummyHash is checked against when an account does not exist, so a login
 // for an unknown email takes as long as one for a known email. It is made on
-// first use, with the parameters then in force: made at start, its 64 MiB
-// of argon2 memory stayed in every process's footprint (docs/performance.md).
+// first use, with the parameters then in force, and without hashing: only
+// the time its check takes matters, and no password gives its random key.
+// (Hashed at start, its 64 MiB of argon2 memory stayed in every process's
+// footprint, docs/performance.md; hashed on first use, it waited for a slot
+// with no way to give up.)
 var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("mamori-timing-equaliser")
-	return h
+	salt, key := make([]byte, saltLen), make([]byte, argonKeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return encodeHash(DefaultParams, salt, key)
 })
 
 // CheckDummy spends the same time as CheckPassword and returns false.
@@ -163,8 +174,7 @@ func CheckDummy(pw string) bool {
 // CheckDummyContext spends the same time as CheckPasswordContext; its error
 // is ErrBusy when no slot came free in time, as CheckPasswordContext's.
 func CheckDummyContext(ctx context.Context, pw string) error {
-	h := dummyHash() // made before taking a slot: making it takes one
-	_, err := CheckPasswordContext(ctx, h, pw)
+	_, err := CheckPasswordContext(ctx, dummyHash(), pw)
 	if errors.Is(err, ErrBusy) {
 		return err
 	}

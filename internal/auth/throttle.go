@@ -20,7 +20,7 @@ const (
 
 // throttleDB is what the throttle needs of the database.
 type throttleDB interface {
-	ReserveLoginAttempt(ctx context.Context, email, client, signIn string, window time.Duration) (store.LoginAttempts, error)
+	ReserveLoginAttempt(ctx context.Context, email, client, signIn string, window time.Duration, keep func(store.LoginAttempts) bool) (store.LoginAttempts, bool, error)
 	ReleaseLoginAttempt(ctx context.Context, id int64) error
 	ClearLoginFailures(ctx context.Context, email, client string, window time.Duration) error
 }
@@ -57,27 +57,31 @@ type Attempt struct {
 // says when the caller may try again; when the pending sign-in has had all
 // its codes, the error is ErrSignInEnded.
 func (t Throttle) Reserve(ctx context.Context, email, client, signIn string) (a Attempt, limitedUntil time.Time, err error) {
-	n, err := t.DB.ReserveLoginAttempt(ctx, email, client, signIn, ThrottleWindow)
+	var refusal error
+	// The decision is taken inside the reservation, so a refused attempt is
+	// never recorded, not even for a moment: a refusal is not a failure, or
+	// the limit would never lift while someone keeps trying.
+	keep := func(n store.LoginAttempts) bool {
+		switch {
+		case signIn != "" && n.ForSignIn > ThrottlePerSignIn:
+			refusal = ErrSignInEnded
+		case n.ForClient > ThrottlePerClient:
+			limitedUntil = n.OldestClient.Add(ThrottleWindow)
+		case n.ForAccount > ThrottlePerAccount:
+			limitedUntil = n.OldestAccount.Add(ThrottleWindow)
+		default:
+			return true
+		}
+		return false
+	}
+	n, kept, err := t.DB.ReserveLoginAttempt(ctx, email, client, signIn, ThrottleWindow, keep)
 	if err != nil {
 		return Attempt{}, time.Time{}, err
 	}
-	a = Attempt{db: t.DB, id: n.ID, email: email, client: client, SignInFailures: n.ForSignIn}
-	switch {
-	case n.ForClient > ThrottlePerClient:
-		limitedUntil = n.OldestClient.Add(ThrottleWindow)
-	case n.ForAccount > ThrottlePerAccount:
-		limitedUntil = n.OldestAccount.Add(ThrottleWindow)
-	case signIn != "" && n.ForSignIn > ThrottlePerSignIn:
-		err = ErrSignInEnded
-	default:
-		return a, time.Time{}, nil
+	if !kept {
+		return Attempt{}, limitedUntil, refusal
 	}
-	// Refused before any check: a refusal is not a failure, or the limit
-	// would never lift while someone keeps trying.
-	if rerr := a.Release(ctx); rerr != nil {
-		return Attempt{}, time.Time{}, rerr
-	}
-	return Attempt{}, limitedUntil, err
+	return Attempt{db: t.DB, id: n.ID, email: email, client: client, SignInFailures: n.ForSignIn}, time.Time{}, nil
 }
 
 // Release forgets the attempt: the password or code was right, or it was

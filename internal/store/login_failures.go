@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,20 +23,21 @@ type LoginAttempts struct {
 // ReserveLoginAttempt records an attempt of email from client before its
 // password or code is checked, and counts the attempts within the window,
 // this one included. signIn, when not "", names the pending sign-in a
-// second-factor code belongs to.
+// second-factor code belongs to. keep decides on the counts whether the
+// attempt may go ahead: when it says no, the attempt is not recorded (a
+// refusal is no failure) and kept is false.
 //
 // One statement cannot do it: its snapshot does not see the rows that
 // parallel statements insert, so fifty of them would each count one. A
 // transaction-scoped lock on the client makes the reservations of one client
-// take turns; each then counts every reservation committed before it. Both
-// counts are of this client, so the one lock covers both.
-func (s *Store) ReserveLoginAttempt(ctx context.Context, email, client, signIn string, window time.Duration) (LoginAttempts, error) {
-	var a LoginAttempts
+// take turns; each then counts every reservation committed before it. The
+// counts are all of this client, so the one lock covers them.
+func (s *Store) ReserveLoginAttempt(ctx context.Context, email, client, signIn string, window time.Duration, keep func(LoginAttempts) bool) (a LoginAttempts, kept bool, err error) {
 	var sign *string
 	if signIn != "" {
 		sign = &signIn
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login_failures:' || $1, 0))`, client); err != nil {
 			return err
 		}
@@ -58,13 +60,23 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, email, client, signIn s
 			return err
 		}
 		a.OldestAccount, a.OldestClient = *oa, *oc
+		if !keep(a) {
+			return errRefused // rolled back
+		}
+		kept = true
 		return nil
 	})
-	if err != nil {
-		return LoginAttempts{}, fmt.Errorf("store: reserve login attempt: %w", err)
+	switch {
+	case errors.Is(err, errRefused):
+		a.ID = 0
+		return a, false, nil
+	case err != nil:
+		return LoginAttempts{}, false, fmt.Errorf("store: reserve login attempt: %w", err)
 	}
-	return a, nil
+	return a, true, nil
 }
+
+var errRefused = errors.New("store: login attempt refused")
 
 // ReleaseLoginAttempt forgets a reserved attempt that turned out not to be a
 // failure: the password or code was right, or it was never checked.
