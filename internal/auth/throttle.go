@@ -90,6 +90,8 @@ func (a Attempt) Release(ctx context.Context) error {
 	if a.db == nil {
 		return nil
 	}
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	return a.db.ReleaseLoginAttempt(ctx, a.id)
 }
 
@@ -99,5 +101,13 @@ func (a Attempt) SignedIn(ctx context.Context) error {
 	if a.db == nil {
 		return nil
 	}
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	return a.db.ClearLoginFailures(ctx, a.email, a.client, ThrottleWindow)
+}
+
+// detached outlives the request: a caller who hangs up right after a right
+// password must not leave a failure counted.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 }
