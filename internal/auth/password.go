@@ -1,15 +1,19 @@
 // Package auth holds the primitives of authentication: password hashing with
-// argon2id, password rules, and random tokens stored only as hashes.
+// argon2id, password rules, random tokens stored only as hashes, sessions and
+// the sign-in throttle.
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -41,21 +45,85 @@ const (
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 12
 
-// HashPassword returns an encoded argon2id hash in the PHC string format.
+// hashSlots bounds the argon2id computations running at once. Each holds
+// its Memory (64 MiB) while it runs: unbounded, 60 parallel sign-ins took
+// 4 GB. Each also keeps Threads CPUs busy, so more at once than the CPUs
+// allow would not finish sooner, only hold more memory (and starve every
+// other request of the CPUs).
+var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/int(DefaultParams.Threads)))
+
+// HashWait is how long a password check waits for a free slot before it
+// gives up with ErrBusy.
+const HashWait = 2 * time.Second
+
+// ErrBusy means that every slot for password checks stayed taken for
+// HashWait: the caller should try again in a few seconds (503).
+var ErrBusy = apperr.K(apperr.Unavailable, "err.signin_busy")
+
+// acquireHashSlot waits for a slot, at most HashWait and never past ctx.
+// The caller calls the returned release when its hash is done.
+func acquireHashSlot(ctx context.Context) (release func(), err error) {
+	release = func() { <-hashSlots }
+	select {
+	case hashSlots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(HashWait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ErrBusy
+	}
+}
+
+// HashPassword returns an encoded argon2id hash in the PHC string format. It
+// waits as long as it takes for a slot: it is called by administrators and
+// by users who have just proved their password, not by anonymous callers.
 func HashPassword(pw string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
 	pp := DefaultParams
+	hashSlots <- struct{}{}
 	key := argon2.IDKey([]byte(pw), salt, pp.Time, pp.Memory, pp.Threads, argonKeyLen)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	<-hashSlots
+	return encodeHash(pp, salt, key), nil
 }
 
-// CheckPassword reports whether pw matches the encoded hash, in constant time.
+// encodeHash writes an argon2id hash in the PHC string format.
+func encodeHash(pp Params, salt, key []byte) string {
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, pp.Memory, pp.Time, pp.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
+}
+
+// CheckPassword reports whether pw matches the encoded hash, in constant
+// time. It waits as long as it takes for a slot; requests use
+// CheckPasswordContext.
 func CheckPassword(encoded, pw string) (bool, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return checkPassword(encoded, pw)
+}
+
+// CheckPasswordContext is CheckPassword for a request: it waits at most
+// HashWait for a slot, then returns ErrBusy.
+func CheckPasswordContext(ctx context.Context, encoded, pw string) (bool, error) {
+	release, err := acquireHashSlot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return checkPassword(encoded, pw)
+}
+
+func checkPassword(encoded, pw string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("auth: unknown password hash format")
@@ -85,17 +153,32 @@ func CheckPassword(encoded, pw string) (bool, error) {
 
 // dummyHash is checked against when an account does not exist, so a login
 // for an unknown email takes as long as one for a known email. It is made on
-// first use, with the parameters then in force: made at start, its 64 MiB
-// of argon2 memory stayed in every process's footprint (docs/performance.md).
+// first use, with the parameters then in force, and without hashing: only
+// the time its check takes matters, and no password gives its random key.
+// (Hashed at start, its 64 MiB of argon2 memory stayed in every process's
+// footprint, docs/performance.md; hashed on first use, it waited for a slot
+// with no way to give up.)
 var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("mamori-timing-equaliser")
-	return h
+	salt, key := make([]byte, saltLen), make([]byte, argonKeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return encodeHash(DefaultParams, salt, key)
 })
 
 // CheckDummy spends the same time as CheckPassword and returns false.
 func CheckDummy(pw string) bool {
 	_, _ = CheckPassword(dummyHash(), pw)
 	return false
+}
+
+// CheckDummyContext spends the same time as CheckPasswordContext; its error
+// is ErrBusy when no slot came free in time, as CheckPasswordContext's.
+func CheckDummyContext(ctx context.Context, pw string) error {
+	_, err := CheckPasswordContext(ctx, dummyHash(), pw)
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
+	return nil
 }
 
 // MaxPasswordLength bounds a password (characters), so that no one makes

@@ -53,7 +53,7 @@ const (
 
 // errSessionEnded is the answer to saving a session that was revoked or
 // expired while the request ran.
-var errSessionEnded = apperr.E(apperr.Unauthorized, "session ended")
+var errSessionEnded = apperr.K(apperr.Unauthorized, "err.sign_in")
 
 // rotationKey marks, in a session's values, the signed-in session it is
 // about to replace (see Rotate); it is never stored.

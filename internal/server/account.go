@@ -1,10 +1,9 @@
 package server
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -55,22 +54,28 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
 	}
-	if err := s.reauthThrottle(w, r); err != nil {
-		s.pageError(w, r, err)
+	attempt, ok := s.reauthReserve(w, r)
+	if !ok {
 		return
 	}
 	u, err := s.store.GetUser(ctx, p.UserID)
 	if err != nil {
+		_ = attempt.Release(ctx)
 		s.pageError(w, r, err)
 		return
 	}
-	if ok, _ := auth.CheckPassword(u.PasswordHash, r.PostForm.Get("current")); !ok {
-		if err := s.reauthFailed(r); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
+	right, err := auth.CheckPasswordContext(ctx, u.PasswordHash, r.PostForm.Get("current"))
+	if errors.Is(err, auth.ErrBusy) {
+		_ = attempt.Release(ctx)
+		s.pageError(w, r, busy(w))
+		return
+	}
+	if !right {
 		s.accountPage(w, r, http.StatusUnprocessableEntity, views.AccountData{PasswordError: i18n.T(ctx, "account.current_wrong")})
 		return
+	}
+	if err := attempt.Release(ctx); err != nil {
+		s.log.Warn("release re-authentication attempt", "err", err, "request_id", requestID(ctx))
 	}
 	newPW := r.PostForm.Get("new")
 	if err := auth.ValidatePassword(newPW); err != nil {
@@ -157,32 +162,24 @@ func (s *Server) sessionOnly(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// reauthThrottle refuses (429) to check the caller's password or second
-// factor again once the sign-in throttle of their account and address is
-// reached: a signed-in session must not be an unthrottled oracle for either.
-func (s *Server) reauthThrottle(w http.ResponseWriter, r *http.Request) error {
+// reauthReserve reserves a check of the caller's password or second factor
+// with the sign-in throttle (auth.Throttle): a signed-in session must not be
+// an unthrottled oracle for either. Once the limit of their account and
+// address is reached it answers 429 and returns false. The attempt counts
+// as a failure unless the caller releases it.
+func (s *Server) reauthReserve(w http.ResponseWriter, r *http.Request) (auth.Attempt, bool) {
 	ctx := r.Context()
-	forAccount, forClient, oldest, oldestClient, err := s.store.LoginFailures(ctx, principal(ctx).Email, s.clientAddr(r), throttleWindow)
+	attempt, until, err := s.throttle().Reserve(ctx, principal(ctx).Email, s.clientAddr(r), "")
 	if err != nil {
-		return err
+		s.pageError(w, r, err)
+		return auth.Attempt{}, false
 	}
-	if forAccount < throttlePerAccount && forClient < throttlePerClient {
-		return nil
+	if !until.IsZero() {
+		s.audit(r, store.Audit{Action: "reauth.throttled", Detail: map[string]any{"client": s.clientAddr(r)}})
+		s.pageError(w, r, throttled(w, until))
+		return auth.Attempt{}, false
 	}
-	if forClient >= throttlePerClient {
-		oldest = oldestClient
-	}
-	until := oldest.Add(throttleWindow)
-	wait := max(time.Until(until).Round(time.Minute), time.Minute)
-	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
-	s.audit(r, store.Audit{Action: "reauth.throttled", Detail: map[string]any{"client": s.clientAddr(r)}})
-	return apperr.K(apperr.TooMany, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes()))
-}
-
-// reauthFailed counts a wrong password or code of a signed-in caller
-// towards the sign-in throttle.
-func (s *Server) reauthFailed(r *http.Request) error {
-	return s.store.RecordLoginFailure(r.Context(), principal(r.Context()).Email, s.clientAddr(r))
+	return attempt, true
 }
 
 // audit records an event by the caller; a failure is logged, not shown (the

@@ -150,22 +150,22 @@ func (s *Server) requireCurrentCode(w http.ResponseWriter, r *http.Request) bool
 		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return false
 	}
-	if err := s.reauthThrottle(w, r); err != nil {
-		s.pageError(w, r, err)
+	attempt, ok := s.reauthReserve(w, r)
+	if !ok {
 		return false
 	}
 	_, ok, _, err := s.checkSecondFactor(r, principal(ctx).UserID, r.PostForm.Get("code"))
 	if err != nil {
+		_ = attempt.Release(ctx)
 		s.pageError(w, r, err)
 		return false
 	}
 	if !ok {
-		if err := s.reauthFailed(r); err != nil {
-			s.pageError(w, r, err)
-			return false
-		}
 		s.totpPage(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "totp.setup.wrong_code"))
 		return false
+	}
+	if err := attempt.Release(ctx); err != nil {
+		s.log.Warn("release re-authentication attempt", "err", err, "request_id", requestID(ctx))
 	}
 	return true
 }

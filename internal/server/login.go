@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,13 +15,23 @@ import (
 	"mamori/web/views"
 )
 
-// Sign-in throttling: 10 failures for one account from one address, or 100
-// from one address, within the window.
-const (
-	throttleWindow     = 15 * time.Minute
-	throttlePerAccount = 10
-	throttlePerClient  = 100
-)
+// throttle is the sign-in throttle (auth.Throttle) on the server's database.
+func (s *Server) throttle() auth.Throttle { return auth.Throttle{DB: s.store} }
+
+// throttled is the error for a caller the throttle holds until until; it
+// sets Retry-After.
+func throttled(w http.ResponseWriter, until time.Time) *apperr.Error {
+	wait := max(time.Until(until).Round(time.Minute), time.Minute)
+	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	return apperr.K(apperr.TooMany, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes()))
+}
+
+// busy is auth.ErrBusy with its Retry-After: every slot for password
+// checks stayed taken.
+func busy(w http.ResponseWriter) error {
+	w.Header().Set("Retry-After", "5")
+	return auth.ErrBusy
+}
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if principal(r.Context()) != nil {
@@ -32,6 +43,12 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	sess := sessionOf(ctx)
+	if sess == nil {
+		// A bearer token: the form signs a browser session in, and there is none.
+		s.pageError(w, r, apperr.K(apperr.Malformed, "err.login_form_browser"))
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
 		return
@@ -39,55 +56,61 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email, password := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	client := s.clientAddr(r)
-	loginPage := func(status int, msg string) {
-		s.render(w, r, status, views.Login(s.page(r, i18n.T(ctx, "login.title"), ""), views.LoginData{Email: email, Error: msg, Next: next}))
+	loginPage := func(status int, err error) {
+		s.render(w, r, status, views.Login(s.page(r, i18n.T(ctx, "login.title"), ""), views.LoginData{Email: email, Error: messageOf(r, err), Next: next}))
 	}
 
-	forAccount, forClient, oldestAccount, oldestClient, err := s.store.LoginFailures(ctx, email, client, throttleWindow)
+	// The attempt is counted before the password is checked, so parallel
+	// guesses cannot all pass a count taken before any of them failed.
+	attempt, until, err := s.throttle().Reserve(ctx, email, client, "")
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	if forAccount >= throttlePerAccount || forClient >= throttlePerClient {
-		until := oldestAccount.Add(throttleWindow)
-		if forClient >= throttlePerClient {
-			until = oldestClient.Add(throttleWindow)
-		}
-		wait := max(time.Until(until).Round(time.Minute), time.Minute)
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	if !until.IsZero() {
 		s.auditLogin(r, "", email, "login.throttled")
-		loginPage(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", until.In(i18n.JST).Format("15:04"), int(wait.Minutes())))
+		loginPage(http.StatusTooManyRequests, throttled(w, until))
 		return
 	}
+	// Only a password checked and found wrong stays counted.
+	wrong := false
+	defer func() {
+		if !wrong {
+			if err := attempt.Release(ctx); err != nil {
+				s.log.Warn("release sign-in attempt", "err", err, "request_id", requestID(ctx))
+			}
+		}
+	}()
 
 	u, err := s.store.UserByEmail(ctx, email)
 	ok := false
 	switch {
 	case err == nil:
-		ok, err = auth.CheckPassword(u.PasswordHash, password)
-		if err != nil {
+		ok, err = auth.CheckPasswordContext(ctx, u.PasswordHash, password)
+		if err != nil && !errors.Is(err, auth.ErrBusy) {
 			s.log.Error("password check failed", "err", err, "user_id", u.ID)
-			ok = false
+			ok, err = false, nil
 		}
 		ok = ok && u.Active
 	case apperr.Is(err, apperr.NotFound):
-		auth.CheckDummy(password)
+		err = auth.CheckDummyContext(ctx, password)
 	default:
 		s.pageError(w, r, err)
 		return
 	}
+	if errors.Is(err, auth.ErrBusy) {
+		loginPage(http.StatusServiceUnavailable, busy(w))
+		return
+	}
 	if !ok {
-		if err := s.store.RecordLoginFailure(ctx, email, client); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
+		wrong = true
 		s.auditLogin(r, u.ID, email, "login.failed")
-		loginPage(http.StatusUnauthorized, i18n.T(ctx, "login.failed"))
+		loginPage(http.StatusUnauthorized, apperr.K(apperr.Unauthorized, "login.failed"))
 		return
 	}
 
-	sess := sessionOf(ctx)
-	// A second factor, when the user has one, comes before the sign-in.
+	// A second factor, when the user has one, comes before the sign-in; its
+	// codes are counted against the pending sign-in.
 	handled, setupNeeded, err := s.totpAfterPassword(w, r, sess, u, next)
 	if err != nil || handled {
 		if err != nil {
@@ -108,7 +131,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if err := s.store.ClearLoginFailures(ctx, email, client, throttleWindow); err != nil {
+	if err := attempt.SignedIn(ctx); err != nil {
 		s.log.Warn("clear login failures", "err", err)
 	}
 	s.auditLogin(r, u.ID, u.Email, "login.succeeded")

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -18,21 +18,20 @@ import (
 // Sign-in with a second factor. After the password, a user with TOTP gets a
 // session that is not signed in but remembers who passed the password
 // (pending); the code (or a recovery code) completes the sign-in, with a new
-// session id. A member of an organisation that requires TOTP but has none is
+// session id. Wrong codes are counted in the database against the pending
+// sign-in (auth.Throttle): five of them end it. A member of an organisation that requires TOTP but has none is
 // signed in with a session flagged to set it up first: totpGate lets that
 // session reach nothing but the setup page.
 const (
-	keyPendingUser  = "totp_pending_uid"
-	keyPendingAt    = "totp_pending_at"
-	keyPendingFails = "totp_pending_fails"
-	keyPendingNext  = "totp_pending_next"
-	keySetupNeeded  = "totp_setup_required"
-	keySetupSecret  = "totp_setup_secret"
+	keyPendingUser = "totp_pending_uid"
+	keyPendingAt   = "totp_pending_at"
+	keyPendingID   = "totp_pending_id" // names the pending sign-in for the throttle
+	keyPendingNext = "totp_pending_next"
+	keySetupNeeded = "totp_setup_required"
+	keySetupSecret = "totp_setup_secret"
 
 	// pendingTTL is how long the code page waits after the password.
 	pendingTTL = 5 * time.Minute
-	// pendingMaxFails wrong codes send the user back to the password.
-	pendingMaxFails = 5
 )
 
 // totpAfterPassword continues a password sign-in of u: it asks for the
@@ -56,7 +55,7 @@ func (s *Server) totpAfterPassword(w http.ResponseWriter, r *http.Request, sess 
 	}
 	sess.Values[keyPendingUser] = u.ID
 	sess.Values[keyPendingAt] = s.now().Unix()
-	sess.Values[keyPendingFails] = 0
+	sess.Values[keyPendingID] = auth.NewToken()
 	sess.Values[keyPendingNext] = next
 	if err := sess.Save(r, w); err != nil {
 		return false, false, err
@@ -66,21 +65,26 @@ func (s *Server) totpAfterPassword(w http.ResponseWriter, r *http.Request, sess 
 	return true, false, nil
 }
 
-// pendingUser returns the user id waiting for a second factor, or "".
-func (s *Server) pendingUser(sess *sessions.Session) string {
+// pendingUser returns the user id waiting for a second factor and the id
+// of that pending sign-in, or "", "".
+func (s *Server) pendingUser(sess *sessions.Session) (userID, signIn string) {
 	if sess == nil {
-		return ""
+		return "", ""
 	}
 	uid, _ := sess.Values[keyPendingUser].(string)
+	id, _ := sess.Values[keyPendingID].(string)
 	at := number(sess.Values[keyPendingAt])
-	if uid == "" || s.now().Sub(time.Unix(at, 0)) > pendingTTL {
-		return ""
+	if uid == "" || id == "" || s.now().Sub(time.Unix(at, 0)) > pendingTTL {
+		return "", ""
 	}
-	return uid
+	return uid, id
 }
 
 func clearPending(sess *sessions.Session) {
-	for _, k := range []string{keyPendingUser, keyPendingAt, keyPendingFails, keyPendingNext} {
+	if sess == nil {
+		return
+	}
+	for _, k := range []string{keyPendingUser, keyPendingAt, keyPendingID, keyPendingNext} {
 		delete(sess.Values, k)
 	}
 }
@@ -100,7 +104,7 @@ func number(v any) int64 {
 }
 
 func (s *Server) handleTOTPLoginForm(w http.ResponseWriter, r *http.Request) {
-	if s.pendingUser(sessionOf(r.Context())) == "" {
+	if uid, _ := s.pendingUser(sessionOf(r.Context())); uid == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
@@ -114,7 +118,7 @@ func (s *Server) handleTOTPLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTOTPLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := sessionOf(ctx)
-	uid := s.pendingUser(sess)
+	uid, signIn := s.pendingUser(sess)
 	if uid == "" {
 		s.flashRedirect(w, r, "error", i18n.T(ctx, "totp.login.expired"), "/login")
 		return
@@ -137,42 +141,32 @@ func (s *Server) handleTOTPLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client := s.clientAddr(r)
-	forAccount, forClient, oldest, oldestClient, err := s.store.LoginFailures(ctx, u.Email, client, throttleWindow)
-	if err != nil {
+	attempt, until, err := s.throttle().Reserve(ctx, u.Email, client, signIn)
+	switch {
+	case errors.Is(err, auth.ErrSignInEnded):
+		clearPending(sess)
+		s.flashRedirect(w, r, "error", i18n.T(ctx, "totp.login.too_many"), "/login")
+		return
+	case err != nil:
 		s.pageError(w, r, err)
 		return
-	}
-	if forAccount >= throttlePerAccount || forClient >= throttlePerClient {
-		if forClient >= throttlePerClient {
-			oldest = oldestClient
-		}
-		wait := max(time.Until(oldest.Add(throttleWindow)).Round(time.Minute), time.Minute)
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+	case !until.IsZero():
 		s.auditLogin(r, u.ID, u.Email, "login.throttled")
-		page(http.StatusTooManyRequests, i18n.T(ctx, "login.throttled", oldest.Add(throttleWindow).In(i18n.JST).Format("15:04"), int(wait.Minutes())))
+		page(http.StatusTooManyRequests, messageOf(r, throttled(w, until)))
 		return
 	}
 
 	method, ok, left, err := s.checkSecondFactor(r, u.ID, r.PostForm.Get("code"))
 	if err != nil {
+		_ = attempt.Release(ctx)
 		s.pageError(w, r, err)
 		return
 	}
 	if !ok {
-		if err := s.store.RecordLoginFailure(ctx, u.Email, client); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
 		s.auditLogin(r, u.ID, u.Email, "login.totp_failed")
-		fails := number(sess.Values[keyPendingFails]) + 1
-		if fails >= pendingMaxFails {
+		if attempt.SignInFailures >= auth.ThrottlePerSignIn {
 			clearPending(sess)
 			s.flashRedirect(w, r, "error", i18n.T(ctx, "totp.login.too_many"), "/login")
-			return
-		}
-		sess.Values[keyPendingFails] = fails
-		if err := sess.Save(r, w); err != nil {
-			s.pageError(w, r, err)
 			return
 		}
 		page(http.StatusUnauthorized, i18n.T(ctx, "totp.login.failed"))
@@ -186,7 +180,7 @@ func (s *Server) handleTOTPLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	clearPending(sess)
 	auth.SetUserID(sess, u.ID)
-	if err := s.store.ClearLoginFailures(ctx, u.Email, client, throttleWindow); err != nil {
+	if err := attempt.SignedIn(ctx); err != nil {
 		s.log.Warn("clear login failures", "err", err)
 	}
 	err = s.store.AppendAudit(ctx, store.Audit{ActorID: u.ID, Actor: u.Email, Action: "login.succeeded",
