@@ -160,23 +160,25 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 	return saved, nil
 }
 
-// AnswerState lists, inside a transaction, which questions have a level and
-// which still carry an unconfirmed carried-over answer.
-func AnswerState(ctx context.Context, tx pgx.Tx, assessmentID string) (answered, carried map[string]bool, err error) {
+// answerStates reads, inside a transaction, which questions have a level
+// and which still carry an unconfirmed carried-over answer.
+func answerStates(ctx context.Context, tx pgx.Tx, assessmentID string) (map[string]assessment.AnswerState, error) {
 	rows, err := tx.Query(ctx, `SELECT question_id, level IS NOT NULL, carried_over FROM answers WHERE assessment_id = $1`, assessmentID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: answer state: %w", err)
+		return nil, fmt.Errorf("store: answer state: %w", err)
 	}
 	defer rows.Close()
-	answered, carried = map[string]bool{}, map[string]bool{}
+	states := map[string]assessment.AnswerState{}
 	for rows.Next() {
 		var q string
-		var has, co bool
-		if err := rows.Scan(&q, &has, &co); err != nil {
-			return nil, nil, fmt.Errorf("store: answer state: %w", err)
+		var st assessment.AnswerState
+		if err := rows.Scan(&q, &st.Answered, &st.CarriedOver); err != nil {
+			return nil, fmt.Errorf("store: answer state: %w", err)
 		}
-		answered[q] = has
-		carried[q] = co
+		states[q] = st
 	}
-	return answered, carried, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: answer state: %w", err)
+	}
+	return states, nil
 }

@@ -68,12 +68,12 @@ func ScoreAnswers(answers map[string]Answer) map[string]score.Answer {
 	return m
 }
 
-// FreezeResult computes an assessment's result with the risk group and
+// freezeResult computes an assessment's result with the risk group and
 // targets in force now (the organisation's profile and own targets) and
 // stores it, replacing an earlier one. It runs inside the caller's
-// transaction: the submission (and the approval) call it from their status
+// transaction: Submit and Decide (an approval) call it from their status
 // change, so the result is written if and only if the status changes.
-func FreezeResult(ctx context.Context, tx pgx.Tx, assessmentID string) error {
+func freezeResult(ctx context.Context, tx pgx.Tx, assessmentID string) error {
 	var orgID, checklistID string
 	err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, assessmentID).Scan(&orgID, &checklistID)
 	if err != nil {

@@ -34,16 +34,7 @@ func (f fixture) answerAll(t *testing.T, id string, level func(i int) int) {
 
 func freeze(t *testing.T, st *store.Store, id string) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := st.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck
-	if err := store.FreezeResult(ctx, tx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := st.FreezeResult(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 }

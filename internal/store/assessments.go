@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 )
@@ -143,18 +144,41 @@ type StatusChange struct {
 	Action       assessment.Action
 	Comment      string
 	Actor        Actor
-	// Check runs inside the transaction with the answers locked, before the
-	// change is written (e.g. "every question answered"); an error aborts.
-	Check func(ctx context.Context, tx pgx.Tx) error
 }
 
-// ChangeStatus moves an assessment from one status to another. It is refused
+// Submit submits an assessment that is in status from (draft or returned)
+// when every question of its checklist has a level and every carried-over
+// answer is confirmed (assessment.CheckSubmittable), and freezes its result
+// with the targets in force now, in the same transaction: later target
+// changes never rewrite it. It is refused with Conflict when the status is
+// no longer from.
+func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment.Status, by Actor) (Assessment, error) {
+	c := StatusChange{AssessmentID: assessmentID, From: from, To: assessment.Submitted, Action: assessment.Submit, Actor: by}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string) error {
+		cl, ok := checklist.Get(checklistID)
+		if !ok {
+			return fmt.Errorf("checklist %s is not in this build", checklistID)
+		}
+		answers, err := answerStates(ctx, tx, assessmentID)
+		if err != nil {
+			return err
+		}
+		if err := assessment.CheckSubmittable(cl.QuestionIDs(), answers); err != nil {
+			return err
+		}
+		return freezeResult(ctx, tx, assessmentID)
+	})
+}
+
+// changeStatus moves an assessment from one status to another. It is refused
 // with Conflict when the status is no longer From (someone else acted first).
-func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, error) {
+// check, when set, runs inside the transaction with the assessment row
+// locked, before the change is written; an error aborts the change.
+func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string) error) (Assessment, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var cur assessment.Status
-		var orgID string
-		err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR UPDATE`, c.AssessmentID).Scan(&cur, &orgID)
+		var orgID, checklistID string
+		err := tx.QueryRow(ctx, `SELECT status, org_id, checklist_id FROM assessments WHERE id = $1 FOR UPDATE`, c.AssessmentID).Scan(&cur, &orgID, &checklistID)
 		if err != nil {
 			return notFound(err)
 		}
@@ -163,8 +187,8 @@ func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, e
 			e.Detail = map[string]any{"status": cur}
 			return e
 		}
-		if c.Check != nil {
-			if err := c.Check(ctx, tx); err != nil {
+		if check != nil {
+			if err := check(tx, checklistID); err != nil {
 				return err
 			}
 		}

@@ -47,6 +47,31 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 	return items, nil
 }
 
+// Decide records an auditor's return, approval or reopening (c.Action) of
+// an assessment that is in status c.From. A non-empty c.Comment (the
+// return's comment, the reopening's reason, an approval's optional comment)
+// is written to the assessment's general thread as well as to the audit
+// entry of the change, and an approval freezes the result with the targets
+// in force now, as at submission: all in one transaction, so nothing is
+// written when the change is refused. It is refused with Conflict when the
+// status is no longer c.From (another auditor acted first).
+func (s *Store) Decide(ctx context.Context, c StatusChange) (Assessment, error) {
+	if c.Action == assessment.Submit {
+		return Assessment{}, fmt.Errorf("store: decide %s: a submission is not a decision", c.AssessmentID)
+	}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string) error {
+		if c.Comment != "" {
+			if _, err := insertComment(ctx, tx, NewComment{AssessmentID: c.AssessmentID, Body: c.Comment, Actor: c.Actor}); err != nil {
+				return err
+			}
+		}
+		if c.To == assessment.Approved {
+			return freezeResult(ctx, tx, c.AssessmentID)
+		}
+		return nil
+	})
+}
+
 // Decision is a return, approval or reopening, as the audit trail recorded it.
 type Decision struct {
 	Seq          int64             `json:"seq"`

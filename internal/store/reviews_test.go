@@ -209,3 +209,56 @@ func TestSubmissions(t *testing.T) {
 		t.Fatalf("snapshots = %+v / %+v", s1, s2)
 	}
 }
+
+func TestDecide(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+
+	t.Run("ApprovalFreezesTheResult", func(t *testing.T) {
+		a := e.submitted(t, e.org.ID, "承認")
+		if _, err := e.st.GetResult(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("result before approval: %v", err)
+		}
+		out, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved,
+			Action: assessment.Approve, Actor: e.auditor})
+		if err != nil || out.Status != assessment.Approved || out.DecidedAt == nil {
+			t.Fatalf("approve = %+v, %v", out, err)
+		}
+		if _, err := e.st.GetResult(ctx, a.ID); err != nil {
+			t.Fatalf("result after approval: %v", err)
+		}
+		if cs, err := e.st.Comments(ctx, a.ID); err != nil || len(cs) != 0 {
+			t.Fatalf("an approval without a comment wrote %d comments, %v", len(cs), err)
+		}
+	})
+	t.Run("ReturnKeepsItsCommentInTheThreadAndTheAudit", func(t *testing.T) {
+		a := e.submitted(t, e.org.ID, "差し戻し")
+		before := e.auditCount(t, "assessment.return")
+		out, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Returned,
+			Action: assessment.Return, Comment: "根拠を追記してください。", Actor: e.auditor})
+		if err != nil || out.Status != assessment.Returned {
+			t.Fatalf("return = %+v, %v", out, err)
+		}
+		cs, err := e.st.Comments(ctx, a.ID)
+		if err != nil || len(cs) != 1 || cs[0].Body != "根拠を追記してください。" || cs[0].QuestionID != nil {
+			t.Fatalf("comments = %+v, %v", cs, err)
+		}
+		if e.auditCount(t, "assessment.return") != before+1 {
+			t.Fatal("return not audited")
+		}
+		if _, err := e.st.GetResult(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a return froze a result: %v", err)
+		}
+	})
+	t.Run("SubmissionIsNotADecision", func(t *testing.T) {
+		a := e.draft(t, e.org.ID, "提出")
+		_, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted,
+			Action: assessment.Submit, Actor: e.officer})
+		if err == nil {
+			t.Fatal("Decide submitted an assessment")
+		}
+		if got, _ := e.st.GetAssessment(ctx, a.ID); got.Status != assessment.Draft {
+			t.Fatalf("status = %s", got.Status)
+		}
+	})
+}
