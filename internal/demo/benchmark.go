@@ -127,9 +127,7 @@ func approved(ctx context.Context, st *store.Store, orgID, title string, maturit
 	}
 	// Back-date it: the dashboard's trend and "latest approved" follow the
 	// decision dates.
-	if _, err := st.Pool.Exec(ctx, `
-		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
-			decided_at = $2, updated_at = $2 WHERE id = $1`, a.ID, at); err != nil {
+	if err := st.BackdateDecision(ctx, a.ID, at); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil

@@ -11,10 +11,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mamori/internal/store"
 )
 
 // metrics is the server's Prometheus instrumentation. Each Server has its own
@@ -40,8 +41,8 @@ func (s *Server) newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if s.store != nil && s.store.Pool != nil {
-		m.reg.MustRegister(poolCollector{s.store.Pool})
+	if s.store != nil {
+		m.reg.MustRegister(poolCollector{s.store})
 	}
 	return m
 }
@@ -106,7 +107,7 @@ func (s *Server) metricsAllowed(r *http.Request) bool {
 
 // poolCollector reports the database connection pool (pgxpool.Stat) at
 // each scrape.
-type poolCollector struct{ pool *pgxpool.Pool }
+type poolCollector struct{ store *store.Store }
 
 var (
 	poolAcquired     = prometheus.NewDesc("mamori_db_pool_acquired_connections", "Connections in use.", nil, nil)
@@ -130,7 +131,7 @@ func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.pool.Stat()
+	st := c.store.PoolStat()
 	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
 	counter := func(d *prometheus.Desc, v float64) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)

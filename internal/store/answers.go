@@ -57,7 +57,7 @@ func scanAnswer(row pgx.Row) (Answer, error) {
 
 // Answers returns an assessment's answers by question id.
 func (s *Store) Answers(ctx context.Context, assessmentID string) (map[string]Answer, error) {
-	rows, err := s.Pool.Query(ctx, answerSelect+` WHERE x.assessment_id = $1`, assessmentID)
+	rows, err := s.pool.Query(ctx, answerSelect+` WHERE x.assessment_id = $1`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: answers: %w", err)
 	}
@@ -155,7 +155,7 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 		saved.UpdatedByName = actor.Name
 	}
 	if saved.UpdatedByName == "" && actor.UserID != "" {
-		_ = s.Pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
+		_ = s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
 	}
 	return saved, nil
 }

@@ -149,7 +149,7 @@ func (s *Store) GetResult(ctx context.Context, assessmentID string) (Result, err
 	var r Result
 	var group, targets, catAvg, catTgt string
 	var idx, total, totalTarget, answered int16
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT assessment_id, org_id, risk_group, risk_index, targets::text, total_score, total_average::float8, total_target,
 			category_averages::text, category_targets::text, answered, computed_at
 		FROM assessment_results WHERE assessment_id = $1`, assessmentID).Scan(&r.AssessmentID, &r.OrgID, &group, &idx, &targets,

@@ -111,7 +111,7 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 
 // GetAssessment returns one assessment with its progress.
 func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error) {
-	a, err := scanAssessment(s.Pool.QueryRow(ctx, assessmentSelect+` WHERE a.id = $1`, id))
+	a, err := scanAssessment(s.pool.QueryRow(ctx, assessmentSelect+` WHERE a.id = $1`, id))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -124,7 +124,7 @@ func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error
 // ListAssessments returns the assessments of the given organisations:
 // returned ones first (they wait for the officers), then newest first.
 func (s *Store) ListAssessments(ctx context.Context, orgIDs []string) ([]Assessment, error) {
-	rows, err := s.Pool.Query(ctx, assessmentSelect+`
+	rows, err := s.pool.Query(ctx, assessmentSelect+`
 		WHERE a.org_id = ANY($1::uuid[])
 		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, orgIDs)
 	if err != nil {
@@ -222,4 +222,21 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 		return Assessment{}, fmt.Errorf("store: %s assessment: %w", c.Action, err)
 	}
 	return s.GetAssessment(ctx, c.AssessmentID)
+}
+
+// BackdateDecision dates a decided assessment as if it had been created 45
+// days and submitted 10 days before the decision at decidedAt: for
+// demonstration data, whose dashboard trend follows the decision dates.
+// The audit trail keeps the real times.
+func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decidedAt time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
+			decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = apperr.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: backdate assessment %s: %w", assessmentID, err)
+	}
+	return nil
 }

@@ -127,7 +127,7 @@ func scanAudit(row pgx.Row) (AuditEntry, error) {
 
 // AssessmentAudit returns an assessment's entries in order.
 func (s *Store) AssessmentAudit(ctx context.Context, assessmentID string) ([]AuditEntry, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE assessment_id = $1 ORDER BY seq`, assessmentID)
+	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE assessment_id = $1 ORDER BY seq`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: assessment audit: %w", err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) AssessmentAudit(ctx context.Context, assessmentID string) ([]Aud
 // VerifyAudit recomputes the whole chain in order. It returns the number of
 // rows checked and, when one does not match, its seq and an error.
 func (s *Store) VerifyAudit(ctx context.Context) (checked int64, badSeq int64, err error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq`)
+	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: verify audit: %w", err)
 	}

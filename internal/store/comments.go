@@ -90,7 +90,7 @@ func insertComment(ctx context.Context, tx pgx.Tx, n NewComment) (Comment, error
 
 // Comments returns an assessment's comments, oldest first.
 func (s *Store) Comments(ctx context.Context, assessmentID string) ([]Comment, error) {
-	rows, err := s.Pool.Query(ctx, commentSelect+` WHERE c.assessment_id = $1 ORDER BY c.created_at, c.id`, assessmentID)
+	rows, err := s.pool.Query(ctx, commentSelect+` WHERE c.assessment_id = $1 ORDER BY c.created_at, c.id`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: comments: %w", err)
 	}

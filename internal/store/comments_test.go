@@ -45,7 +45,7 @@ func TestComments(t *testing.T) {
 	})
 	t.Run("Audited", func(t *testing.T) {
 		var detail string
-		err := e.st.Pool.QueryRow(ctx, `SELECT detail::text FROM audit_log WHERE action = 'comment.added' AND actor_id = $1`, e.auditor.UserID).Scan(&detail)
+		err := e.st.PoolForTest().QueryRow(ctx, `SELECT detail::text FROM audit_log WHERE action = 'comment.added' AND actor_id = $1`, e.auditor.UserID).Scan(&detail)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -94,7 +94,7 @@ func loadProfile(ctx context.Context, q querier, orgID string, forUpdate bool) (
 // GetProfile returns an organisation's profile, or NotFound when it has none
 // yet (its risk group is then score.DefaultGroup).
 func (s *Store) GetProfile(ctx context.Context, orgID string) (Profile, error) {
-	p, found, err := loadProfile(ctx, s.Pool, orgID, false)
+	p, found, err := loadProfile(ctx, s.pool, orgID, false)
 	if err != nil {
 		return Profile{}, fmt.Errorf("store: get profile %s: %w", orgID, err)
 	}
@@ -177,7 +177,7 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, err)
 	}
 	if changed && actor.UserID != "" {
-		_ = s.Pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
+		_ = s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
 	}
 	return saved, changed, nil
 }
@@ -211,7 +211,7 @@ func ChangedProfileFields(old, new score.Profile, hadOld bool) []string {
 // ProfileHistory returns the latest limit versions of an organisation's
 // profile, newest first.
 func (s *Store) ProfileHistory(ctx context.Context, orgID string, limit int) ([]ProfileVersion, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT h.version, h.profile::text, h.updated_at, coalesce(u.display_name, '')
 		FROM org_profile_history h LEFT JOIN users u ON u.id = h.updated_by
 		WHERE h.org_id = $1 ORDER BY h.version DESC LIMIT $2`, orgID, limit)
@@ -238,7 +238,7 @@ func (s *Store) ProfileHistory(ctx context.Context, orgID string, limit int) ([]
 func (s *Store) ProfileAt(ctx context.Context, orgID string, at time.Time) (ProfileVersion, error) {
 	var v ProfileVersion
 	var doc string
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT h.version, h.profile::text, h.updated_at, coalesce(u.display_name, '')
 		FROM org_profile_history h LEFT JOIN users u ON u.id = h.updated_by
 		WHERE h.org_id = $1 AND h.updated_at <= $2 ORDER BY h.version DESC LIMIT 1`, orgID, at).Scan(&v.Version, &doc, &v.UpdatedAt, &v.UpdatedByName)

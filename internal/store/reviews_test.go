@@ -89,7 +89,7 @@ func (e rvEnv) submitted(t *testing.T, orgID, title string) store.Assessment {
 func (e rvEnv) auditCount(t *testing.T, action string) int {
 	t.Helper()
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
+	if err := e.st.PoolForTest().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -24,7 +24,7 @@ func (s *Store) SaveSession(ctx context.Context, r SessionRow) error {
 	if err != nil {
 		return fmt.Errorf("store: save session: encode: %w", err)
 	}
-	_, err = s.Pool.Exec(ctx, `
+	_, err = s.pool.Exec(ctx, `
 		INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data,
@@ -40,7 +40,7 @@ func (s *Store) SaveSession(ctx context.Context, r SessionRow) error {
 func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, error) {
 	r := SessionRow{IDHash: idHash}
 	var data []byte
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT user_id, data, created_at, last_seen_at, expires_at FROM sessions
 		WHERE id_hash = $1 AND expires_at > now()`, idHash).Scan(&r.UserID, &data, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt)
 	if err != nil {
@@ -54,7 +54,7 @@ func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, err
 
 // TouchSession moves a session's idle deadline.
 func (s *Store) TouchSession(ctx context.Context, idHash []byte, lastSeen, expires time.Time) error {
-	if _, err := s.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, lastSeen, expires); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, lastSeen, expires); err != nil {
 		return fmt.Errorf("store: touch session: %w", err)
 	}
 	return nil
@@ -62,7 +62,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, lastSeen, expir
 
 // DeleteSession removes a session (logout, rotation).
 func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
@@ -70,7 +70,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 
 // DeleteExpiredSessions removes sessions past their deadline.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
 	}
