@@ -54,7 +54,7 @@ func profileOut(ctx context.Context, orgID string, p *store.Profile) apiProfileO
 	if p != nil {
 		sp = &p.Profile
 	}
-	risk := store.RiskOf(sp)
+	risk := score.RiskOf(sp)
 	return apiProfileOut{OrgID: orgID, Profile: p, RiskGroup: risk.Group, RiskIndex: risk.Index,
 		SocialImpactHigh: risk.SocialImpactHigh, VulnerabilityHigh: risk.VulnerabilityHigh,
 		DefaultTarget: score.DefaultTarget(risk.Group), Reasons: apiReasons(ctx, risk, sp)}

@@ -104,9 +104,9 @@ type Basis struct {
 // without a profile).
 func (b Basis) Risk() score.Risk {
 	if b.Profile == nil {
-		return RiskOf(nil)
+		return score.RiskOf(nil)
 	}
-	return RiskOf(&b.Profile.Profile)
+	return score.RiskOf(&b.Profile.Profile)
 }
 
 // Targets are the targets in force for questionIDs: the group's default

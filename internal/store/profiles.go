@@ -171,7 +171,7 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 			old = cur.Profile
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: orgID, Action: "profile.updated",
-			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": ChangedProfileFields(cur.Profile, in, exists)}})
+			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": score.ChangedProfileFields(cur.Profile, in, exists)}})
 	})
 	if err != nil {
 		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, err)
@@ -180,32 +180,6 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		_ = s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
 	}
 	return saved, changed, nil
-}
-
-// ProfileFields are the JSON names of the profile's fields in form order.
-var ProfileFields = []string{"industry", "employees", "annual_sales_million_jpy", "personal_records",
-	"it_dependence", "online_services", "critical_infrastructure"}
-
-// ChangedProfileFields lists the fields that differ between old and new, in
-// ProfileFields order; every field when there was no old profile (hadOld
-// false).
-func ChangedProfileFields(old, new score.Profile, hadOld bool) []string {
-	if !hadOld {
-		return append([]string(nil), ProfileFields...)
-	}
-	diff := []bool{
-		old.Industry != new.Industry, old.Employees != new.Employees,
-		old.AnnualSalesMillionJPY != new.AnnualSalesMillionJPY, old.PersonalRecords != new.PersonalRecords,
-		old.ITDependence != new.ITDependence, old.OnlineServices != new.OnlineServices,
-		old.CriticalInfrastructure != new.CriticalInfrastructure,
-	}
-	out := []string{}
-	for i, d := range diff {
-		if d {
-			out = append(out, ProfileFields[i])
-		}
-	}
-	return out
 }
 
 // ProfileHistory returns the latest limit versions of an organisation's
@@ -249,13 +223,4 @@ func (s *Store) ProfileAt(ctx context.Context, orgID string, at time.Time) (Prof
 		return ProfileVersion{}, fmt.Errorf("store: profile of %s at %s: %w", orgID, at.Format(time.RFC3339), err)
 	}
 	return v, nil
-}
-
-// RiskOf is the risk of an organisation with the given profile, or of one
-// without a profile (nil): score.DefaultGroup, index 0, no reasons.
-func RiskOf(p *score.Profile) score.Risk {
-	if p == nil {
-		return score.Risk{Group: score.DefaultGroup, Reasons: []score.Reason{}}
-	}
-	return score.Assess(*p)
 }
