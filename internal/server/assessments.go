@@ -302,7 +302,11 @@ func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerVa
 	}
 	out, err := assessment.ValidateAnswer(q, v)
 	if err != nil {
-		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), err.(*apperr.Error).Fields)
+		e, ok := apperr.As(err)
+		if !ok {
+			return v, sent, err
+		}
+		return v, sent, apperr.InvalidFields(i18n.T(r.Context(), "question.invalid"), e.Fields)
 	}
 	return out, sent, nil
 }

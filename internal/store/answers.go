@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -104,7 +105,7 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 		}
 		cur, err := scanAnswer(tx.QueryRow(ctx, answerSelect+` WHERE x.assessment_id = $1 AND x.question_id = $2 FOR UPDATE OF x`, assessmentID, questionID))
 		exists := err == nil
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		switch {
@@ -155,7 +156,9 @@ func (s *Store) SaveAnswer(ctx context.Context, assessmentID, questionID string,
 		saved.UpdatedByName = actor.Name
 	}
 	if saved.UpdatedByName == "" && actor.UserID != "" {
-		_ = s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
+		if saved.UpdatedByName, err = s.displayName(ctx, actor.UserID); err != nil {
+			return Answer{}, fmt.Errorf("store: save answer %s/%s (saved): %w", assessmentID, questionID, err)
+		}
 	}
 	return saved, nil
 }

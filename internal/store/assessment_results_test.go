@@ -152,9 +152,8 @@ func TestCreateAssessmentCopyFrom(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 		var n int
-		_ = f.st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM assessments WHERE org_id = $1`, other.ID).Scan(&n)
-		if n != 0 {
-			t.Fatalf("%d assessments created", n)
+		if err := f.st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM assessments WHERE org_id = $1`, other.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d assessments created, %v", n, err)
 		}
 	})
 

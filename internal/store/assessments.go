@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -71,7 +72,7 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 		if n.CopyFrom != "" {
 			var orgID, checklistID string
 			err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, n.CopyFrom).Scan(&orgID, &checklistID)
-			if pgCode(err) == codeInvalidText || err == pgx.ErrNoRows || (err == nil && orgID != n.OrgID) {
+			if pgCode(err) == codeInvalidText || errors.Is(err, pgx.ErrNoRows) || (err == nil && orgID != n.OrgID) {
 				return apperr.InvalidFieldsK("err.copy_from_unknown", map[string]string{"copy_from": "unknown"})
 			}
 			if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -83,7 +84,7 @@ func loadProfile(ctx context.Context, q querier, orgID string, forUpdate bool) (
 	}
 	p, err = scanProfile(q.QueryRow(ctx, sql, orgID))
 	switch {
-	case err == pgx.ErrNoRows || pgCode(err) == codeInvalidText:
+	case errors.Is(err, pgx.ErrNoRows) || pgCode(err) == codeInvalidText:
 		return Profile{}, false, nil
 	case err != nil:
 		return Profile{}, false, err
@@ -177,7 +178,9 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, err)
 	}
 	if changed && actor.UserID != "" {
-		_ = s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
+		if saved.UpdatedByName, err = s.displayName(ctx, actor.UserID); err != nil {
+			return Profile{}, false, fmt.Errorf("store: save profile %s (saved): %w", orgID, err)
+		}
 	}
 	return saved, changed, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -81,7 +82,7 @@ func (s *Store) SetMark(ctx context.Context, assessmentID, questionID, mark stri
 		}
 		var old string
 		err = tx.QueryRow(ctx, `SELECT mark FROM review_marks WHERE assessment_id = $1 AND question_id = $2 FOR UPDATE`, assessmentID, questionID).Scan(&old)
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		if old == mark {

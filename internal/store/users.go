@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -203,6 +204,20 @@ func (s *Store) SetLocale(ctx context.Context, userID, locale string) error {
 		return fmt.Errorf("store: set locale: %w", err)
 	}
 	return nil
+}
+
+// displayName returns a user's display name, "" when there is no such user:
+// the name to show beside a change whose caller did not know it.
+func (s *Store) displayName(ctx context.Context, userID string) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, userID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) || pgCode(err) == codeInvalidText {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("display name of %s: %w", userID, err)
+	}
+	return name, nil
 }
 
 // Principal loads an active user with the organisations they may see, in one
