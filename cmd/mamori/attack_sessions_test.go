@@ -264,7 +264,7 @@ func revocationRaceTest(t *testing.T, in *instance, st *store.Store) {
 						resurrected++
 					}
 					var n int
-					if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE id_hash = $1`, auth.HashToken(c)).Scan(&n); err != nil {
+					if err := storetest.DB(t, st).QueryRow(ctx, `SELECT count(*) FROM sessions WHERE id_hash = $1`, auth.HashToken(c)).Scan(&n); err != nil {
 						t.Fatal(err)
 					}
 					rows += n
@@ -389,7 +389,7 @@ func doubleActionTest(t *testing.T, in *instance, st *store.Store) {
 			}
 		}
 		var audits int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = $2`, v.a.ID, "assessment."+s.action).Scan(&audits); err != nil {
+		if err := storetest.DB(t, st).QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = $2`, v.a.ID, "assessment."+s.action).Scan(&audits); err != nil {
 			t.Fatal(err)
 		}
 		a, err := st.GetAssessment(ctx, v.a.ID)
@@ -402,7 +402,7 @@ func doubleActionTest(t *testing.T, in *instance, st *store.Store) {
 		}
 	}
 	var submissions, comments int
-	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM submissions WHERE assessment_id = $1), (SELECT count(*) FROM comments WHERE assessment_id = $1)`, v.a.ID).Scan(&submissions, &comments); err != nil {
+	if err := storetest.DB(t, st).QueryRow(ctx, `SELECT (SELECT count(*) FROM submissions WHERE assessment_id = $1), (SELECT count(*) FROM comments WHERE assessment_id = $1)`, v.a.ID).Scan(&submissions, &comments); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("after the double actions: %d submissions recorded, %d decision comments", submissions, comments)
@@ -440,7 +440,7 @@ func passwordTokensTest(t *testing.T, in *instance, st *store.Store) {
 		}
 		res.Body.Close()
 		var audits int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'token.revoked_all' AND detail->>'user_id' = $1`, v.user.ID).Scan(&audits); err != nil {
+		if err := storetest.DB(t, st).QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'token.revoked_all' AND detail->>'user_id' = $1`, v.user.ID).Scan(&audits); err != nil {
 			t.Fatal(err)
 		}
 		want, wantAudits := http.StatusOK, 0

@@ -330,7 +330,7 @@ func parallelCodesTest(t *testing.T, bin string) {
 		return postForm(b, in, "/login/totp", "", url.Values{"code": {wrong}})
 	})
 	var checked int
-	if err := f.st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'login.totp_failed'`, f.officer.ID).Scan(&checked); err != nil {
+	if err := storetest.DB(t, f.st).QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'login.totp_failed'`, f.officer.ID).Scan(&checked); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d wrong codes at once in one pending sign-in: %v; %d checked", guesses, statuses, checked)

@@ -62,7 +62,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("malformed anchor: %v (exit %d), want a usage error", err, exitCode(err))
 	}
 
-	err = pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, storetest.Connect(t, url), func(tx pgx.Tx) error {
 		for _, s := range []string{
 			`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`,
 			`UPDATE audit_log SET detail = '{"i": 99}' WHERE seq = 3`,

@@ -23,6 +23,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // Helpers of the reliability tests: the real binary, started and killed as
@@ -268,8 +269,8 @@ func newFixtureStore(t *testing.T, dbURL string) *store.Store {
 func tableCounts(t *testing.T, dbURL string) map[string]int {
 	t.Helper()
 	ctx := context.Background()
-	st := newFixtureStore(t, dbURL)
-	rows, err := st.Pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+	db := storetest.Connect(t, dbURL)
+	rows, err := db.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func tableCounts(t *testing.T, dbURL string) map[string]int {
 	counts := map[string]int{}
 	for _, name := range tables {
 		var n int
-		if err := st.Pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{name}.Sanitize()).Scan(&n); err != nil {
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{name}.Sanitize()).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		counts[name] = n

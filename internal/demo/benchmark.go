@@ -6,8 +6,6 @@ import (
 	"hash/fnv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/score"
@@ -119,24 +117,16 @@ func approved(ctx context.Context, st *store.Store, orgID, title string, maturit
 	if _, err := st.ImportAnswers(ctx, a.ID, rows, by); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	freeze := func(ctx context.Context, tx pgx.Tx) error { return store.FreezeResult(ctx, tx, a.ID) }
-	for _, step := range []struct {
-		from, to assessment.Status
-		action   assessment.Action
-	}{
-		{assessment.Draft, assessment.Submitted, assessment.Submit},
-		{assessment.Submitted, assessment.Approved, assessment.Approve},
-	} {
-		if _, err := st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: step.from, To: step.to, Action: step.action,
-			Actor: by, Check: freeze}); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
+	if _, err := st.Submit(ctx, a.ID, assessment.Draft, by); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved,
+		Action: assessment.Approve, Actor: by}); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	// Back-date it: the dashboard's trend and "latest approved" follow the
 	// decision dates.
-	if _, err := st.Pool.Exec(ctx, `
-		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
-			decided_at = $2, updated_at = $2 WHERE id = $1`, a.ID, at); err != nil {
+	if err := st.BackdateDecision(ctx, a.ID, at); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil

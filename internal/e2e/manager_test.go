@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/assessment"
 	"mamori/internal/store"
@@ -18,8 +17,7 @@ func (s *site) approved(officer, auditor store.User, title string) store.Assessm
 	s.t.Helper()
 	a := s.submitted(officer, title)
 	act := store.Actor{UserID: auditor.ID, Email: auditor.Email}
-	a, err := s.st.ChangeStatus(context.Background(), store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved, Action: assessment.Approve, Actor: act,
-		Check: func(ctx context.Context, tx pgx.Tx) error { return store.FreezeResult(ctx, tx, a.ID) }})
+	a, err := s.st.Decide(context.Background(), store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved, Action: assessment.Approve, Actor: act})
 	if err != nil {
 		s.t.Fatal(err)
 	}

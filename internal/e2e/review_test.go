@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
 	"mamori/checklist"
 	"mamori/internal/assessment"
@@ -29,8 +28,7 @@ func (s *site) submitted(officer store.User, title string) store.Assessment {
 			s.t.Fatal(err)
 		}
 	}
-	a, err = s.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted, Action: assessment.Submit, Actor: act,
-		Check: func(ctx context.Context, tx pgx.Tx) error { return store.FreezeResult(ctx, tx, a.ID) }})
+	a, err = s.st.Submit(ctx, a.ID, assessment.Draft, act)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -57,7 +57,9 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	defer pool.Close()
-	_ = pool.QueryRow(ctx, "SHOW server_version").Scan(&res.Machine.PostgreSQL)
+	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&res.Machine.PostgreSQL); err != nil {
+		return nil, fmt.Errorf("server version: %w", err)
+	}
 
 	logf("seeding %d organisations", o.Orgs)
 	t0 := time.Now()

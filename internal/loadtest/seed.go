@@ -156,7 +156,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, orgs int, now time.Time) (*Da
 		email := fmt.Sprintf("officer-%05d@bench.example", i+1)
 		uid := user(email, fmt.Sprintf("ベンチ 担当者 %05d", i+1), "officer", o.id, false)
 		off := Officer{UserID: uid.String(), Email: email, OrgID: o.id.String()}
-		risk := store.RiskOf(o.profile)
+		risk := score.RiskOf(o.profile)
 		if o.profile != nil {
 			doc, _ := json.Marshal(o.profile)
 			p := o.profile

@@ -27,8 +27,9 @@ type Metrics struct {
 }
 
 // New registers the request metrics, the Go runtime's and the process's, and
-// the connection pool's when pool is not nil.
-func New(pool *pgxpool.Pool) *Metrics {
+// the connection pool's when poolStat is not nil (it reads the pool's
+// statistics at each scrape).
+func New(poolStat func() *pgxpool.Stat) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -43,8 +44,8 @@ func New(pool *pgxpool.Pool) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if pool != nil {
-		m.reg.MustRegister(poolCollector{pool})
+	if poolStat != nil {
+		m.reg.MustRegister(poolCollector{poolStat})
 	}
 	return m
 }
@@ -107,7 +108,7 @@ func Allowed(r *http.Request, token string) bool {
 
 // poolCollector reports the database connection pool (pgxpool.Stat) at
 // each scrape.
-type poolCollector struct{ pool *pgxpool.Pool }
+type poolCollector struct{ stat func() *pgxpool.Stat }
 
 var (
 	poolAcquired     = prometheus.NewDesc("mamori_db_pool_acquired_connections", "Connections in use.", nil, nil)
@@ -131,7 +132,7 @@ func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	st := c.pool.Stat()
+	st := c.stat()
 	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
 	counter := func(d *prometheus.Desc, v float64) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)

@@ -34,6 +34,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/server"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 	"mamori/web"
 )
 
@@ -671,7 +672,7 @@ func (m *matrix) auditCount(t *testing.T) int {
 	var n int
 	// Fixtures the test itself makes are recorded as by "test", and the
 	// sign-in of a session to sign out (POST /logout) is the test's too.
-	if err := m.e.st.Pool.QueryRow(context.Background(),
+	if err := storetest.DB(t, m.e.st).QueryRow(context.Background(),
 		`SELECT count(*) FROM audit_log WHERE actor <> 'test' AND action <> 'login.succeeded'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
@@ -680,7 +681,7 @@ func (m *matrix) auditCount(t *testing.T) int {
 
 // lastActions names the newest n audit entries, to say what was written.
 func (m *matrix) lastActions(t *testing.T, n int) string {
-	rows, err := m.e.st.Pool.Query(context.Background(),
+	rows, err := storetest.DB(t, m.e.st).Query(context.Background(),
 		`SELECT action || ' by ' || actor FROM audit_log WHERE actor <> 'test' AND action <> 'login.succeeded' ORDER BY seq DESC LIMIT $1`, min(n, 20))
 	if err != nil {
 		t.Fatal(err)

@@ -72,7 +72,7 @@ func profileOut(ctx context.Context, orgID string, p *store.Profile) apiProfileO
 		j := profileJSON(*p)
 		out = &j
 	}
-	risk := store.RiskOf(sp)
+	risk := score.RiskOf(sp)
 	return apiProfileOut{OrgID: orgID, Profile: out, RiskGroup: risk.Group, RiskIndex: risk.Index,
 		SocialImpactHigh: risk.SocialImpactHigh, VulnerabilityHigh: risk.VulnerabilityHigh,
 		DefaultTarget: score.DefaultTarget(risk.Group), Reasons: apiReasons(ctx, risk, sp)}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
@@ -313,7 +312,11 @@ func answerFromForm(r *http.Request, q *checklist.Question) (assessment.AnswerVa
 	}
 	out, err := assessment.ValidateAnswer(q, v)
 	if err != nil {
-		return v, sent, apperr.InvalidFieldsK("question.invalid", err.(*apperr.Error).Fields)
+		e, ok := apperr.As(err)
+		if !ok {
+			return v, sent, err
+		}
+		return v, sent, apperr.InvalidFieldsK("question.invalid", e.Fields)
 	}
 	return out, sent, nil
 }
@@ -360,12 +363,12 @@ func versionFromForm(r *http.Request) int {
 // every carried-over answer is confirmed.
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, cl, err := s.loadAssessment(r)
+	a, _, err := s.loadAssessment(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	if _, err := s.submit(r, a, cl); err != nil {
+	if _, err := s.submit(r, a); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 			s.overview(w, r, http.StatusUnprocessableEntity, true)
 			return
@@ -377,40 +380,9 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // submit is shared by the page and the API.
-func (s *Server) submit(r *http.Request, a store.Assessment, cl *checklist.Checklist) (store.Assessment, error) {
-	to, err := policy.ChangeStatus(principal(r.Context()), a.OrgID, a.Status, assessment.Submit)
-	if err != nil {
+func (s *Server) submit(r *http.Request, a store.Assessment) (store.Assessment, error) {
+	if _, err := policy.ChangeStatus(principal(r.Context()), a.OrgID, a.Status, assessment.Submit); err != nil {
 		return store.Assessment{}, err
 	}
-	return s.store.ChangeStatus(r.Context(), store.StatusChange{
-		AssessmentID: a.ID, From: a.Status, To: to, Action: assessment.Submit, Actor: actor(r),
-		Check: func(ctx context.Context, tx pgx.Tx) error {
-			answered, carried, err := store.AnswerState(ctx, tx, a.ID)
-			if err != nil {
-				return err
-			}
-			var missing, unconfirmed []string
-			for _, id := range cl.QuestionIDs() {
-				if !answered[id] {
-					missing = append(missing, id)
-				} else if carried[id] {
-					unconfirmed = append(unconfirmed, id)
-				}
-			}
-			if len(missing) > 0 || len(unconfirmed) > 0 {
-				return apperr.K(apperr.Invalid, "assessment.incomplete").
-					WithDetail(map[string]any{"unanswered": nonNil(missing), "unconfirmed": nonNil(unconfirmed)})
-			}
-			// Freeze the result with the targets in force now, in the same
-			// transaction: later target changes never rewrite it.
-			return store.FreezeResult(ctx, tx, a.ID)
-		},
-	})
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	return s.store.Submit(r.Context(), a.ID, a.Status, actor(r))
 }

@@ -137,12 +137,12 @@ func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSubmit(w http.ResponseWriter, r *http.Request) {
-	a, cl, err := s.loadAssessment(r)
+	a, _, err := s.loadAssessment(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	a, err = s.submit(r, a, cl)
+	a, err = s.submit(r, a)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -71,11 +71,11 @@ func seedDashboardBench(b *testing.B, st *store.Store) string {
 		var err error
 		switch i {
 		case 0:
-			err = st.Pool.QueryRow(ctx, s.sql).Scan(&root)
+			err = storetest.DB(b, st).QueryRow(ctx, s.sql).Scan(&root)
 		case 1:
-			_, err = st.Pool.Exec(ctx, s.sql, root)
+			_, err = storetest.DB(b, st).Exec(ctx, s.sql, root)
 		default:
-			_, err = st.Pool.Exec(ctx, s.sql, s.args...)
+			_, err = storetest.DB(b, st).Exec(ctx, s.sql, s.args...)
 		}
 		if err != nil {
 			b.Fatalf("seed step %d: %v", i, err)

@@ -17,6 +17,7 @@ import (
 	"mamori/internal/export"
 	"mamori/internal/score"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // seedResult inserts an assessment of org in status with a frozen result
@@ -27,7 +28,7 @@ func seedResult(t testing.TB, st *store.Store, orgID, status string, decided tim
 	avg := score.Round2(total, 27)
 	cats, _ := json.Marshal(map[string]float64{"1": avg, "2": avg, "3": avg, "4": avg, "5": avg})
 	var id string
-	err := st.Pool.QueryRow(context.Background(), `
+	err := storetest.DB(t, st).QueryRow(context.Background(), `
 		WITH a AS (
 			INSERT INTO assessments (org_id, title, checklist_id, status, created_at, submitted_at, decided_at)
 			VALUES ($1, to_char($3::timestamptz, 'YYYY') || '年度 自己評価', 'ipa-benchmark-4', $2,

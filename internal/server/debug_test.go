@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,11 +25,7 @@ func newCountingEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cfg.DebugQueryCount = true
-	st, err := store.Open(context.Background(), storetest.URL(t), store.WithTracer(store.QueryCountTracer{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := storetest.New(t, store.WithTracer(store.QueryCountTracer{}))
 	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
 	t.Cleanup(ts.Close)
 	return &env{t: t, st: st, ts: ts, cfg: cfg}

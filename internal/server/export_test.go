@@ -16,6 +16,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/export"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // exportFixture is an officer's draft with every question answered
@@ -162,7 +163,7 @@ func TestExportDownloads(t *testing.T) {
 	})
 	t.Run("Audited", func(t *testing.T) {
 		var n int
-		if err := f.e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'assessment.exported'`, f.a.ID).Scan(&n); err != nil || n < 4 {
+		if err := storetest.DB(t, f.e.st).QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'assessment.exported'`, f.a.ID).Scan(&n); err != nil || n < 4 {
 			t.Errorf("exports audited %d (%v)", n, err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/export"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // importRaw posts a file to the import API with a content type.
@@ -100,7 +101,7 @@ func TestImportInvalid(t *testing.T) {
 	before, _ := f.e.st.Answers(ctx, f.a.ID)
 	auditCount := func() int {
 		var n int
-		if err := f.e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'answer.imported'`, f.a.ID).Scan(&n); err != nil {
+		if err := storetest.DB(t, f.e.st).QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'answer.imported'`, f.a.ID).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -82,9 +82,9 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, status int,
 	switch {
 	case err == nil:
 		d.Saved = &saved
-		d.Risk = store.RiskOf(&saved.Profile)
+		d.Risk = score.RiskOf(&saved.Profile)
 	case apperr.Is(err, apperr.NotFound):
-		d.Risk = store.RiskOf(nil)
+		d.Risk = score.RiskOf(nil)
 	default:
 		s.pageError(w, r, err)
 		return
@@ -123,7 +123,7 @@ func profileChanges(hist []store.ProfileVersion) []views.ProfileChange {
 			old := hist[i+1].Profile
 			c.Old = &old
 		}
-		c.Fields = store.ChangedProfileFields(derefProfile(c.Old), v.Profile, c.Old != nil)
+		c.Fields = score.ChangedProfileFields(derefProfile(c.Old), v.Profile, c.Old != nil)
 		out[i] = c
 	}
 	return out
@@ -189,7 +189,7 @@ func (s *Server) handleProfileSave(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := i18n.T(ctx, "profile.unchanged")
 	if changed {
-		msg = i18n.T(ctx, "profile.saved", string(store.RiskOf(&saved.Profile).Group))
+		msg = i18n.T(ctx, "profile.saved", string(score.RiskOf(&saved.Profile).Group))
 	}
 	s.flashRedirect(w, r, "ok", msg, "/orgs/"+org.ID+"/profile")
 }

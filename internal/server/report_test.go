@@ -11,6 +11,7 @@ import (
 	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // diag is an organisation with an officer and a manager, and their API
@@ -491,7 +492,7 @@ func TestProfileAPI(t *testing.T) {
 			t.Fatalf("manager save: %d %v", st, m)
 		}
 		var old, nw int
-		err := d.st.Pool.QueryRow(context.Background(), `SELECT (detail->'old'->>'employees')::int, (detail->'new'->>'employees')::int
+		err := storetest.DB(t, d.st).QueryRow(context.Background(), `SELECT (detail->'old'->>'employees')::int, (detail->'new'->>'employees')::int
 			FROM audit_log WHERE org_id = $1 AND action = 'profile.updated' ORDER BY seq DESC LIMIT 1`, d.home.ID).Scan(&old, &nw)
 		if err != nil || old != 10 || nw != 50 {
 			t.Fatalf("audit old %d new %d: %v", old, nw, err)
@@ -588,8 +589,13 @@ func TestTargetsAPI(t *testing.T) {
 		}
 		var n int
 		var old, nw string
-		_ = d.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'targets.updated'`, d.home.ID).Scan(&n)
-		_ = d.st.Pool.QueryRow(context.Background(), `SELECT detail->>'old', detail->>'new' FROM audit_log WHERE org_id = $1 AND action = 'targets.updated' ORDER BY seq DESC LIMIT 1`, d.home.ID).Scan(&old, &nw)
+		db := storetest.DB(t, d.st)
+		if err := db.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE org_id = $1 AND action = 'targets.updated'`, d.home.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(context.Background(), `SELECT detail->>'old', detail->>'new' FROM audit_log WHERE org_id = $1 AND action = 'targets.updated' ORDER BY seq DESC LIMIT 1`, d.home.ID).Scan(&old, &nw); err != nil {
+			t.Fatal(err)
+		}
 		if n != 2 || strings.ReplaceAll(old, " ", "") != `{"1-1":5,"3-2":1}` || strings.ReplaceAll(nw, " ", "") != `{"1-1":4}` {
 			t.Fatalf("audit: %d entries, last %s → %s", n, old, nw)
 		}

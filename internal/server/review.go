@@ -6,8 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
@@ -24,9 +22,8 @@ const maxCommentRunes = 5000
 
 // decide is an auditor's return, approval or reopening, shared by the page
 // and the API. text is the return's comment or the reopening's reason
-// (required for both) or an approval's optional comment; it is stored in the
-// assessment's general thread as well as in the audit entry of the change,
-// in the same transaction.
+// (required for both) or an approval's optional comment; the store keeps it
+// in the assessment's general thread and in the audit entry of the change.
 func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.Action, text string) (store.Assessment, error) {
 	ctx := r.Context()
 	to, err := policy.ChangeStatus(principal(ctx), a.OrgID, a.Status, action)
@@ -44,23 +41,7 @@ func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.A
 	case utf8.RuneCountInString(text) > maxCommentRunes:
 		return store.Assessment{}, apperr.InvalidFieldsK("comment.too_long", map[string]string{field: "length"}, maxCommentRunes)
 	}
-	by := actor(r)
-	out, err := s.store.ChangeStatus(ctx, store.StatusChange{
-		AssessmentID: a.ID, From: a.Status, To: to, Action: action, Comment: text, Actor: by,
-		Check: func(ctx context.Context, tx pgx.Tx) error {
-			if text != "" {
-				if _, err := store.InsertComment(ctx, tx, store.NewComment{AssessmentID: a.ID, Body: text, Actor: by}); err != nil {
-					return err
-				}
-			}
-			if to == assessment.Approved {
-				// The approved result is frozen with the targets in force
-				// now, as at submission.
-				return store.FreezeResult(ctx, tx, a.ID)
-			}
-			return nil
-		},
-	})
+	out, err := s.store.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: a.Status, To: to, Action: action, Comment: text, Actor: actor(r)})
 	if err != nil {
 		return store.Assessment{}, s.explainConflict(ctx, a.ID, err)
 	}

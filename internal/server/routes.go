@@ -13,11 +13,11 @@ import (
 // routes is every URL of the product.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	var pool *pgxpool.Pool
+	var poolStat func() *pgxpool.Stat
 	if s.store != nil { // some tests serve without a database
-		pool = s.store.Pool
+		poolStat = s.store.PoolStat
 	}
-	m := metrics.New(pool)
+	m := metrics.New(poolStat)
 	r.Use(middleware.RequestID, m.Measure, middleware.Log(s.log), middleware.SecurityHeaders(s.cfg.TrustProxy),
 		middleware.LimitBody(s.cfg.MaxBodyBytes), middleware.Timeout(s.cfg.RequestTimeout), s.crossOrigin)
 	metrics.MountDebug(r, s.log, s.cfg.DebugQueryCount, s.cfg.DebugPprof) // only when configured

@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
+	"mamori/internal/store/storetest"
 )
 
 // awayFromStepEdge waits, if needed, so that the test starts at least 10 s
@@ -206,7 +207,7 @@ func TestTOTPSignIn(t *testing.T) {
 	})
 	t.Run("Audited", func(t *testing.T) {
 		var ok, failed int
-		err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE action = 'login.succeeded' AND detail->>'second_factor' IS NOT NULL),
+		err := storetest.DB(t, e.st).QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE action = 'login.succeeded' AND detail->>'second_factor' IS NOT NULL),
 			count(*) FILTER (WHERE action = 'login.totp_failed') FROM audit_log WHERE actor_id = $1`, u.ID).Scan(&ok, &failed)
 		if err != nil || ok != 3 || failed < 10 {
 			t.Fatalf("audit: %d sign-ins with a second factor, %d failures, %v", ok, failed, err)
@@ -317,7 +318,7 @@ func TestTOTPRequiredByOrganisation(t *testing.T) {
 		t.Fatalf("sign-in after setup → %q", res.Header.Get("Location"))
 	}
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'org.require_totp' AND org_id = $1`, org.ID).Scan(&n); err != nil || n != 1 {
+	if err := storetest.DB(t, e.st).QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'org.require_totp' AND org_id = $1`, org.ID).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("audit: %d %v", n, err)
 	}
 }

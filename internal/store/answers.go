@@ -47,7 +47,7 @@ func scanAnswer(row pgx.Row) (Answer, error) {
 
 // Answers returns an assessment's answers by question id.
 func (s *Store) Answers(ctx context.Context, assessmentID string) (map[string]Answer, error) {
-	rows, err := s.Pool.Query(ctx, answerSelect+` WHERE x.assessment_id = $1`, assessmentID)
+	rows, err := s.pool.Query(ctx, answerSelect+` WHERE x.assessment_id = $1`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: answers: %w", err)
 	}
@@ -119,7 +119,7 @@ func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID str
 	})
 	saved := Answer{QuestionID: questionID, Level: in.Level, Comment: in.Comment, PointsMet: in.PointsMet,
 		UpdatedBy: actor.UserID, UpdatedByName: actor.Name}
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		WITH asmt AS (
 			SELECT org_id FROM assessments WHERE id = $1 AND status = ANY($7::text[]) FOR NO KEY UPDATE),
 		prior AS (
@@ -218,23 +218,25 @@ func (s *Store) saveAnswerLocked(ctx context.Context, assessmentID, questionID s
 	return saved, err
 }
 
-// AnswerState lists, inside a transaction, which questions have a level and
-// which still carry an unconfirmed carried-over answer.
-func AnswerState(ctx context.Context, tx pgx.Tx, assessmentID string) (answered, carried map[string]bool, err error) {
+// answerStates reads, inside a transaction, which questions have a level
+// and which still carry an unconfirmed carried-over answer.
+func answerStates(ctx context.Context, tx pgx.Tx, assessmentID string) (map[string]assessment.AnswerState, error) {
 	rows, err := tx.Query(ctx, `SELECT question_id, level IS NOT NULL, carried_over FROM answers WHERE assessment_id = $1`, assessmentID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: answer state: %w", err)
+		return nil, fmt.Errorf("store: answer state: %w", err)
 	}
 	defer rows.Close()
-	answered, carried = map[string]bool{}, map[string]bool{}
+	states := map[string]assessment.AnswerState{}
 	for rows.Next() {
 		var q string
-		var has, co bool
-		if err := rows.Scan(&q, &has, &co); err != nil {
-			return nil, nil, fmt.Errorf("store: answer state: %w", err)
+		var st assessment.AnswerState
+		if err := rows.Scan(&q, &st.Answered, &st.CarriedOver); err != nil {
+			return nil, fmt.Errorf("store: answer state: %w", err)
 		}
-		answered[q] = has
-		carried[q] = co
+		states[q] = st
 	}
-	return answered, carried, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: answer state: %w", err)
+	}
+	return states, nil
 }

@@ -56,7 +56,7 @@ func (s *Store) CreateToken(ctx context.Context, userID, label string, hash []by
 // TokenUser returns the token and its active user for a token hash, and
 // records its use (at most once a minute, to spare writes).
 func (s *Store) TokenUser(ctx context.Context, hash []byte) (APIToken, error) {
-	t, err := scanToken(s.Pool.QueryRow(ctx, `
+	t, err := scanToken(s.pool.QueryRow(ctx, `
 		SELECT t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active`, hash))
@@ -64,7 +64,7 @@ func (s *Store) TokenUser(ctx context.Context, hash []byte) (APIToken, error) {
 		return APIToken{}, fmt.Errorf("store: token lookup: %w", notFound(err))
 	}
 	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
-		if _, err := s.Pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
+		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
 			return APIToken{}, fmt.Errorf("store: token touch: %w", err)
 		}
 	}
@@ -73,7 +73,7 @@ func (s *Store) TokenUser(ctx context.Context, hash []byte) (APIToken, error) {
 
 // ListTokens returns a user's tokens, newest first.
 func (s *Store) ListTokens(ctx context.Context, userID string) ([]APIToken, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`, userID)
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tokens: %w", err)
 	}

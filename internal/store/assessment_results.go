@@ -68,12 +68,12 @@ func ScoreAnswers(answers map[string]Answer) map[string]score.Answer {
 	return m
 }
 
-// FreezeResult computes an assessment's result with the risk group and
+// freezeResult computes an assessment's result with the risk group and
 // targets in force now (the organisation's profile and own targets) and
 // stores it, replacing an earlier one. It runs inside the caller's
-// transaction: the submission (and the approval) call it from their status
+// transaction: Submit and Decide (an approval) call it from their status
 // change, so the result is written if and only if the status changes.
-func FreezeResult(ctx context.Context, tx pgx.Tx, assessmentID string) error {
+func freezeResult(ctx context.Context, tx pgx.Tx, assessmentID string) error {
 	var orgID, checklistID string
 	err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, assessmentID).Scan(&orgID, &checklistID)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) GetResult(ctx context.Context, assessmentID string) (Result, err
 	var r Result
 	var group, targets, catAvg, catTgt string
 	var idx, total, totalTarget, answered int16
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT assessment_id, org_id, risk_group, risk_index, targets::text, total_score, total_average::float8, total_target,
 			category_averages::text, category_targets::text, answered, computed_at
 		FROM assessment_results WHERE assessment_id = $1`, assessmentID).Scan(&r.AssessmentID, &r.OrgID, &group, &idx, &targets,

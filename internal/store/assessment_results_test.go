@@ -35,16 +35,7 @@ func (f fixture) answerAll(t *testing.T, id string, level func(i int) int) {
 
 func freeze(t *testing.T, st *store.Store, id string) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := st.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck
-	if err := store.FreezeResult(ctx, tx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := st.FreezeResult(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -162,9 +153,8 @@ func TestCreateAssessmentCopyFrom(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 		var n int
-		_ = f.st.Pool.QueryRow(ctx, `SELECT count(*) FROM assessments WHERE org_id = $1`, other.ID).Scan(&n)
-		if n != 0 {
-			t.Fatalf("%d assessments created", n)
+		if err := f.st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM assessments WHERE org_id = $1`, other.ID).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d assessments created, %v", n, err)
 		}
 	})
 

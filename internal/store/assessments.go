@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 )
@@ -70,7 +72,7 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 		if n.CopyFrom != "" {
 			var orgID, checklistID string
 			err := tx.QueryRow(ctx, `SELECT org_id, checklist_id FROM assessments WHERE id = $1`, n.CopyFrom).Scan(&orgID, &checklistID)
-			if pgCode(err) == codeInvalidText || err == pgx.ErrNoRows || (err == nil && orgID != n.OrgID) {
+			if pgCode(err) == codeInvalidText || errors.Is(err, pgx.ErrNoRows) || (err == nil && orgID != n.OrgID) {
 				return apperr.InvalidFieldsK("err.copy_from_unknown", map[string]string{"copy_from": "unknown"})
 			}
 			if err != nil {
@@ -110,7 +112,7 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 
 // GetAssessment returns one assessment with its progress.
 func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error) {
-	a, err := scanAssessment(s.Pool.QueryRow(ctx, assessmentSelect+` WHERE a.id = $1`, id))
+	a, err := scanAssessment(s.pool.QueryRow(ctx, assessmentSelect+` WHERE a.id = $1`, id))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -123,7 +125,7 @@ func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error
 // ListAssessments returns the assessments of the given organisations:
 // returned ones first (they wait for the officers), then newest first.
 func (s *Store) ListAssessments(ctx context.Context, orgIDs []string) ([]Assessment, error) {
-	rows, err := s.Pool.Query(ctx, assessmentSelect+`
+	rows, err := s.pool.Query(ctx, assessmentSelect+`
 		WHERE a.org_id = ANY($1::uuid[])
 		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, orgIDs)
 	if err != nil {
@@ -143,18 +145,41 @@ type StatusChange struct {
 	Action       assessment.Action
 	Comment      string
 	Actor        Actor
-	// Check runs inside the transaction with the answers locked, before the
-	// change is written (e.g. "every question answered"); an error aborts.
-	Check func(ctx context.Context, tx pgx.Tx) error
 }
 
-// ChangeStatus moves an assessment from one status to another. It is refused
+// Submit submits an assessment that is in status from (draft or returned)
+// when every question of its checklist has a level and every carried-over
+// answer is confirmed (assessment.CheckSubmittable), and freezes its result
+// with the targets in force now, in the same transaction: later target
+// changes never rewrite it. It is refused with Conflict when the status is
+// no longer from.
+func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment.Status, by Actor) (Assessment, error) {
+	c := StatusChange{AssessmentID: assessmentID, From: from, To: assessment.Submitted, Action: assessment.Submit, Actor: by}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string) error {
+		cl, ok := checklist.Get(checklistID)
+		if !ok {
+			return fmt.Errorf("checklist %s is not in this build", checklistID)
+		}
+		answers, err := answerStates(ctx, tx, assessmentID)
+		if err != nil {
+			return err
+		}
+		if err := assessment.CheckSubmittable(cl.QuestionIDs(), answers); err != nil {
+			return err
+		}
+		return freezeResult(ctx, tx, assessmentID)
+	})
+}
+
+// changeStatus moves an assessment from one status to another. It is refused
 // with Conflict when the status is no longer From (someone else acted first).
-func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, error) {
+// check, when set, runs inside the transaction with the assessment row
+// locked, before the change is written; an error aborts the change.
+func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string) error) (Assessment, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var cur assessment.Status
-		var orgID string
-		err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR UPDATE`, c.AssessmentID).Scan(&cur, &orgID)
+		var orgID, checklistID string
+		err := tx.QueryRow(ctx, `SELECT status, org_id, checklist_id FROM assessments WHERE id = $1 FOR UPDATE`, c.AssessmentID).Scan(&cur, &orgID, &checklistID)
 		if err != nil {
 			return notFound(err)
 		}
@@ -163,8 +188,8 @@ func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, e
 			e.Detail = map[string]any{"status": cur}
 			return e
 		}
-		if c.Check != nil {
-			if err := c.Check(ctx, tx); err != nil {
+		if check != nil {
+			if err := check(tx, checklistID); err != nil {
 				return err
 			}
 		}
@@ -198,4 +223,21 @@ func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Assessment, e
 		return Assessment{}, fmt.Errorf("store: %s assessment: %w", c.Action, err)
 	}
 	return s.GetAssessment(ctx, c.AssessmentID)
+}
+
+// BackdateDecision dates a decided assessment as if it had been created 45
+// days and submitted 10 days before the decision at decidedAt: for
+// demonstration data, whose dashboard trend follows the decision dates.
+// The audit trail keeps the real times.
+func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decidedAt time.Time) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
+			decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = apperr.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: backdate assessment %s: %w", assessmentID, err)
+	}
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 func (s *Store) AuditHead(ctx context.Context) (int64, []byte, error) {
 	var seq int64
 	var hash []byte
-	err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) FROM audit_log`).Scan(&seq, &hash)
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0), (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) FROM audit_log`).Scan(&seq, &hash)
 	if err != nil {
 		return 0, nil, fmt.Errorf("store: audit head: %w", err)
 	}
@@ -22,7 +22,7 @@ func (s *Store) AuditHead(ctx context.Context) (int64, []byte, error) {
 // AuditHashAt returns the stored hash of one audit entry.
 func (s *Store) AuditHashAt(ctx context.Context, seq int64) ([]byte, error) {
 	var hash []byte
-	if err := s.Pool.QueryRow(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, seq).Scan(&hash); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, seq).Scan(&hash); err != nil {
 		return nil, fmt.Errorf("store: audit entry %d: %w", seq, notFound(err))
 	}
 	return hash, nil

@@ -33,7 +33,7 @@ func TestAuditChainsPerOrganisation(t *testing.T) {
 		}
 	}
 	// A transaction of organisation A's that has not committed holds A's head.
-	tx, err := st.Pool.Begin(ctx)
+	tx, err := st.PoolForTest().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestAuditChainsPerOrganisation(t *testing.T) {
 		t.Fatalf("verify: bad row %d: %v", bad, err)
 	}
 	var chains int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(DISTINCT chain) FROM audit_log WHERE chain IN ($1, $2, 'system')`, a.ID, b.ID).Scan(&chains); err != nil || chains != 3 {
+	if err := st.PoolForTest().QueryRow(ctx, `SELECT count(DISTINCT chain) FROM audit_log WHERE chain IN ($1, $2, 'system')`, a.ID, b.ID).Scan(&chains); err != nil || chains != 3 {
 		t.Fatalf("chains = %d, %v; want A's, B's and the system's", chains, err)
 	}
 	if n < 4 {
@@ -145,7 +145,7 @@ func TestAuditMigrationKeepsTheOldChainVerifiable(t *testing.T) {
 		t.Fatalf("head = %d, %v; want past the old entries", seq, err)
 	}
 	// Cutting the old chain's last entry is noticed too.
-	_, err = st.Pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; DELETE FROM audit_log WHERE seq = 5; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`)
+	_, err = st.PoolForTest().Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; DELETE FROM audit_log WHERE seq = 5; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func scanAudit(row pgx.Row) (AuditEntry, error) {
 
 // AssessmentAudit returns an assessment's entries in order.
 func (s *Store) AssessmentAudit(ctx context.Context, assessmentID string) ([]AuditEntry, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE assessment_id = $1 ORDER BY seq`, assessmentID)
+	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE assessment_id = $1 ORDER BY seq`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: assessment audit: %w", err)
 	}
@@ -198,7 +198,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (checked int64, badSeq int64, e
 	if err != nil {
 		return 0, 0, err
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY chain, chain_seq`)
+	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY chain, chain_seq`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: verify audit: %w", err)
 	}
@@ -268,7 +268,7 @@ func checkHead(last AuditEntry, heads map[string]auditChainHead) error {
 
 // auditHeads reads every chain's head (one row per organisation).
 func (s *Store) auditHeads(ctx context.Context) (map[string]auditChainHead, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT chain, seq, hash FROM audit_chains`)
+	rows, err := s.pool.Query(ctx, `SELECT chain, seq, hash FROM audit_chains`)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit heads: %w", err)
 	}

@@ -46,7 +46,7 @@ func TestAuditAppendOnly(t *testing.T) {
 		`DELETE FROM audit_log WHERE seq = 2`,
 		`TRUNCATE audit_log`,
 	} {
-		_, err := e.st.Pool.Exec(ctx, stmt)
+		_, err := e.st.PoolForTest().Exec(ctx, stmt)
 		if sqlState(err) != "42501" || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want the trigger's refusal (42501)", stmt, err)
 		}
@@ -61,7 +61,7 @@ func TestAuditAppendOnly(t *testing.T) {
 func tamper(t *testing.T, st *store.Store, stmt string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, st.PoolForTest(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			q = `SELECT seq FROM audit_log WHERE chain = $1 ORDER BY chain_seq DESC OFFSET $2 - 1 LIMIT 1`
 			arg = int64(-n)
 		}
-		if err := e.st.Pool.QueryRow(ctx, q, e.org.ID, arg).Scan(&seq); err != nil {
+		if err := e.st.PoolForTest().QueryRow(ctx, q, e.org.ID, arg).Scan(&seq); err != nil {
 			t.Fatalf("entry %d of the chain: %v", n, err)
 		}
 		return seq
@@ -139,18 +139,18 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 			`UPDATE audit_chains SET seq = seq + 1, hash = '\x00' WHERE chain = $1`,
 			`DELETE FROM audit_chains WHERE chain = $1`,
 		} {
-			if _, err := e.st.Pool.Exec(ctx, stmt, e.org.ID); sqlState(err) != "42501" {
+			if _, err := e.st.PoolForTest().Exec(ctx, stmt, e.org.ID); sqlState(err) != "42501" {
 				t.Errorf("%s: err = %v, want the trigger's refusal", stmt, err)
 			}
 		}
-		if _, err := e.st.Pool.Exec(ctx, `TRUNCATE audit_chains`); sqlState(err) != "42501" {
+		if _, err := e.st.PoolForTest().Exec(ctx, `TRUNCATE audit_chains`); sqlState(err) != "42501" {
 			t.Errorf("TRUNCATE audit_chains: err = %v, want the trigger's refusal", err)
 		}
 	})
 	t.Run("RehashedRowBreaksTheNext", func(t *testing.T) {
 		e := setup(t)
 		var row store.AuditEntry
-		err := e.st.Pool.QueryRow(ctx, `SELECT seq, chain_seq, at, actor_id, actor, org_id, assessment_id, action, detail::text, prev_hash, hash FROM audit_log WHERE seq = $1`, seqOf(t, e, 2)).
+		err := e.st.PoolForTest().QueryRow(ctx, `SELECT seq, chain_seq, at, actor_id, actor, org_id, assessment_id, action, detail::text, prev_hash, hash FROM audit_log WHERE seq = $1`, seqOf(t, e, 2)).
 			Scan(&row.Seq, &row.ChainSeq, &row.At, &row.ActorID, &row.Actor, &row.OrgID, &row.AssessmentID, &row.Action, (*jsonText)(&row.Detail), &row.PrevHash, &row.Hash)
 		if err != nil {
 			t.Fatal(err)
@@ -282,19 +282,19 @@ func TestAuditAppRolePrivileges(t *testing.T) {
 	rand.Read(rb)
 	role := "mamori_app_test_" + hex.EncodeToString(rb)
 	const password = "app-role-test-password"
-	if _, err := owner.Pool.Exec(ctx, `CREATE ROLE `+role+` LOGIN PASSWORD '`+password+`'`); err != nil {
+	if _, err := owner.PoolForTest().Exec(ctx, `CREATE ROLE `+role+` LOGIN PASSWORD '`+password+`'`); err != nil {
 		t.Fatal(err)
 	}
 	// Roles belong to the cluster: drop it once the app pool is closed.
 	t.Cleanup(func() {
 		for _, s := range []string{`DROP OWNED BY ` + role, `DROP ROLE ` + role} {
-			if _, err := owner.Pool.Exec(context.Background(), s); err != nil {
+			if _, err := owner.PoolForTest().Exec(context.Background(), s); err != nil {
 				t.Errorf("%s: %v", s, err)
 			}
 		}
 	})
 	for _, s := range docGrants(t, role) {
-		if _, err := owner.Pool.Exec(ctx, s); err != nil {
+		if _, err := owner.PoolForTest().Exec(ctx, s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -341,21 +341,21 @@ func TestAuditAppRolePrivileges(t *testing.T) {
 		t.Helper()
 		for _, stmt := range []string{`UPDATE audit_log SET actor = 'x' WHERE seq = 1`, `DELETE FROM audit_log WHERE seq = 1`, `TRUNCATE audit_log`,
 			`DELETE FROM audit_chains`, `TRUNCATE audit_chains`} {
-			_, err := app.Pool.Exec(ctx, stmt)
+			_, err := app.PoolForTest().Exec(ctx, stmt)
 			if sqlState(err) != "42501" || !strings.Contains(err.Error(), "permission denied") {
 				t.Errorf("%s: %s: err = %v, want permission denied", when, stmt, err)
 			}
 		}
 	}
 	refused("trigger enabled")
-	if _, err := app.Pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); sqlState(err) != "42501" {
+	if _, err := app.PoolForTest().Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); sqlState(err) != "42501" {
 		t.Errorf("the app role disabled the trigger: %v", err)
 	}
-	if _, err := owner.Pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); err != nil {
+	if _, err := owner.PoolForTest().Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); err != nil {
 		t.Fatal(err)
 	}
 	refused("trigger disabled by the owner")
-	if _, err := owner.Pool.Exec(ctx, `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
+	if _, err := owner.PoolForTest().Exec(ctx, `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := app.VerifyAudit(ctx); err != nil {
@@ -374,7 +374,7 @@ func TestAccountChangesAuditedWithTheChange(t *testing.T) {
 		t.Helper()
 		var aid, oid *string
 		var d string
-		err := e.st.Pool.QueryRow(ctx, `SELECT actor_id::text, actor, org_id::text, detail::text FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1`, action).
+		err := e.st.PoolForTest().QueryRow(ctx, `SELECT actor_id::text, actor, org_id::text, detail::text FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1`, action).
 			Scan(&aid, &actor, &oid, &d)
 		if err != nil {
 			t.Fatalf("%s: %v", action, err)

@@ -70,7 +70,7 @@ type Assignment struct {
 
 // ListAssignments returns every assignment.
 func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT u.id, u.email, u.display_name, o.id, o.name
 		FROM auditor_assignments a JOIN users u ON u.id = a.user_id JOIN orgs o ON o.id = a.org_id
 		ORDER BY o.name, u.email`)

@@ -48,7 +48,7 @@ func (p peerDB) result(orgID, status string, decided time.Time, total int, group
 	cats, _ := json.Marshal(map[string]float64{"1": avg, "2": avg, "3": avg, "4": avg, "5": avg})
 	tgts, _ := json.Marshal(map[string]float64{"1": 3, "2": 3, "3": 3, "4": 3, "5": 3})
 	var id string
-	err := p.st.Pool.QueryRow(context.Background(), `
+	err := p.st.PoolForTest().QueryRow(context.Background(), `
 		WITH a AS (
 			INSERT INTO assessments (org_id, title, checklist_id, status, created_at, submitted_at, decided_at)
 			VALUES ($1, 'r', 'ipa-benchmark-4', $2, $3::timestamptz - interval '30 days', $3::timestamptz - interval '1 day',
@@ -173,7 +173,7 @@ func TestBenchmarkPopulations(t *testing.T) {
 	})
 	t.Run("NotSubmittedIsConflict", func(t *testing.T) {
 		var draft string
-		if err := p.st.Pool.QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, 'd', 'ipa-benchmark-4') RETURNING id`, own).Scan(&draft); err != nil {
+		if err := p.st.PoolForTest().QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, 'd', 'ipa-benchmark-4') RETURNING id`, own).Scan(&draft); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := p.st.BenchmarkPopulations(ctx, draft); !apperr.Is(err, apperr.Conflict) {

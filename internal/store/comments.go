@@ -57,7 +57,7 @@ func (s *Store) AddComment(ctx context.Context, n NewComment) (Comment, error) {
 			}
 			return notFound(err)
 		}
-		if c, err = InsertComment(ctx, tx, n); err != nil {
+		if c, err = insertComment(ctx, tx, n); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: orgID, AssessmentID: n.AssessmentID,
@@ -69,10 +69,10 @@ func (s *Store) AddComment(ctx context.Context, n NewComment) (Comment, error) {
 	return c, nil
 }
 
-// InsertComment writes a comment inside tx without an audit entry of its
+// insertComment writes a comment inside tx without an audit entry of its
 // own: for a comment that is part of a change the caller records (the
-// comment of a return, the reason of a reopening).
-func InsertComment(ctx context.Context, tx pgx.Tx, n NewComment) (Comment, error) {
+// comment of a return, the reason of a reopening: Decide).
+func insertComment(ctx context.Context, tx pgx.Tx, n NewComment) (Comment, error) {
 	var id string
 	err := tx.QueryRow(ctx, `
 		INSERT INTO comments (assessment_id, question_id, author_id, body)
@@ -90,7 +90,7 @@ func InsertComment(ctx context.Context, tx pgx.Tx, n NewComment) (Comment, error
 
 // Comments returns an assessment's comments, oldest first.
 func (s *Store) Comments(ctx context.Context, assessmentID string) ([]Comment, error) {
-	rows, err := s.Pool.Query(ctx, commentSelect+` WHERE c.assessment_id = $1 ORDER BY c.created_at, c.id`, assessmentID)
+	rows, err := s.pool.Query(ctx, commentSelect+` WHERE c.assessment_id = $1 ORDER BY c.created_at, c.id`, assessmentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: comments: %w", err)
 	}

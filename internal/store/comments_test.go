@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
@@ -47,7 +45,7 @@ func TestComments(t *testing.T) {
 	})
 	t.Run("Audited", func(t *testing.T) {
 		var detail string
-		err := e.st.Pool.QueryRow(ctx, `SELECT detail::text FROM audit_log WHERE action = 'comment.added' AND actor_id = $1`, e.auditor.UserID).Scan(&detail)
+		err := e.st.PoolForTest().QueryRow(ctx, `SELECT detail::text FROM audit_log WHERE action = 'comment.added' AND actor_id = $1`, e.auditor.UserID).Scan(&detail)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,9 +72,9 @@ func TestComments(t *testing.T) {
 			t.Fatal("a refused comment was audited")
 		}
 	})
-	t.Run("InsertCommentJoinsTheCallersTransaction", func(t *testing.T) {
-		// A return stores its comment through the status change's Check:
-		// when the change is refused, the comment is gone too.
+	t.Run("DecisionCommentOnlyWithTheStatusChange", func(t *testing.T) {
+		// A decision's comment is written in the status change's
+		// transaction: when the change is refused, there is no comment.
 		n := func() int {
 			cs, err := e.st.Comments(ctx, a.ID)
 			if err != nil {
@@ -85,19 +83,13 @@ func TestComments(t *testing.T) {
 			return len(cs)
 		}
 		before := n()
-		_, err := e.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted,
-			Action: assessment.Submit, Actor: e.officer, Check: func(ctx context.Context, tx pgx.Tx) error {
-				_, err := store.InsertComment(ctx, tx, store.NewComment{AssessmentID: a.ID, Body: "消える", Actor: e.officer})
-				return err
-			}})
+		_, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Approved, To: assessment.Returned,
+			Action: assessment.Reopen, Comment: "消える", Actor: e.auditor})
 		if !apperr.Is(err, apperr.Conflict) || n() != before {
-			t.Fatalf("stale change: %v, comments %d → %d", err, before, n())
+			t.Fatalf("stale decision: %v, comments %d → %d", err, before, n())
 		}
-		_, err = e.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Returned,
-			Action: assessment.Return, Comment: "戻します", Actor: e.auditor, Check: func(ctx context.Context, tx pgx.Tx) error {
-				_, err := store.InsertComment(ctx, tx, store.NewComment{AssessmentID: a.ID, Body: "戻します", Actor: e.auditor})
-				return err
-			}})
+		_, err = e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Returned,
+			Action: assessment.Return, Comment: "戻します", Actor: e.auditor})
 		if err != nil || n() != before+1 {
 			t.Fatalf("return: %v, comments %d → %d", err, before, n())
 		}

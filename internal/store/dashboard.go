@@ -133,7 +133,7 @@ func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, 
 // (about 60 ms) than running them; and one snapshot keeps their queries
 // consistent with each other.
 func readReport(ctx context.Context, s *Store, fn func(pgx.Tx) error) error {
-	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -192,7 +192,7 @@ func scanDashboardRow(row pgx.CollectableRow) (DashboardRow, error) {
 // ApprovedResults returns an organisation's approved assessments with their
 // frozen results, oldest first: the trend of its scores over the cycles.
 func (s *Store) ApprovedResults(ctx context.Context, orgID string) ([]FrozenResult, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT a.id, a.title, coalesce(a.decided_at, a.updated_at), r.risk_group, r.risk_index, r.total_score,
 			r.total_average::float8, r.total_target, r.answered, r.category_averages, r.category_targets
 		FROM assessments a JOIN assessment_results r ON r.assessment_id = a.id

@@ -16,7 +16,7 @@ func TestDashboard(t *testing.T) {
 	latest := p.result(a, "approved", y2025, 95, "GII", 30)
 	// The current cycle: a draft with three answers, newest.
 	var draft string
-	if err := p.st.Pool.QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, '2026年度', 'ipa-benchmark-4') RETURNING id`, a).Scan(&draft); err != nil {
+	if err := p.st.PoolForTest().QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, '2026年度', 'ipa-benchmark-4') RETURNING id`, a).Scan(&draft); err != nil {
 		t.Fatal(err)
 	}
 	for i, q := range []string{"1-1", "1-2", "1-3"} {

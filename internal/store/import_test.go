@@ -24,7 +24,7 @@ func TestImportAnswers(t *testing.T) {
 	}
 	audits := func() int {
 		var n int
-		if err := f.st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'answer.imported'`, a.ID).Scan(&n); err != nil {
+		if err := f.st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE assessment_id = $1 AND action = 'answer.imported'`, a.ID).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -81,7 +81,7 @@ var errRefused = errors.New("store: login attempt refused")
 // ReleaseLoginAttempt forgets a reserved attempt that turned out not to be a
 // failure: the password or code was right, or it was never checked.
 func (s *Store) ReleaseLoginAttempt(ctx context.Context, id int64) error {
-	if _, err := s.Pool.Exec(ctx, `DELETE FROM login_failures WHERE id = $1`, id); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("store: release login attempt: %w", err)
 	}
 	return nil
@@ -90,7 +90,7 @@ func (s *Store) ReleaseLoginAttempt(ctx context.Context, id int64) error {
 // ClearLoginFailures forgets an account's failures from a client after a
 // successful login, and prunes failures older than the window.
 func (s *Store) ClearLoginFailures(ctx context.Context, email, client string, window time.Duration) error {
-	_, err := s.Pool.Exec(ctx, `DELETE FROM login_failures WHERE (email = $1 AND client = $2) OR at < $3`,
+	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE (email = $1 AND client = $2) OR at < $3`,
 		NormalizeEmail(email), client, time.Now().Add(-window))
 	if err != nil {
 		return fmt.Errorf("store: clear login failures: %w", err)

@@ -44,7 +44,7 @@ func TestReserveLoginAttemptIsAtomic(t *testing.T) {
 		t.Fatalf("kept %d of 50 parallel reservations, want 10", kept)
 	}
 	var rows int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures`).Scan(&rows); err != nil || rows != 10 {
+	if err := st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM login_failures`).Scan(&rows); err != nil || rows != 10 {
 		t.Fatalf("%d rows (%v), want 10: a refused attempt is not recorded", rows, err)
 	}
 

@@ -117,7 +117,7 @@ func MigrateUp(url string) error {
 func (s *Store) SchemaVersion(ctx context.Context) (uint, bool, error) {
 	var v int64
 	var dirty bool
-	err := s.Pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&v, &dirty)
+	err := s.pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&v, &dirty)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: schema version: %w", err)
 	}

@@ -32,7 +32,7 @@ func TestMigrationsUpDown(t *testing.T) {
 	defer st.Close()
 	tables := func() int {
 		var n int
-		if err := st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`).Scan(&n); err != nil {
+		if err := st.PoolForTest().QueryRow(context.Background(), `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

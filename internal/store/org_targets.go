@@ -35,7 +35,7 @@ func loadOverrides(ctx context.Context, q querier, orgID string) (map[string]int
 // TargetOverrides returns an organisation's own targets by question id
 // (empty when it uses its group's defaults throughout).
 func (s *Store) TargetOverrides(ctx context.Context, orgID string) (map[string]int, error) {
-	m, err := loadOverrides(ctx, s.Pool, orgID)
+	m, err := loadOverrides(ctx, s.pool, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: target overrides %s: %w", orgID, err)
 	}
@@ -104,9 +104,9 @@ type Basis struct {
 // without a profile).
 func (b Basis) Risk() score.Risk {
 	if b.Profile == nil {
-		return RiskOf(nil)
+		return score.RiskOf(nil)
 	}
-	return RiskOf(&b.Profile.Profile)
+	return score.RiskOf(&b.Profile.Profile)
 }
 
 // Targets are the targets in force for questionIDs: the group's default
@@ -131,7 +131,7 @@ func loadBasis(ctx context.Context, q querier, orgID string) (Basis, error) {
 // CurrentBasis returns an organisation's profile and own targets as they are
 // now (for drafts, the profile page and the targets page).
 func (s *Store) CurrentBasis(ctx context.Context, orgID string) (Basis, error) {
-	b, err := loadBasis(ctx, s.Pool, orgID)
+	b, err := loadBasis(ctx, s.pool, orgID)
 	if err != nil {
 		return Basis{}, fmt.Errorf("store: diagnosis basis %s: %w", orgID, err)
 	}

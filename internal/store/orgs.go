@@ -34,7 +34,7 @@ func (s *Store) CreateOrg(ctx context.Context, name string, parentID *string, in
 	if industry == "" {
 		industry = "other"
 	}
-	o, err := scanOrg(s.Pool.QueryRow(ctx,
+	o, err := scanOrg(s.pool.QueryRow(ctx,
 		`INSERT INTO orgs (name, parent_id, industry) VALUES ($1, $2, $3) RETURNING `+orgColumns,
 		name, parentID, industry))
 	if err != nil {
@@ -88,7 +88,7 @@ func orgErr(err error) error {
 
 // GetOrg returns one organisation.
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
-	o, err := scanOrg(s.Pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
+	o, err := scanOrg(s.pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -100,7 +100,7 @@ func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
 
 // ListOrgs returns every organisation by name.
 func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name, id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list orgs: %w", err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 
 // OrgsByIDs returns the named organisations by name.
 func (s *Store) OrgsByIDs(ctx context.Context, ids []string) ([]Org, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: orgs by ids: %w", err)
 	}
@@ -127,7 +127,7 @@ func (s *Store) OrgsByIDs(ctx context.Context, ids []string) ([]Org, error) {
 // OrgAndDescendants returns the ids of the organisation and every
 // organisation below it.
 func (s *Store) OrgAndDescendants(ctx context.Context, id string) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		WITH RECURSIVE down AS (
 			SELECT id FROM orgs WHERE id = $1
 			UNION

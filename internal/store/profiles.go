@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -83,7 +84,7 @@ func loadProfile(ctx context.Context, q querier, orgID string, forUpdate bool) (
 	}
 	p, err = scanProfile(q.QueryRow(ctx, sql, orgID))
 	switch {
-	case err == pgx.ErrNoRows || pgCode(err) == codeInvalidText:
+	case errors.Is(err, pgx.ErrNoRows) || pgCode(err) == codeInvalidText:
 		return Profile{}, false, nil
 	case err != nil:
 		return Profile{}, false, err
@@ -94,7 +95,7 @@ func loadProfile(ctx context.Context, q querier, orgID string, forUpdate bool) (
 // GetProfile returns an organisation's profile, or NotFound when it has none
 // yet (its risk group is then score.DefaultGroup).
 func (s *Store) GetProfile(ctx context.Context, orgID string) (Profile, error) {
-	p, found, err := loadProfile(ctx, s.Pool, orgID, false)
+	p, found, err := loadProfile(ctx, s.pool, orgID, false)
 	if err != nil {
 		return Profile{}, fmt.Errorf("store: get profile %s: %w", orgID, err)
 	}
@@ -171,47 +172,23 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 			old = cur.Profile
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: orgID, Action: "profile.updated",
-			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": ChangedProfileFields(cur.Profile, in, exists)}})
+			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": score.ChangedProfileFields(cur.Profile, in, exists)}})
 	})
 	if err != nil {
 		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, err)
 	}
 	if changed && actor.UserID != "" {
-		_ = s.Pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, actor.UserID).Scan(&saved.UpdatedByName)
-	}
-	return saved, changed, nil
-}
-
-// ProfileFields are the JSON names of the profile's fields in form order.
-var ProfileFields = []string{"industry", "employees", "annual_sales_million_jpy", "personal_records",
-	"it_dependence", "online_services", "critical_infrastructure"}
-
-// ChangedProfileFields lists the fields that differ between old and new, in
-// ProfileFields order; every field when there was no old profile (hadOld
-// false).
-func ChangedProfileFields(old, new score.Profile, hadOld bool) []string {
-	if !hadOld {
-		return append([]string(nil), ProfileFields...)
-	}
-	diff := []bool{
-		old.Industry != new.Industry, old.Employees != new.Employees,
-		old.AnnualSalesMillionJPY != new.AnnualSalesMillionJPY, old.PersonalRecords != new.PersonalRecords,
-		old.ITDependence != new.ITDependence, old.OnlineServices != new.OnlineServices,
-		old.CriticalInfrastructure != new.CriticalInfrastructure,
-	}
-	out := []string{}
-	for i, d := range diff {
-		if d {
-			out = append(out, ProfileFields[i])
+		if saved.UpdatedByName, err = s.displayName(ctx, actor.UserID); err != nil {
+			return Profile{}, false, fmt.Errorf("store: save profile %s (saved): %w", orgID, err)
 		}
 	}
-	return out
+	return saved, changed, nil
 }
 
 // ProfileHistory returns the latest limit versions of an organisation's
 // profile, newest first.
 func (s *Store) ProfileHistory(ctx context.Context, orgID string, limit int) ([]ProfileVersion, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT h.version, h.profile::text, h.updated_at, coalesce(u.display_name, '')
 		FROM org_profile_history h LEFT JOIN users u ON u.id = h.updated_by
 		WHERE h.org_id = $1 ORDER BY h.version DESC LIMIT $2`, orgID, limit)
@@ -238,7 +215,7 @@ func (s *Store) ProfileHistory(ctx context.Context, orgID string, limit int) ([]
 func (s *Store) ProfileAt(ctx context.Context, orgID string, at time.Time) (ProfileVersion, error) {
 	var v ProfileVersion
 	var doc string
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT h.version, h.profile::text, h.updated_at, coalesce(u.display_name, '')
 		FROM org_profile_history h LEFT JOIN users u ON u.id = h.updated_by
 		WHERE h.org_id = $1 AND h.updated_at <= $2 ORDER BY h.version DESC LIMIT 1`, orgID, at).Scan(&v.Version, &doc, &v.UpdatedAt, &v.UpdatedByName)
@@ -249,13 +226,4 @@ func (s *Store) ProfileAt(ctx context.Context, orgID string, at time.Time) (Prof
 		return ProfileVersion{}, fmt.Errorf("store: profile of %s at %s: %w", orgID, at.Format(time.RFC3339), err)
 	}
 	return v, nil
-}
-
-// RiskOf is the risk of an organisation with the given profile, or of one
-// without a profile (nil): score.DefaultGroup, index 0, no reasons.
-func RiskOf(p *score.Profile) score.Risk {
-	if p == nil {
-		return score.Risk{Group: score.DefaultGroup, Reasons: []score.Reason{}}
-	}
-	return score.Assess(*p)
 }

@@ -39,7 +39,7 @@ func newFixture(t *testing.T) fixture {
 // the organisation, oldest first.
 func (f fixture) auditDetails(t *testing.T, action string) []map[string]any {
 	t.Helper()
-	rows, err := f.st.Pool.Query(context.Background(), `SELECT detail::text FROM audit_log WHERE org_id = $1 AND action = $2 ORDER BY seq`, f.org.ID, action)
+	rows, err := f.st.PoolForTest().Query(context.Background(), `SELECT detail::text FROM audit_log WHERE org_id = $1 AND action = $2 ORDER BY seq`, f.org.ID, action)
 	if err != nil {
 		t.Fatal(err)
 	}

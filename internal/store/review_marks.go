@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,7 +32,7 @@ type ReviewMark struct {
 
 // Marks returns an assessment's marks by question id.
 func (s *Store) Marks(ctx context.Context, assessmentID string) (map[string]ReviewMark, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT m.question_id, m.mark, coalesce(m.updated_by::text, ''), coalesce(u.display_name, ''), m.updated_at
 		FROM review_marks m LEFT JOIN users u ON u.id = m.updated_by
 		WHERE m.assessment_id = $1`, assessmentID)
@@ -81,7 +82,7 @@ func (s *Store) SetMark(ctx context.Context, assessmentID, questionID, mark stri
 		}
 		var old string
 		err = tx.QueryRow(ctx, `SELECT mark FROM review_marks WHERE assessment_id = $1 AND question_id = $2 FOR UPDATE`, assessmentID, questionID).Scan(&old)
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		if old == mark {
@@ -110,7 +111,7 @@ func (s *Store) SetMark(ctx context.Context, assessmentID, questionID, mark stri
 // AttentionCounts returns, for each of the assessments that has any, how
 // many questions are marked as needing attention.
 func (s *Store) AttentionCounts(ctx context.Context, assessmentIDs []string) (map[string]int, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT assessment_id::text, count(*) FROM review_marks
 		WHERE assessment_id = ANY($1::uuid[]) AND mark = 'needs_attention'
 		GROUP BY assessment_id`, assessmentIDs)

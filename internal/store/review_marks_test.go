@@ -54,7 +54,7 @@ func TestSetMark(t *testing.T) {
 			t.Fatalf("audit entries %d → %d, want +2", before, got)
 		}
 		var old, cur *string
-		err := e.st.Pool.QueryRow(ctx, `SELECT detail->>'old', detail->>'new' FROM audit_log WHERE action = 'review.marked' ORDER BY seq DESC LIMIT 1`).Scan(&old, &cur)
+		err := e.st.PoolForTest().QueryRow(ctx, `SELECT detail->>'old', detail->>'new' FROM audit_log WHERE action = 'review.marked' ORDER BY seq DESC LIMIT 1`).Scan(&old, &cur)
 		if err != nil || old == nil || *old != store.MarkOK || cur != nil {
 			t.Fatalf("last detail old=%v new=%v err=%v", old, cur, err)
 		}

@@ -25,7 +25,7 @@ type QueueItem struct {
 // ReviewQueue returns the submitted assessments of the organisations, the
 // longest waiting first.
 func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT a.id, a.title, a.org_id, o.name, coalesce(u.display_name, ''), coalesce(a.submitted_at, a.updated_at),
 			coalesce((SELECT max(seq) FROM submissions x WHERE x.assessment_id = a.id), 0)
 		FROM assessments a
@@ -47,6 +47,31 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 	return items, nil
 }
 
+// Decide records an auditor's return, approval or reopening (c.Action) of
+// an assessment that is in status c.From. A non-empty c.Comment (the
+// return's comment, the reopening's reason, an approval's optional comment)
+// is written to the assessment's general thread as well as to the audit
+// entry of the change, and an approval freezes the result with the targets
+// in force now, as at submission: all in one transaction, so nothing is
+// written when the change is refused. It is refused with Conflict when the
+// status is no longer c.From (another auditor acted first).
+func (s *Store) Decide(ctx context.Context, c StatusChange) (Assessment, error) {
+	if c.Action == assessment.Submit {
+		return Assessment{}, fmt.Errorf("store: decide %s: a submission is not a decision", c.AssessmentID)
+	}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string) error {
+		if c.Comment != "" {
+			if _, err := insertComment(ctx, tx, NewComment{AssessmentID: c.AssessmentID, Body: c.Comment, Actor: c.Actor}); err != nil {
+				return err
+			}
+		}
+		if c.To == assessment.Approved {
+			return freezeResult(ctx, tx, c.AssessmentID)
+		}
+		return nil
+	})
+}
+
 // Decision is a return, approval or reopening, as the audit trail recorded it.
 type Decision struct {
 	Seq          int64
@@ -63,7 +88,7 @@ type Decision struct {
 // assessments of the organisations (those the auditor may still see), newest
 // first.
 func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []string, limit int) ([]Decision, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT l.seq, l.at, substr(l.action, length('assessment.') + 1), a.id, a.title, o.name, a.status,
 			coalesce(l.detail->>'comment', '')
 		FROM audit_log l
@@ -112,7 +137,7 @@ type Submission struct {
 
 // Submissions returns an assessment's submission snapshots, first first.
 func (s *Store) Submissions(ctx context.Context, assessmentID string) ([]Submission, error) {
-	rows, err := s.Pool.Query(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT x.seq, coalesce(u.display_name, ''), x.submitted_at, x.answers::text
 		FROM submissions x LEFT JOIN users u ON u.id = x.submitted_by
 		WHERE x.assessment_id = $1 ORDER BY x.seq`, assessmentID)
@@ -155,7 +180,7 @@ type StatusEvent struct {
 // an assessment; NotFound when there was none.
 func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (StatusEvent, error) {
 	var e StatusEvent
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to'
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
 		WHERE l.assessment_id = $1

@@ -89,7 +89,7 @@ func (e rvEnv) submitted(t *testing.T, orgID, title string) store.Assessment {
 func (e rvEnv) auditCount(t *testing.T, action string) int {
 	t.Helper()
 	var n int
-	if err := e.st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
+	if err := e.st.PoolForTest().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -208,4 +208,57 @@ func TestSubmissions(t *testing.T) {
 	if s1.Level == nil || *s1.Level != 3 || s1.Comment != "初回" || s2.Level == nil || *s2.Level != 4 || s2.Comment != "追記しました" || s2.PointsMet == nil {
 		t.Fatalf("snapshots = %+v / %+v", s1, s2)
 	}
+}
+
+func TestDecide(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+
+	t.Run("ApprovalFreezesTheResult", func(t *testing.T) {
+		a := e.submitted(t, e.org.ID, "承認")
+		if _, err := e.st.GetResult(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("result before approval: %v", err)
+		}
+		out, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved,
+			Action: assessment.Approve, Actor: e.auditor})
+		if err != nil || out.Status != assessment.Approved || out.DecidedAt == nil {
+			t.Fatalf("approve = %+v, %v", out, err)
+		}
+		if _, err := e.st.GetResult(ctx, a.ID); err != nil {
+			t.Fatalf("result after approval: %v", err)
+		}
+		if cs, err := e.st.Comments(ctx, a.ID); err != nil || len(cs) != 0 {
+			t.Fatalf("an approval without a comment wrote %d comments, %v", len(cs), err)
+		}
+	})
+	t.Run("ReturnKeepsItsCommentInTheThreadAndTheAudit", func(t *testing.T) {
+		a := e.submitted(t, e.org.ID, "差し戻し")
+		before := e.auditCount(t, "assessment.return")
+		out, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Returned,
+			Action: assessment.Return, Comment: "根拠を追記してください。", Actor: e.auditor})
+		if err != nil || out.Status != assessment.Returned {
+			t.Fatalf("return = %+v, %v", out, err)
+		}
+		cs, err := e.st.Comments(ctx, a.ID)
+		if err != nil || len(cs) != 1 || cs[0].Body != "根拠を追記してください。" || cs[0].QuestionID != nil {
+			t.Fatalf("comments = %+v, %v", cs, err)
+		}
+		if e.auditCount(t, "assessment.return") != before+1 {
+			t.Fatal("return not audited")
+		}
+		if _, err := e.st.GetResult(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a return froze a result: %v", err)
+		}
+	})
+	t.Run("SubmissionIsNotADecision", func(t *testing.T) {
+		a := e.draft(t, e.org.ID, "提出")
+		_, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted,
+			Action: assessment.Submit, Actor: e.officer})
+		if err == nil {
+			t.Fatal("Decide submitted an assessment")
+		}
+		if got, _ := e.st.GetAssessment(ctx, a.ID); got.Status != assessment.Draft {
+			t.Fatalf("status = %s", got.Status)
+		}
+	})
 }

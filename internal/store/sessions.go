@@ -34,7 +34,7 @@ func (s *Store) CreateSession(ctx context.Context, r SessionRow) error {
 	if err != nil {
 		return fmt.Errorf("store: create session: encode: %w", err)
 	}
-	_, err = s.Pool.Exec(ctx, `
+	_, err = s.pool.Exec(ctx, `
 		INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at, user_gen)
 		VALUES ($1, $2, $3, $4, $5, $6, coalesce((SELECT session_gen FROM users WHERE id = $2), 0))`,
 		r.IDHash, r.UserID, data, r.CreatedAt, r.LastSeenAt, r.ExpiresAt)
@@ -52,7 +52,7 @@ func (s *Store) SaveSession(ctx context.Context, r SessionRow) error {
 	if err != nil {
 		return fmt.Errorf("store: save session: encode: %w", err)
 	}
-	tag, err := s.Pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		UPDATE sessions s SET data = $3, last_seen_at = $4, expires_at = $5
 		WHERE s.id_hash = $1 AND s.user_id IS NOT DISTINCT FROM $2 AND s.expires_at > now()
 			AND (s.user_id IS NULL OR s.user_gen = (SELECT session_gen FROM users u WHERE u.id = s.user_id))`,
@@ -75,7 +75,7 @@ func (s *Store) ReplaceSession(ctx context.Context, oldIDHash []byte, r SessionR
 	if err != nil {
 		return fmt.Errorf("store: replace session: encode: %w", err)
 	}
-	tag, err := s.Pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		WITH old AS (
 			DELETE FROM sessions s USING users u
 			WHERE s.id_hash = $1 AND s.user_id = $3 AND u.id = s.user_id AND s.user_gen = u.session_gen AND s.expires_at > now()
@@ -98,7 +98,7 @@ func (s *Store) ReplaceSession(ctx context.Context, oldIDHash []byte, r SessionR
 func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, error) {
 	r := SessionRow{IDHash: idHash}
 	var data []byte
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT s.user_id, s.data, s.created_at, s.last_seen_at, s.expires_at
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND (s.user_id IS NULL OR s.user_gen = u.session_gen)`, idHash).
@@ -114,7 +114,7 @@ func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, err
 
 // TouchSession moves a session's idle deadline.
 func (s *Store) TouchSession(ctx context.Context, idHash []byte, lastSeen, expires time.Time) error {
-	if _, err := s.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, lastSeen, expires); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, lastSeen, expires); err != nil {
 		return fmt.Errorf("store: touch session: %w", err)
 	}
 	return nil
@@ -122,7 +122,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash []byte, lastSeen, expir
 
 // DeleteSession removes a session (logout, rotation).
 func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
@@ -130,7 +130,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
 
 // DeleteExpiredSessions removes sessions past their deadline.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	tag, err := s.Pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
 	}

@@ -77,7 +77,7 @@ func TestSessionRevocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Even a row written back behind the revocation's back stays dead.
-		if _, err := st.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, '{}', now() + interval '1 hour')`, r.IDHash, u.ID); err != nil {
+		if _, err := st.PoolForTest().Exec(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, '{}', now() + interval '1 hour')`, r.IDHash, u.ID); err != nil {
 			t.Fatal(err)
 		}
 		if alive(r) || !alive(keep) {

@@ -20,7 +20,7 @@ import (
 
 // Store wraps the connection pool.
 type Store struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 	now  func() time.Time
 }
 
@@ -58,23 +58,26 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: ping database: %w", err)
 	}
-	return &Store{Pool: pool, now: time.Now}, nil
+	return &Store{pool: pool, now: time.Now}, nil
 }
 
 // Close closes the pool.
-func (s *Store) Close() { s.Pool.Close() }
+func (s *Store) Close() { s.pool.Close() }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.Pool.Ping(ctx); err != nil {
+	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
 }
 
+// PoolStat reports the connection pool's counters, for the metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }
+
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.Pool.Begin(ctx)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -23,7 +23,7 @@ func (s *Store) TOTPState(ctx context.Context, userID string) (TOTPState, error)
 	var st TOTPState
 	var secret *string
 	var last *int64
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		SELECT u.totp_secret, u.totp_enabled, u.totp_last_step, o.require_totp,
 			(SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL)
 		FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1`, userID).
@@ -137,7 +137,7 @@ func replaceRecoveryCodes(ctx context.Context, tx pgx.Tx, userID string, codeHas
 // AcceptTOTPStep records that the code of step was used, and reports false
 // when that step (or a later one) was used already: a replayed code.
 func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) (bool, error) {
-	tag, err := s.Pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		UPDATE users SET totp_last_step = $2
 		WHERE id = $1 AND totp_enabled AND (totp_last_step IS NULL OR totp_last_step < $2)`, userID, step)
 	if err != nil {

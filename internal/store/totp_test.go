@@ -146,7 +146,7 @@ func TestTOTPStore(t *testing.T) {
 	})
 	t.Run("Audited", func(t *testing.T) {
 		var n int
-		if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN
+		if err := st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN
 			('user.totp_enabled', 'user.totp_disabled', 'user.recovery_code_used', 'user.recovery_codes_replaced', 'org.require_totp')`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -84,7 +85,7 @@ func userErr(err error) error {
 
 // GetUser returns a user by id.
 func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
-	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -96,7 +97,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 
 // UserByEmail returns a user by email, case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, NormalizeEmail(email)))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = $1`, NormalizeEmail(email)))
 	if err != nil {
 		return User{}, fmt.Errorf("store: user by email: %w", notFound(err))
 	}
@@ -105,7 +106,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns every user, by organisation then email.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY o.name, u.email`)
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY o.name, u.email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -199,10 +200,24 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSessio
 
 // SetLocale stores the user's language choice ("" follows the browser).
 func (s *Store) SetLocale(ctx context.Context, userID, locale string) error {
-	if _, err := s.Pool.Exec(ctx, `UPDATE users SET locale = $2 WHERE id = $1`, userID, locale); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE users SET locale = $2 WHERE id = $1`, userID, locale); err != nil {
 		return fmt.Errorf("store: set locale: %w", err)
 	}
 	return nil
+}
+
+// displayName returns a user's display name, "" when there is no such user:
+// the name to show beside a change whose caller did not know it.
+func (s *Store) displayName(ctx context.Context, userID string) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, `SELECT display_name FROM users WHERE id = $1`, userID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) || pgCode(err) == codeInvalidText {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("display name of %s: %w", userID, err)
+	}
+	return name, nil
 }
 
 // Principal loads an active user with the organisations they may see, in one
@@ -212,7 +227,7 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 	var p policy.Principal
 	var locale string
 	var visible []string
-	err := s.Pool.QueryRow(ctx, `
+	err := s.pool.QueryRow(ctx, `
 		WITH RECURSIVE u AS (
 			SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = $1 AND active
 		), down AS (

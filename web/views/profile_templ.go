@@ -41,7 +41,7 @@ type ProfileChange struct {
 	By      string
 	Old     *score.Profile // nil for the first version
 	New     score.Profile
-	Fields  []string // the changed fields (store.ProfileFields names)
+	Fields  []string // the changed fields (score.ProfileFields names)
 }
 
 // Num shows an integer with thousands separators: 12,345.
@@ -800,7 +800,7 @@ func ProfilePage(p Page, d ProfileData) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					for _, f := range store.ProfileFields {
+					for _, f := range score.ProfileFields {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "<div><dt>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"mamori/internal/store"
 	"mamori/internal/testdb"
 	"mamori/migrations"
@@ -46,13 +48,68 @@ func URL(tb testing.TB) string {
 	return testdb.NewFrom(tb, tpl)
 }
 
-// New returns an open store on a fresh migrated database.
-func New(tb testing.TB) *store.Store {
+// New returns an open store on a fresh migrated database, opened with opts.
+func New(tb testing.TB, opts ...store.Option) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), URL(tb))
+	url := URL(tb)
+	st, err := store.Open(context.Background(), url, opts...)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
 	}
 	tb.Cleanup(st.Close)
+	dbs.Lock()
+	dbs.url[st] = url
+	dbs.Unlock()
+	tb.Cleanup(func() {
+		dbs.Lock()
+		defer dbs.Unlock()
+		if p := dbs.pool[st]; p != nil {
+			p.Close()
+		}
+		delete(dbs.url, st)
+		delete(dbs.pool, st)
+	})
 	return st
+}
+
+// dbs remembers the database of each store New opened, and the pool DB
+// opened on it.
+var dbs = struct {
+	sync.Mutex
+	url  map[*store.Store]string
+	pool map[*store.Store]*pgxpool.Pool
+}{url: map[*store.Store]string{}, pool: map[*store.Store]*pgxpool.Pool{}}
+
+// DB returns a connection pool on the database of st, a store New returned,
+// for a test's own SQL: rows no store method reads, or fixtures the store
+// has no method to write. The store keeps its own pool to itself.
+func DB(tb testing.TB, st *store.Store) *pgxpool.Pool {
+	tb.Helper()
+	dbs.Lock()
+	defer dbs.Unlock()
+	if p := dbs.pool[st]; p != nil {
+		return p
+	}
+	url, ok := dbs.url[st]
+	if !ok {
+		tb.Fatalf("storetest: DB of a store that New did not open")
+	}
+	p, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		tb.Fatalf("storetest: open pool: %v", err)
+	}
+	dbs.pool[st] = p
+	return p
+}
+
+// Connect returns a connection pool on the database at url, closed when the
+// test ends: for a test that opened its store itself.
+func Connect(tb testing.TB, url string) *pgxpool.Pool {
+	tb.Helper()
+	p, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		tb.Fatalf("storetest: open pool: %v", err)
+	}
+	tb.Cleanup(p.Close)
+	return p
 }

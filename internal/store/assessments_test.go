@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"mamori/checklist"
+	"mamori/internal/apperr"
+	"mamori/internal/assessment"
+)
+
+func TestSubmit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	qids := checklist.Default().QuestionIDs()
+
+	t.Run("IncompleteRefusedWithTheQuestionsInTheWay", func(t *testing.T) {
+		a := f.assessment(t, "")
+		three := 3
+		if _, err := f.st.SaveAnswer(ctx, a.ID, qids[0], assessment.AnswerValues{Level: &three}, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.st.Submit(ctx, a.ID, assessment.Draft, f.actor)
+		e, ok := apperr.As(err)
+		if !ok || e.Code != apperr.Invalid || e.Key != "assessment.incomplete" {
+			t.Fatalf("submit = %v, want Invalid assessment.incomplete", err)
+		}
+		want := map[string]any{"unanswered": qids[1:], "unconfirmed": []string{}}
+		if !reflect.DeepEqual(e.Detail, want) {
+			t.Fatalf("detail = %v", e.Detail)
+		}
+		// Nothing was written: still a draft, no result, no submission.
+		if got, _ := f.st.GetAssessment(ctx, a.ID); got.Status != assessment.Draft {
+			t.Fatalf("status = %s", got.Status)
+		}
+		if _, err := f.st.GetResult(ctx, a.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("result of a refused submission: %v", err)
+		}
+	})
+	t.Run("CarriedOverMustBeConfirmed", func(t *testing.T) {
+		prev := f.assessment(t, "")
+		f.answerAll(t, prev.ID, func(int) int { return 2 })
+		a := f.assessment(t, prev.ID)
+		two := 2
+		for _, q := range qids[1:] { // confirm all but the first
+			cur, err := f.st.Answers(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.st.SaveAnswer(ctx, a.ID, q, assessment.AnswerValues{Level: &two, PointsMet: cur[q].PointsMet, Version: cur[q].Version}, f.actor); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := f.st.Submit(ctx, a.ID, assessment.Draft, f.actor)
+		e, ok := apperr.As(err)
+		want := map[string]any{"unanswered": []string{}, "unconfirmed": qids[:1]}
+		if !ok || e.Code != apperr.Invalid || !reflect.DeepEqual(e.Detail, want) {
+			t.Fatalf("submit = %v (detail %v), want the first question unconfirmed", err, e)
+		}
+	})
+	t.Run("CompleteSubmittedWithItsResultFrozen", func(t *testing.T) {
+		a := f.assessment(t, "")
+		f.answerAll(t, a.ID, func(int) int { return 3 })
+		got, err := f.st.Submit(ctx, a.ID, assessment.Draft, f.actor)
+		if err != nil || got.Status != assessment.Submitted || got.SubmittedAt == nil {
+			t.Fatalf("submit = %+v, %v", got, err)
+		}
+		if res, err := f.st.GetResult(ctx, a.ID); err != nil || res.Answered != len(qids) {
+			t.Fatalf("result = %+v, %v", res, err)
+		}
+		if subs, err := f.st.Submissions(ctx, a.ID); err != nil || len(subs) != 1 || len(subs[0].Answers) != len(qids) {
+			t.Fatalf("submissions = %d, %v", len(subs), err)
+		}
+		// A second submission from the status read before is stale.
+		if _, err := f.st.Submit(ctx, a.ID, assessment.Draft, f.actor); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("stale submit = %v, want Conflict", err)
+		}
+	})
+	t.Run("UnknownAssessment", func(t *testing.T) {
+		if _, err := f.st.Submit(ctx, "00000000-0000-0000-0000-000000000000", assessment.Draft, f.actor); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("submit = %v, want NotFound", err)
+		}
+	})
+}
