@@ -40,7 +40,7 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 	var fe *export.FileError
 	switch {
 	case errors.As(err, &fe):
-		return store.ImportResult{}, apperr.InvalidFields(i18n.T(ctx, "import.file."+fe.Code, fe.Detail), map[string]string{"file": fe.Code})
+		return store.ImportResult{}, fileError(r, fe)
 	case err != nil:
 		return store.ImportResult{}, err
 	case len(rowErrs) > 0:
@@ -52,6 +52,13 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 			Detail: map[string]any{"rows": out}}
 	}
 	return s.store.ImportAnswers(ctx, a.ID, rows, actor(r))
+}
+
+// fileError is the Invalid error of a file that cannot be imported at all.
+// Every file message takes the detail as its argument (an empty one when the
+// code has none): shown without it, the message ended in a literal "%s".
+func fileError(r *http.Request, fe *export.FileError) error {
+	return apperr.InvalidFields(i18n.T(r.Context(), "import.file."+fe.Code, fe.Detail), map[string]string{"file": fe.Code})
 }
 
 // rowErrorMessage says what is wrong with a row, e.g. "3行目「回答レベル」:
@@ -184,7 +191,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct == export.XLSXContentType && !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		s.apiError(w, r, apperr.InvalidFields(i18n.T(ctx, "import.file."+export.FileUnreadable), map[string]string{"file": export.FileUnreadable}))
+		s.apiError(w, r, fileError(r, &export.FileError{Code: export.FileUnreadable}))
 		return
 	}
 	res, err := s.importAnswers(r, a, cl, data)
