@@ -71,9 +71,9 @@ func (s *Server) routes() http.Handler {
 
 			// Managers' dashboard, peer benchmark, exports and import.
 			r.Get("/dashboard", s.handleDashboard)
-			r.Get("/dashboard/export.xlsx", s.handleDashboardExport)
+			r.With(s.sameSiteDownload).Get("/dashboard/export.xlsx", s.handleDashboardExport)
 			r.Get("/assessments/{assessmentID}/benchmark", s.handleBenchmark)
-			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
@@ -117,7 +117,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/orgs/{orgID}/targets", s.apiTargetsGet)
 			r.Put("/orgs/{orgID}/targets", s.apiTargetsPut)
 			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
-			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Post("/assessments/{assessmentID}/import", s.apiImport)
 		})
 	})
