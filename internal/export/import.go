@@ -384,7 +384,7 @@ func parseRow(n int, q *checklist.Question, levelText, pointsText, comment strin
 		row.PointsMet = append(row.PointsMet, p)
 	}
 	switch {
-	case !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
+	case !assessment.ValidText(comment):
 		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrInvalidText})
 	case utf8.RuneCountInString(comment) > assessment.MaxComment:
 		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrCommentTooLong, Value: strconv.Itoa(assessment.MaxComment)})

@@ -19,7 +19,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/static/{file}", s.handleStatic)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.refuseControlText) // textcheck.go
 
 		// Pages.
 		r.Get("/login", s.handleLoginForm)
