@@ -28,6 +28,9 @@ func (s *Server) refuseControlText(next http.Handler) http.Handler {
 		case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
 		case ct == "application/x-www-form-urlencoded":
 			err = checkForm(r)
+		case principal(r.Context()) == nil:
+			// No JSON body is read for an anonymous caller, who gets 401:
+			// decoding megabytes for them first would be work for nothing.
 		case strings.HasPrefix(ct, "application/json") || (ct == "" && isAPI(r)):
 			err = checkJSON(r)
 		}
