@@ -21,10 +21,14 @@ import (
 // but tab and line breaks. Every text field of the pages and the API passes
 // here before a handler reads it, so none can forget the check. Multipart
 // uploads (the import) carry a file, which the importer checks cell by cell.
+// A path with such a character (an id in it) is not found.
 func (s *Server) refuseControlText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var err error
 		switch ct := mediaType(r); {
+		case !assessment.ValidText(r.URL.Path):
+			// An id with a NUL names nothing; PostgreSQL would refuse it.
+			err = apperr.ErrNotFound
 		case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
 		case ct == "application/x-www-form-urlencoded":
 			err = checkForm(r)

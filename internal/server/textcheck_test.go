@@ -195,6 +195,16 @@ func TestControlCharactersRefused(t *testing.T) {
 		}
 	})
 
+	// An id with a NUL names nothing: 404, not a database error.
+	t.Run("IDsInPaths", func(t *testing.T) {
+		for _, p := range []string{"/api/v1/assessments/%00", "/api/v1/assessments/" + f.draft + "%00/comments", "/assessments/%00", "/assessments/" + f.draft + "/categories/1%07"} {
+			res, body := f.e.send(f.browsers["officer"], "GET", p, nil, nil)
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404\n\t%.200s", p, res.StatusCode, body)
+			}
+		}
+	})
+
 	// Tabs and line breaks are text.
 	t.Run("TabsAndLineBreaksKept", func(t *testing.T) {
 		text := "一行目\r\n\t二行目\n"
