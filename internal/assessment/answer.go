@@ -30,8 +30,8 @@ func ValidateAnswer(q *checklist.Question, v AnswerValues) (AnswerValues, error)
 	if utf8.RuneCountInString(v.Comment) > MaxComment {
 		fields["comment"] = fmt.Sprintf("must be at most %d characters", MaxComment)
 	}
-	if !utf8.ValidString(v.Comment) {
-		fields["comment"] = "must be valid UTF-8"
+	if !ValidText(v.Comment) {
+		fields["comment"] = "must be valid UTF-8 without control characters"
 	}
 	if v.Version < 0 {
 		fields["version"] = "must be 0 or more"

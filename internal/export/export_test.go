@@ -291,6 +291,8 @@ func TestParseFileErrors(t *testing.T) {
 		{"BadQuote", "question_id,level,points_met,comment\r\n1-1,3,\"x,\r\n", export.FileMalformedCSV},
 		{"NotText", "question_id,level,points_met,comment\r\n1-1,3,,\x82\xff\r\n", export.FileEncoding},
 		{"TooMany", "question_id,level,points_met,comment\r\n" + strings.Repeat(",,,\r\n", export.MaxImportRows), export.FileTooManyRows},
+		{"WideHeader", strings.Repeat(",", 4<<20) + "\r\n1-1,3,,\r\n", export.FileTooManyColumns},
+		{"WideRow", "question_id,level,points_met,comment\r\n1-1,3,," + strings.Repeat(",", export.MaxImportColumns) + "\r\n", export.FileTooManyColumns},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

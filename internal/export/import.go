@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -103,6 +104,9 @@ func ParseCSV(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowErr
 		}
 		data = dec
 	}
+	if wide, _ := tooWide(data); wide {
+		return nil, nil, &FileError{Code: FileTooManyColumns, Detail: strconv.Itoa(MaxImportColumns)}
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	var records [][]string
@@ -127,6 +131,30 @@ func ParseCSV(r io.Reader, cl *checklist.Checklist) ([]store.ImportRow, []RowErr
 		records = append(records, rec)
 	}
 	return parseRecords(records, cl)
+}
+
+// tooWide reports whether a record of CSV data has more than
+// MaxImportColumns fields, and the offset where it stopped looking. It runs
+// before the CSV reader, which builds a whole record before anyone can count
+// its fields: a 4 MB line of commas would be four million of them. Quotes
+// toggle a quoted field ("" inside one toggles twice), whose commas and line
+// breaks are data; a stray quote is the CSV reader's to refuse.
+func tooWide(data []byte) (wide bool, stop int) {
+	fields, quoted := 1, false
+	for i, c := range data {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			if fields++; fields > MaxImportColumns {
+				return true, i
+			}
+		case c == '\n':
+			fields = 1
+		}
+	}
+	return false, len(data)
 }
 
 // ParseXLSX reads the answers sheet of a workbook (the sheet named
@@ -234,23 +262,14 @@ func importColumns() []string {
 // headerIndex finds the import's columns in a header row, by their header
 // ("設問ID / Question ID"), either half of it, or their key, ignoring case,
 // width and spacing. missing lists the headers not found.
+// Each header cell costs one normalisation and one map look-up.
 func headerIndex(header []string) (idx map[string]int, missing []string) {
 	idx = map[string]int{}
+	names := headerNames()
 	for i, h := range header {
-		h = normHeader(h)
-		for _, c := range AnswerColumns {
-			if !c.Import {
-				continue
-			}
-			if _, dup := idx[c.Key]; dup {
-				continue
-			}
-			for _, name := range []string{c.Header(), c.JA, c.EN, c.Key} {
-				if h == normHeader(name) {
-					idx[c.Key] = i
-					break
-				}
-			}
+		key, ok := names[normHeader(h)]
+		if _, dup := idx[key]; ok && !dup {
+			idx[key] = i
 		}
 	}
 	for _, c := range AnswerColumns {
@@ -260,6 +279,22 @@ func headerIndex(header []string) (idx map[string]int, missing []string) {
 	}
 	return idx, missing
 }
+
+// headerNames maps each normalised name of an imported column to its key.
+var headerNames = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, c := range AnswerColumns {
+		if !c.Import {
+			continue
+		}
+		for _, name := range []string{c.Header(), c.JA, c.EN, c.Key} {
+			if n := normHeader(name); m[n] == "" {
+				m[n] = c.Key
+			}
+		}
+	}
+	return m
+})
 
 func normHeader(s string) string {
 	s = strings.ToLower(width.Fold.String(strings.TrimPrefix(s, bom)))
@@ -349,7 +384,7 @@ func parseRow(n int, q *checklist.Question, levelText, pointsText, comment strin
 		row.PointsMet = append(row.PointsMet, p)
 	}
 	switch {
-	case !utf8.ValidString(comment) || strings.ContainsRune(comment, 0):
+	case !assessment.ValidText(comment):
 		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrInvalidText})
 	case utf8.RuneCountInString(comment) > assessment.MaxComment:
 		errs = append(errs, RowError{Row: n, Column: ColComment, Code: ErrCommentTooLong, Value: strconv.Itoa(assessment.MaxComment)})

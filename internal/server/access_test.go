@@ -631,12 +631,29 @@ func TestAccessControlMatrix(t *testing.T) {
 	// Cross-site requests: every state-changing route, called from another
 	// site with the cookie of a caller who may use it (of the officer when
 	// nobody may), is refused and changes nothing (no audit entry appears).
+	// Reads may be linked from anywhere, but write nothing either: a
+	// download, which is recorded, is refused.
 	t.Run("CrossSiteRequestsRefused", func(t *testing.T) {
 		before := m.auditCount(t)
 		tried := 0
 		for _, rt := range routes {
 			r, ok := routeMatrix[rt.method+" "+rt.pattern]
-			if !ok || rt.method == http.MethodGet {
+			if !ok {
+				continue
+			}
+			if rt.method == http.MethodGet {
+				name := officer
+				for _, c := range callerOrder[1:] {
+					if r.want[c] < 400 {
+						name = c
+						break
+					}
+				}
+				code, body, _ := m.call(t, rt.method, rt.pattern, r, m.callers[name], false, true, "Sec-Fetch-Site", "cross-site")
+				if strings.Contains(rt.pattern, "export") && code != http.StatusForbidden {
+					t.Errorf("GET %s from another site as %s: %d, want 403\n\t%.200s", rt.pattern, name, code, body)
+				}
+				tried++
 				continue
 			}
 			name := officer // when nobody may use the route, its likeliest victim
@@ -664,7 +681,7 @@ func TestAccessControlMatrix(t *testing.T) {
 		t.Errorf("only %d insider responses carried A's data: the leak check would see nothing", insiderHits)
 	}
 	t.Logf("access-control matrix: %d routes × %d callers, API routes also with the session cookie: %d calls checked; "+
-		"%d outsider/anonymous responses searched for %d markers of A, none found; %d fresh assessments; %d cross-site requests refused",
+		"%d outsider/anonymous responses searched for %d markers of A, none found; %d fresh assessments; %d cross-site requests made, none of them writing",
 		len(routes), len(callerOrder), calls, leaksChecked, len(m.needles)+1, m.freshAssessed, crossSite)
 }
 

@@ -51,6 +51,24 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// sameSiteDownload refuses an export that another site started. A top-level
+// GET from any page carries the session cookie, and every export is recorded
+// in the audit trail: a link elsewhere must not make a user download, nor
+// write entries in their name. An export is a deliberate act in Mamori's own
+// pages, so it is refused rather than served unrecorded. Same-origin,
+// same-site and "none" (a typed address or a bookmark) pass, and so does a
+// request without Sec-Fetch-Site (API clients, older browsers).
+func (s *Server) sameSiteDownload(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			s.log.Warn("cross-site download refused", "path", r.URL.Path, "request_id", requestID(r.Context()))
+			s.fail(w, r, apperr.K(apperr.Forbidden, "err.cross_site_download"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
 // authenticate establishes the caller from a bearer token or the session

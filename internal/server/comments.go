@@ -6,6 +6,7 @@ import (
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
+	"mamori/internal/assessment"
 	"mamori/internal/policy"
 	"mamori/internal/store"
 	"mamori/web/i18n"
@@ -30,8 +31,8 @@ func (s *Server) addComment(r *http.Request, a store.Assessment, cl *checklist.C
 		qid = *questionID
 	}
 	switch n := utf8.RuneCountInString(body); {
-	case !utf8.ValidString(body):
-		return store.Comment{}, apperr.InvalidFieldsK("comment.body_required", map[string]string{"body": "utf-8"})
+	case !assessment.ValidText(body):
+		return store.Comment{}, assessment.TextError("body")
 	case n == 0:
 		return store.Comment{}, apperr.InvalidFieldsK("comment.body_required", map[string]string{"body": "required"})
 	case n > maxCommentRunes:

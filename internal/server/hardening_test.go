@@ -262,15 +262,16 @@ func TestMetrics(t *testing.T) {
 	})
 }
 
-// TestUserTextRoundTrips: markup, quotes and control characters come back
-// from the API exactly as sent, and pages show them escaped.
+// TestUserTextRoundTrips: markup, quotes and tabs come back from the API
+// exactly as sent, and pages show them escaped. (Other control characters
+// are refused: TestControlCharactersRefused.)
 func TestUserTextRoundTrips(t *testing.T) {
 	e := newEnv(t)
 	org := e.org("エスケープ株式会社", nil)
 	u := e.user(org.ID, assessment.Officer, false)
 	tok := e.token(u)
 	a := e.draft(u)
-	evil := "<script>alert(1)</script>\"'\x01 &amp; <img src=x onerror=alert(2)>"
+	evil := "<script>alert(1)</script>\"'\t &amp; <img src=x onerror=alert(2)>"
 	code, saved := e.api(tok, "PUT", "/api/v1/assessments/"+a.ID+"/answers/1-1", map[string]any{"level": 2, "version": 0, "comment": evil})
 	if code != 200 || saved["comment"] != evil {
 		t.Fatalf("save: %d %q", code, saved["comment"])
@@ -292,7 +293,7 @@ func TestUserTextRoundTrips(t *testing.T) {
 	if strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") {
 		t.Fatal("the comment is rendered unescaped")
 	}
-	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;\x01 &amp;amp; &lt;img src=x onerror=alert(2)&gt;") {
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;\t &amp;amp; &lt;img src=x onerror=alert(2)&gt;") {
 		i := strings.Index(body, "alert(1)")
 		t.Fatalf("escaped comment not found; near: %q", body[max(0, i-40):min(len(body), i+80)])
 	}

@@ -33,7 +33,7 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 	var fe *export.FileError
 	switch {
 	case errors.As(err, &fe):
-		return store.ImportResult{}, apperr.InvalidFieldsK("import.file."+fe.Code, map[string]string{"file": fe.Code}, fe.Detail)
+		return store.ImportResult{}, fileError(fe)
 	case err != nil:
 		return store.ImportResult{}, err
 	case len(rowErrs) > 0:
@@ -45,6 +45,13 @@ func (s *Server) importAnswers(r *http.Request, a store.Assessment, cl *checklis
 			WithDetail(map[string]any{"rows": out})
 	}
 	return s.store.ImportAnswers(ctx, a.ID, rows, actor(r))
+}
+
+// fileError is the Invalid error of a file that cannot be imported at all.
+// Every file message takes the detail as its argument (an empty one when the
+// code has none): shown without it, the message ended in a literal "%s".
+func fileError(fe *export.FileError) error {
+	return apperr.InvalidFieldsK("import.file."+fe.Code, map[string]string{"file": fe.Code}, fe.Detail)
 }
 
 // rowErrorMessage says what is wrong with a row, e.g. "3行目「回答レベル」:
@@ -177,7 +184,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct == export.XLSXContentType && !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		s.apiError(w, r, apperr.InvalidFieldsK("import.file."+export.FileUnreadable, map[string]string{"file": export.FileUnreadable}))
+		s.apiError(w, r, fileError(&export.FileError{Code: export.FileUnreadable}))
 		return
 	}
 	res, err := s.importAnswers(r, a, cl, data)

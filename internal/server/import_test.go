@@ -139,9 +139,15 @@ func TestImportInvalid(t *testing.T) {
 			{"text/csv", "a,b\r\n1,2\r\n"},
 			{export.XLSXContentType, "not a zip"},
 			{export.XLSXContentType, "PK\x03\x04broken"},
+			{"text/csv", strings.Repeat(",", 4<<20)},
 		} {
-			if status, m := f.importRaw(f.tok, f.a.ID, c.ct, []byte(c.body)); status != http.StatusUnprocessableEntity {
-				t.Errorf("%q: status %d %v", c.body, status, m)
+			status, m := f.importRaw(f.tok, f.a.ID, c.ct, []byte(c.body))
+			if status != http.StatusUnprocessableEntity {
+				t.Errorf("%.20q: status %d %v", c.body, status, m)
+			}
+			// Each file message is shown with its detail: none ends in "%s".
+			if msg, _ := m["error"].(map[string]any)["message"].(string); msg == "" || strings.Contains(msg, "%") {
+				t.Errorf("%.20q: message %q", c.body, msg)
 			}
 		}
 		if status, _ := f.importRaw(f.tok, f.a.ID, "application/json", []byte("{}")); status != http.StatusBadRequest {

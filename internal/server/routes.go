@@ -28,7 +28,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/static/{file}", s.handleStatic)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.refuseControlText) // textcheck.go
 
 		// Pages.
 		r.Get("/login", s.handleLoginForm)
@@ -80,9 +80,9 @@ func (s *Server) routes() http.Handler {
 
 			// Managers' dashboard, peer benchmark, exports and import.
 			r.Get("/dashboard", s.handleDashboard)
-			r.Get("/dashboard/export.xlsx", s.handleDashboardExport)
+			r.With(s.sameSiteDownload).Get("/dashboard/export.xlsx", s.handleDashboardExport)
 			r.Get("/assessments/{assessmentID}/benchmark", s.handleBenchmark)
-			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
@@ -126,7 +126,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/orgs/{orgID}/targets", s.apiTargetsGet)
 			r.Put("/orgs/{orgID}/targets", s.apiTargetsPut)
 			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
-			r.Get("/assessments/{assessmentID}/export", s.handleExport)
+			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Post("/assessments/{assessmentID}/import", s.apiImport)
 		})
 	})
