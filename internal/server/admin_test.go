@@ -116,52 +116,33 @@ func TestAdminPages(t *testing.T) {
 	}
 }
 
-func TestAccountPage(t *testing.T) {
+// An administrator's API token does not administer: creating an account or
+// resetting a password with it would outlive the token's revocation.
+func TestAdminPagesNeedASession(t *testing.T) {
 	e := newEnv(t)
-	org := e.org("アカウント株式会社", nil)
-	u := e.user(org.ID, assessment.Officer, false)
-	c := e.login(u)
-	other := e.login(u) // a second device
-
-	res := e.postForm(c, "/account/tokens", url.Values{"label": {"集計スクリプト"}})
-	body := readBody(t, res)
-	i := strings.Index(body, `data-testid="new-token">`)
-	if res.StatusCode != http.StatusCreated || i < 0 {
-		t.Fatalf("token create: %d", res.StatusCode)
+	platform := e.org("運営", nil)
+	admin := e.user(platform.ID, assessment.Manager, true)
+	victim := e.user(platform.ID, assessment.Officer, false)
+	bearer := map[string]string{"Authorization": "Bearer " + e.token(admin), "Content-Type": formType}
+	users, _ := e.st.ListUsers(context.Background())
+	cases := []struct{ path, body string }{
+		{"/admin/users", url.Values{"email": {"mallory@example.jp"}, "name": {"Mallory"}, "role": {"manager"}, "org_id": {platform.ID}, "admin": {"1"}, "password": {"mallory-knows-this-one"}}.Encode()},
+		{"/admin/users/" + victim.ID + "/password", url.Values{"password": {"mallory-knows-this-one"}}.Encode()},
+		{"/admin/orgs/" + platform.ID + "/totp", ""},
 	}
-	tok := body[i+len(`data-testid="new-token">`):]
-	tok = tok[:strings.Index(tok, "<")]
-	if code, _ := e.api(tok, "GET", "/api/v1/me", nil); code != 200 {
-		t.Fatalf("new token refused: %d", code)
+	for _, tc := range cases {
+		if res, body := e.send(nil, "POST", tc.path, strings.NewReader(tc.body), bearer); res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s with an admin's token: status %d, want 403\n\t%.200s", tc.path, res.StatusCode, body)
+		}
 	}
-	toks, _ := e.st.ListTokens(context.Background(), u.ID)
-	if res := e.postForm(c, "/account/tokens/"+toks[0].ID+"/revoke", nil); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("revoke: %d", res.StatusCode)
+	if after, _ := e.st.ListUsers(context.Background()); len(after) != len(users) {
+		t.Errorf("users: %d → %d", len(users), len(after))
 	}
-	if code, _ := e.api(tok, "GET", "/api/v1/me", nil); code != 401 {
-		t.Fatalf("revoked token works: %d", code)
+	if res := e.postForm(e.browser(), "/login", url.Values{"email": {victim.Email}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the victim's password was reset: %d", res.StatusCode)
 	}
-	// Another user's token id answers 404.
-	stranger := e.user(org.ID, assessment.Officer, false)
-	e.token(stranger)
-	st, _ := e.st.ListTokens(context.Background(), stranger.ID)
-	if res := e.postForm(c, "/account/tokens/"+st[0].ID+"/revoke", nil); res.StatusCode != 404 {
-		t.Fatalf("revoking another's token: %d", res.StatusCode)
-	}
-
-	if res := e.postForm(c, "/account/password", url.Values{"current": {"wrong-password-1"}, "new": {"a-brand-new-passphrase"}}); res.StatusCode != 422 {
-		t.Fatalf("wrong current password: %d", res.StatusCode)
-	}
-	if res := e.postForm(c, "/account/password", url.Values{"current": {testPassword}, "new": {"short"}}); res.StatusCode != 422 {
-		t.Fatalf("short password: %d", res.StatusCode)
-	}
-	if res := e.postForm(c, "/account/password", url.Values{"current": {testPassword}, "new": {"a-brand-new-passphrase"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("change password: %d", res.StatusCode)
-	}
-	if res, _ := e.get(c, "/account"); res.StatusCode != 200 {
-		t.Fatalf("this device was signed out: %d", res.StatusCode)
-	}
-	if res, _ := e.get(other, "/account"); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("the other device is still signed in: %d", res.StatusCode)
+	// The admin's browser session administers as before.
+	if res := e.postForm(e.login(admin), "/admin/orgs/"+platform.ID+"/totp", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("admin session: %d", res.StatusCode)
 	}
 }

@@ -180,3 +180,25 @@ func errCode(m map[string]any) string {
 func storeUpdate(u store.User, active bool) store.UserUpdate {
 	return store.UserUpdate{Name: u.Name, Role: u.Role, OrgID: u.OrgID, Admin: u.Admin, Active: active}
 }
+
+// send makes a request with headers and returns the response with its body.
+func (e *env) send(c *http.Client, method, path string, body io.Reader, headers map[string]string) (*http.Response, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if c == nil {
+		c = e.browser()
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res, readBody(e.t, res)
+}
+
+const formType = "application/x-www-form-urlencoded"

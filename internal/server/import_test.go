@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -233,4 +236,128 @@ func (f *exportFixture) upload(c *http.Client, id, name string, data []byte) (*h
 		f.e.t.Fatal(err)
 	}
 	return res, readBody(f.e.t, res)
+}
+
+// A small XLSX upload must not make the server hold gigabytes: rows padded
+// to the sheet's last column are refused as they are read.
+func TestXLSXImportBombRefused(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("爆弾株式会社", nil)
+	u := e.user(org.ID, assessment.Officer, false)
+	tok := e.token(u)
+	a := e.draft(u)
+	for _, tc := range []struct {
+		name         string
+		file         []byte
+		code         string
+		rows, shared int
+	}{
+		// 1,500 rows × 16,384 cells × 16 bytes is 390 MB (1.7 GB allocated
+		// before the fix); the refusal costs a row.
+		{name: "WideRows", rows: 1500, code: export.FileTooManyColumns},
+		// 3.5 million shared strings: 60 MB of XML from a 140 KB upload,
+		// 2.8 GB allocated before the fix; refused before unpacking.
+		{name: "SharedStrings", rows: 1, shared: 3_500_000, code: export.FileTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := bombXLSX(t, tc.rows, tc.shared)
+			if len(file) > 256<<10 {
+				t.Fatalf("the bomb is %d bytes: it should be small", len(file))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			res, body := e.send(nil, "POST", "/api/v1/assessments/"+a.ID+"/import", bytes.NewReader(file),
+				map[string]string{"Authorization": "Bearer " + tok, "Content-Type": export.XLSXContentType})
+			runtime.ReadMemStats(&after)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"file":"`+tc.code+`"`) {
+				t.Errorf("status %d, want 422 with file error %s: %.300s", res.StatusCode, tc.code, body)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("importing a %d KB file allocated %d MB", len(file)>>10, alloc>>20)
+			}
+			if answers, _ := e.st.Answers(context.Background(), a.ID); len(answers) != 0 {
+				t.Errorf("%d answers written by a refused import", len(answers))
+			}
+		})
+	}
+}
+
+// Row errors are bounded: one cell listing a million unknown key points
+// must not turn a 4 MB upload into a million error messages.
+func TestImportRowErrorsBounded(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("誤り株式会社", nil)
+	u := e.user(org.ID, assessment.Officer, false)
+	tok := e.token(u)
+	a := e.draft(u)
+	csv := "question_id,level,points_met,comment\r\n1-1,3," + strings.Repeat("x ", 1_000_000) + ",\r\n"
+	res, body := e.send(nil, "POST", "/api/v1/assessments/"+a.ID+"/import", strings.NewReader(csv),
+		map[string]string{"Authorization": "Bearer " + tok, "Content-Type": "text/csv"})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d: %.300s", res.StatusCode, body)
+	}
+	if n := strings.Count(body, `"code":"unknown_point"`); n == 0 || n > 100 {
+		t.Errorf("%d unknown-point errors reported for one row (response %d bytes)", n, len(body))
+	}
+	if len(body) > 64<<10 {
+		t.Errorf("the error response is %d bytes", len(body))
+	}
+}
+
+// bombXLSX is a tiny workbook whose answers sheet has the import's header
+// and then rows holding one character in the last column (XFD): a reader
+// that pads every row to its last cell holds 16,384 strings per row. With
+// sharedStrings > 0 the workbook also carries that many one-letter shared
+// strings.
+func bombXLSX(t *testing.T, rows, sharedStrings int) []byte {
+	t.Helper()
+	var sheet strings.Builder
+	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">`)
+	col := 'A'
+	for _, c := range export.AnswerColumns {
+		if c.Import {
+			fmt.Fprintf(&sheet, `<c r="%c1" t="inlineStr"><is><t>%s</t></is></c>`, col, c.Key)
+			col++
+		}
+	}
+	sheet.WriteString(`</row>`)
+	for r := 2; r <= rows+1; r++ {
+		fmt.Fprintf(&sheet, `<row r="%d"><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>`, r, r)
+	}
+	sheet.WriteString(`</sheetData></worksheet>`)
+	files := []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
+			`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="` + export.SheetAnswers + `" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+		{"xl/worksheets/sheet1.xml", sheet.String()},
+	}
+	if sharedStrings > 0 {
+		files = append(files, struct{ name, body string }{"xl/sharedStrings.xml",
+			`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+				strings.Repeat(`<si><t>a</t></si>`, sharedStrings) + `</sst>`})
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -170,3 +170,27 @@ func TestSessionTimeoutsOnTheServer(t *testing.T) {
 		}
 	})
 }
+
+func TestTokenAuth(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("テスト株式会社", nil)
+	u := e.user(org.ID, assessment.Officer, false)
+	tok := e.token(u)
+	if code, body := e.api(tok, "GET", "/api/v1/me", nil); code != 200 || body["email"] != u.Email {
+		t.Fatalf("me: %d %v", code, body)
+	}
+	if code, body := e.api("", "GET", "/api/v1/me", nil); code != 401 || errCode(body) != "unauthorized" {
+		t.Fatalf("anonymous: %d %v", code, body)
+	}
+	if code, _ := e.api("mamori_forged", "GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("forged token: %d", code)
+	}
+	// Revoked tokens stop working at once.
+	toks, _ := e.st.ListTokens(context.Background(), u.ID)
+	if _, err := e.st.RevokeToken(context.Background(), u.ID, toks[0].ID, store.Actor{Email: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.api(tok, "GET", "/api/v1/me", nil); code != 401 {
+		t.Fatalf("revoked token: %d", code)
+	}
+}

@@ -215,3 +215,45 @@ func TestControlCharactersRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestUserTextRoundTrips: markup, quotes and tabs come back from the API
+// exactly as sent, and pages show them escaped. (Other control characters
+// are refused: TestControlCharactersRefused.)
+func TestUserTextRoundTrips(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("エスケープ株式会社", nil)
+	u := e.user(org.ID, assessment.Officer, false)
+	tok := e.token(u)
+	a := e.draft(u)
+	evil := "<script>alert(1)</script>\"'\t &amp; <img src=x onerror=alert(2)>"
+	code, saved := e.api(tok, "PUT", "/api/v1/assessments/"+a.ID+"/answers/1-1", map[string]any{"level": 2, "version": 0, "comment": evil})
+	if code != 200 || saved["comment"] != evil {
+		t.Fatalf("save: %d %q", code, saved["comment"])
+	}
+	code, got := e.api(tok, "GET", "/api/v1/assessments/"+a.ID, nil)
+	ans, _ := got["answers"].(map[string]any)
+	one, _ := ans["1-1"].(map[string]any)
+	if code != 200 || one["comment"] != evil {
+		t.Fatalf("read back: %d %q", code, one["comment"])
+	}
+	raw, _ := e.st.Answers(context.Background(), a.ID)
+	if raw["1-1"].Comment != evil {
+		t.Fatalf("stored %q", raw["1-1"].Comment)
+	}
+	res, body := e.get(e.login(u), "/assessments/"+a.ID+"/categories/1")
+	if res.StatusCode != 200 {
+		t.Fatalf("category page: %d", res.StatusCode)
+	}
+	if strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") {
+		t.Fatal("the comment is rendered unescaped")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;\t &amp;amp; &lt;img src=x onerror=alert(2)&gt;") {
+		i := strings.Index(body, "alert(1)")
+		t.Fatalf("escaped comment not found; near: %q", body[max(0, i-40):min(len(body), i+80)])
+	}
+	// JSON responses escape markup too, so a response sniffed as HTML is inert.
+	res, rawJSON := e.send(nil, "GET", "/api/v1/assessments/"+a.ID, nil, map[string]string{"Authorization": "Bearer " + tok})
+	if strings.Contains(rawJSON, "<script>") || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("JSON carries raw markup or the wrong type (%q)", res.Header.Get("Content-Type"))
+	}
+}

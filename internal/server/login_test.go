@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"context"
+	"mamori/internal/assessment"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"mamori/internal/assessment"
-	"mamori/internal/store"
 )
 
 func TestLogin(t *testing.T) {
@@ -100,36 +98,6 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestLoginThrottling(t *testing.T) {
-	e := newEnv(t)
-	org := e.org("テスト株式会社", nil)
-	u := e.user(org.ID, assessment.Officer, false)
-	other := e.user(org.ID, assessment.Officer, false)
-	bad := url.Values{"email": {u.Email}, "password": {"not-the-password"}}
-	for i := 0; i < 10; i++ {
-		if res := e.postForm(e.browser(), "/login", bad); res.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("failure %d: status %d", i+1, res.StatusCode)
-		}
-	}
-	res := e.postForm(e.browser(), "/login", url.Values{"email": {u.Email}, "password": {testPassword}})
-	body := readBody(t, res)
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "再度お試しください") {
-		t.Fatalf("11th attempt: status %d retry-after %q", res.StatusCode, res.Header.Get("Retry-After"))
-	}
-	// Another account from the same address is not locked out by one
-	// person's typos.
-	if res := e.postForm(e.browser(), "/login", url.Values{"email": {other.Email}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("other account: status %d", res.StatusCode)
-	}
-	// 100 failures from one address block it for every account.
-	for i := 0; i < 90; i++ { // 10 above + 90 = 100
-		e.postForm(e.browser(), "/login", url.Values{"email": {"x" + string(rune('a'+i%26)) + "@example.jp"}, "password": {"nope-nope-nope"}})
-	}
-	if res := e.postForm(e.browser(), "/login", url.Values{"email": {other.Email}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("after 100 failures from one address: status %d", res.StatusCode)
-	}
-}
-
 func TestLogoutRevokesSession(t *testing.T) {
 	e := newEnv(t)
 	org := e.org("テスト株式会社", nil)
@@ -145,95 +113,6 @@ func TestLogoutRevokesSession(t *testing.T) {
 	replay.Jar.SetCookies(base, old)
 	if res, _ := e.get(replay, "/assessments"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("replayed cookie after logout: status %d", res.StatusCode)
-	}
-}
-
-func TestCrossOriginRefused(t *testing.T) {
-	e := newEnv(t)
-	org := e.org("テスト株式会社", nil)
-	u := e.user(org.ID, assessment.Officer, false)
-	c := e.login(u)
-	for _, h := range []map[string]string{
-		{"Sec-Fetch-Site": "cross-site"},
-		{"Origin": "https://evil.example"},
-	} {
-		req, _ := http.NewRequest("POST", e.ts.URL+"/assessments", strings.NewReader("title=x"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		for k, v := range h {
-			req.Header.Set(k, v)
-		}
-		res, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readBody(t, res)
-		if res.StatusCode != http.StatusForbidden {
-			t.Fatalf("%v: status %d", h, res.StatusCode)
-		}
-	}
-	as, _ := e.st.ListAssessments(context.Background(), []string{org.ID})
-	if len(as) != 0 {
-		t.Fatalf("a cross-origin request created %d assessments", len(as))
-	}
-	// Same-origin browser requests pass.
-	req, _ := http.NewRequest("POST", e.ts.URL+"/assessments", strings.NewReader("title=ok"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, _ := c.Do(req)
-	readBody(t, res)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("same-origin: status %d", res.StatusCode)
-	}
-}
-
-func TestTokenAuth(t *testing.T) {
-	e := newEnv(t)
-	org := e.org("テスト株式会社", nil)
-	u := e.user(org.ID, assessment.Officer, false)
-	tok := e.token(u)
-	if code, body := e.api(tok, "GET", "/api/v1/me", nil); code != 200 || body["email"] != u.Email {
-		t.Fatalf("me: %d %v", code, body)
-	}
-	if code, body := e.api("", "GET", "/api/v1/me", nil); code != 401 || errCode(body) != "unauthorized" {
-		t.Fatalf("anonymous: %d %v", code, body)
-	}
-	if code, _ := e.api("mamori_forged", "GET", "/api/v1/me", nil); code != 401 {
-		t.Fatalf("forged token: %d", code)
-	}
-	// Revoked tokens stop working at once.
-	toks, _ := e.st.ListTokens(context.Background(), u.ID)
-	if _, err := e.st.RevokeToken(context.Background(), u.ID, toks[0].ID, store.Actor{Email: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if code, _ := e.api(tok, "GET", "/api/v1/me", nil); code != 401 {
-		t.Fatalf("revoked token: %d", code)
-	}
-}
-
-func TestHealth(t *testing.T) {
-	e := newEnv(t)
-	if code, body := e.api("", "GET", "/healthz", nil); code != 200 || body["status"] != "ok" {
-		t.Fatalf("healthz %d %v", code, body)
-	}
-	if code, body := e.api("", "GET", "/readyz", nil); code != 200 || body["status"] != "ready" {
-		t.Fatalf("readyz %d %v", code, body)
-	}
-}
-
-func TestSecurityHeaders(t *testing.T) {
-	e := newEnv(t)
-	res, _ := e.get(e.browser(), "/login")
-	for k, want := range map[string]string{
-		"X-Content-Type-Options": "nosniff",
-		"Referrer-Policy":        "same-origin",
-	} {
-		if got := res.Header.Get(k); got != want {
-			t.Errorf("%s = %q", k, got)
-		}
-	}
-	csp := res.Header.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Errorf("CSP %q", csp)
 	}
 }
 
