@@ -167,11 +167,7 @@ type fixture struct {
 func newFixture(t *testing.T, dbURL string) fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := storetest.Open(t, dbURL)
 	org, err := st.CreateOrg(ctx, "信頼性テスト株式会社", nil, "manufacturing")
 	if err != nil {
 		t.Fatal(err)
@@ -257,12 +253,7 @@ func storeActor(f fixture) store.Actor {
 // newFixtureStore opens a store on dbURL, closed when the test ends.
 func newFixtureStore(t *testing.T, dbURL string) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	return st
+	return storetest.Open(t, dbURL)
 }
 
 // tableCounts returns the row count of every table in the public schema.

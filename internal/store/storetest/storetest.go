@@ -51,7 +51,13 @@ func URL(tb testing.TB) string {
 // New returns an open store on a fresh migrated database, opened with opts.
 func New(tb testing.TB, opts ...store.Option) *store.Store {
 	tb.Helper()
-	url := URL(tb)
+	return Open(tb, URL(tb), opts...)
+}
+
+// Open returns a store on the database at url, closed when the test ends,
+// whose database DB can reach.
+func Open(tb testing.TB, url string, opts ...store.Option) *store.Store {
+	tb.Helper()
 	st, err := store.Open(context.Background(), url, opts...)
 	if err != nil {
 		tb.Fatalf("storetest: open: %v", err)
@@ -80,7 +86,7 @@ var dbs = struct {
 	pool map[*store.Store]*pgxpool.Pool
 }{url: map[*store.Store]string{}, pool: map[*store.Store]*pgxpool.Pool{}}
 
-// DB returns a connection pool on the database of st, a store New returned,
+// DB returns a connection pool on the database of st, a store New or Open returned,
 // for a test's own SQL: rows no store method reads, or fixtures the store
 // has no method to write. The store keeps its own pool to itself.
 func DB(tb testing.TB, st *store.Store) *pgxpool.Pool {
@@ -92,7 +98,7 @@ func DB(tb testing.TB, st *store.Store) *pgxpool.Pool {
 	}
 	url, ok := dbs.url[st]
 	if !ok {
-		tb.Fatalf("storetest: DB of a store that New did not open")
+		tb.Fatalf("storetest: DB of a store that neither New nor Open opened")
 	}
 	p, err := pgxpool.New(context.Background(), url)
 	if err != nil {
