@@ -1,6 +1,3 @@
-// Package server is Mamori's HTTP layer: the router, middleware, and thin
-// handlers that decode, authorise through package policy, call the store and
-// render a templ view or JSON.
 package server
 
 import (
