@@ -32,7 +32,8 @@ func TestSignInUnderAttack(t *testing.T) {
 	bin := buildBinary(t, t.TempDir())
 	t.Run("FloodOfUnknownEmailsKeepsMemoryAndOtherUsers", func(t *testing.T) { signInFloodTest(t, bin) })
 	t.Run("ParallelWrongPasswordsStopAtTheLimit", func(t *testing.T) { parallelPasswordsTest(t, bin) })
-	t.Run("ParallelWrongCodesStopAtFive", func(t *testing.T) { parallelCodesTest(t, bin) })
+	t.Run("ParallelWrongCodesStopAtFive", func(t *testing.T) { parallelCodesTest(t, bin, false) })
+	t.Run("ParallelWrongRecoveryCodesStopAtFive", func(t *testing.T) { parallelCodesTest(t, bin, true) })
 }
 
 const fixturePassword = "reliability-pass-phrase"
@@ -307,7 +308,7 @@ func parallelPasswordsTest(t *testing.T, bin string) {
 // parallelCodesTest passes the password of a user with a second factor,
 // then sends 100 wrong codes at once in that pending sign-in: at most five
 // may be checked.
-func parallelCodesTest(t *testing.T, bin string) {
+func parallelCodesTest(t *testing.T, bin string, recovery bool) {
 	const guesses = 100
 	dbURL := storetest.URL(t)
 	f := newFixture(t, dbURL)
@@ -326,6 +327,9 @@ func parallelCodesTest(t *testing.T, bin string) {
 		t.Fatalf("password: %d %v", code, err)
 	}
 	wrong := wrongCode(t, secret)
+	if recovery {
+		wrong = "zzzz-zzzz-zzzz" // shaped as a recovery code, and none
+	}
 	statuses := parallel(t, guesses, func(int) (int, error) {
 		return postForm(b, in, "/login/totp", "", url.Values{"code": {wrong}})
 	})
