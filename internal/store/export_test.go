@@ -12,7 +12,7 @@ import (
 
 // PoolForTest is the store's pool, for a test's own SQL: rows no store
 // method reads, tampering the store refuses, a role's privileges.
-func (s *Store) PoolForTest() *pgxpool.Pool { return s.pool }
+func (s *Store) PoolForTest() *pgxpool.Pool { return s.pool.Pool }
 
 // ChangeStatus moves an assessment's status without the rules of Submit and
 // Decide (no completeness check, no comment, no frozen result), so a test

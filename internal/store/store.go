@@ -20,7 +20,7 @@ import (
 
 // Store wraps the connection pool.
 type Store struct {
-	pool *pgxpool.Pool
+	pool db
 	now  func() time.Time
 }
 
@@ -58,7 +58,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: ping database: %w", err)
 	}
-	return &Store{pool: pool, now: time.Now}, nil
+	return &Store{pool: db{pool}, now: time.Now}, nil
 }
 
 // Close closes the pool.
@@ -74,22 +74,6 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // PoolStat reports the connection pool's counters, for the metrics.
 func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }
-
-// inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // rollback after commit is a no-op
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
 
 // notFound maps pgx.ErrNoRows to apperr.ErrNotFound.
 func notFound(err error) error {
