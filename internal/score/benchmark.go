@@ -2,7 +2,6 @@ package score
 
 import (
 	"encoding/json"
-	"math"
 )
 
 // MinPeers is the smallest group Benchmark reports statistics for; smaller
@@ -75,79 +74,11 @@ type Bin struct {
 // float64 square root, and can only fall exactly on a half when its
 // argument is a perfect square, whose root float64 computes exactly.
 func Benchmark(kind, key string, peers []Peer, own int) GroupStats {
-	n := len(peers)
-	g := GroupStats{Kind: kind, Key: key, N: n, EnoughData: n >= MinPeers}
-	if !g.EnoughData {
-		return g
-	}
-
-	var sum, sumSq, below, equal int
-	g.Histogram = make([]Bin, HistogramBins)
-	for i := range g.Histogram {
-		from := HistogramFrom + i*HistogramWidth
-		g.Histogram[i] = Bin{From: from, To: from + HistogramWidth - 1}
-	}
+	var ps PeerStats
 	for i := range peers {
-		t := peers[i].Total
-		sum += t
-		sumSq += t * t
-		switch {
-		case t < own:
-			below++
-		case t == own:
-			equal++
-		}
-		b := 0
-		if t >= HistogramFrom {
-			b = min((t-HistogramFrom)/HistogramWidth, HistogramBins-1)
-		}
-		g.Histogram[b].Count++
+		ps.Add(peers[i])
 	}
-
-	g.Mean = Round2(sum, n)
-	// V = n·Σt² − (Σt)² is n² × the variance, so sd = √V ÷ n; and
-	// own − mean = a ÷ n with a = n·own − Σt, so (own − mean) ÷ sd = a ÷ √V.
-	sqrtV := math.Sqrt(float64(n*sumSq - sum*sum))
-	g.SD = math.Round(100*sqrtV/float64(n)) / 100
-	g.DeviationScore = 50
-	if sqrtV > 0 {
-		tenths := math.Round(500 + 100*float64(n*own-sum)/sqrtV)
-		if tenths == 0 {
-			tenths = 0 // not −0, which would encode as "-0"
-		}
-		g.DeviationScore = tenths / 10
-	}
-	g.Percentile = float64(divRound((2*below+equal)*500, n)) / 10 // (below + equal/2) ÷ n × 100
-	g.CategoryAverages = categoryMeans(peers)
-	return g
-}
-
-// categoryMeans averages the peers' category averages per category. Each
-// average is taken in millionths (exact for values with up to 6 decimals, as
-// Round2 produces), so the sum carries no binary error and the mean rounds
-// exactly: 2.33, 2.34, 2.33, 2.34, 2.335 → 2.335 → 2.34.
-func categoryMeans(peers []Peer) map[string]float64 {
-	type acc struct{ sum, n int }
-	accs := map[string]*acc{}
-	for i := range peers {
-		for id, avg := range peers[i].CategoryAverages {
-			if math.IsNaN(avg) || math.IsInf(avg, 0) {
-				continue
-			}
-			c := accs[id]
-			if c == nil {
-				c = &acc{}
-				accs[id] = c
-			}
-			c.sum += int(math.Round(avg * 1e6))
-			c.n++
-		}
-	}
-	out := make(map[string]float64, len(accs))
-	for id, c := range accs {
-		out[id] = Round2(c.sum, c.n*1_000_000)
-	}
-	return out
+	return ps.Stats(kind, key, own)
 }
 
 // MarshalJSON encodes only kind, key, n and enough_data when EnoughData is
