@@ -309,3 +309,17 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
 		return nil
 	})
 }
+
+// cmdBenchmarkRebuild recomputes the peer benchmark's maintained sums from
+// the assessments: for data loaded behind the application's back (a restore
+// of selected tables, a bulk load). Benchmarks wait while it runs.
+func cmdBenchmarkRebuild(ctx context.Context, env *cliEnv) error {
+	return withDB(ctx, env, func(st *store.Store) error {
+		n, err := st.RebuildPeerStats(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "benchmark sums rebuilt from %d organisations' latest approved assessments\n", n)
+		return nil
+	})
+}

@@ -60,6 +60,7 @@ commands:
   demo                        seed demo data (idempotent) and print the logins
   checklist export [--format json|yaml]
   audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
+  benchmark rebuild           recompute the peer benchmark's sums from the assessments
   backup --out FILE           dump the database (pg_dump custom format)
   restore --in FILE           restore a dump into an empty database
 
@@ -107,6 +108,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "audit":
 		if s, r := sub(); s == "verify" {
 			return cmdAuditVerify(ctx, env, r)
+		}
+	case "benchmark":
+		if s, r := sub(); s == "rebuild" && len(r) == 0 {
+			return cmdBenchmarkRebuild(ctx, env)
 		}
 	case "backup":
 		return cmdBackup(ctx, env, rest)

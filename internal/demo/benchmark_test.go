@@ -45,13 +45,13 @@ func TestSeedBenchmark(t *testing.T) {
 	if holding.Latest == nil || holding.Latest.DecidedAt.Year() != 2025 || holding.Current == nil || holding.Current.Status != "draft" {
 		t.Fatalf("demo company: latest %+v current %+v", holding.Latest, holding.Current)
 	}
-	pops, err := st.BenchmarkPopulations(ctx, holding.Latest.AssessmentID)
+	gs, err := st.BenchmarkGroups(ctx, holding.Latest.AssessmentID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, g := range map[string][]score.Peer{"risk group": pops.RiskGroup, "industry": pops.Industry, "size": pops.Size} {
-		if len(g) < score.MinPeers {
-			t.Errorf("%s: %d organisations, want at least %d", name, len(g), score.MinPeers)
+	for name, g := range map[string]score.PeerStats{"risk group": gs.RiskGroup, "industry": gs.Industry, "size": gs.Size} {
+		if g.N < score.MinPeers {
+			t.Errorf("%s: %d organisations, want at least %d", name, g.N, score.MinPeers)
 		}
 	}
 	if _, err := demo.Seed(ctx, st); err != nil {

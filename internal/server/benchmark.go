@@ -1,9 +1,7 @@
 package server
 
 import (
-	"cmp"
 	"net/http"
-	"slices"
 
 	"mamori/internal/apperr"
 	"mamori/internal/score"
@@ -19,46 +17,26 @@ const (
 	kindSize      = "size"
 )
 
-// scatterBin is the width of the total bands the scatter plot counts peers
-// in: wide enough that a cell never shows one organisation's exact total.
-const scatterBin = 5
-
 // benchmarkOf compares an assessment's frozen result with its peers.
-func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark, store.BenchmarkPopulations, error) {
-	pops, err := s.store.BenchmarkPopulations(r.Context(), a.ID)
+func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark, store.BenchmarkGroups, error) {
+	gs, err := s.store.BenchmarkGroups(r.Context(), a.ID)
 	if err != nil {
-		return apiBenchmark{}, pops, err
+		return apiBenchmark{}, gs, err
 	}
-	own := pops.Own
+	own := gs.Own
 	out := apiBenchmark{
 		AssessmentID: a.ID, Total: own.Total, RiskIndex: own.RiskIndex,
-		Group:    score.Benchmark(kindRiskGroup, own.RiskGroup, pops.RiskGroup, own.Total),
-		Industry: score.Benchmark(kindIndustry, own.Industry, pops.Industry, own.Total),
-		Size:     score.Benchmark(kindSize, own.SizeBand, pops.Size, own.Total),
-		Scatter:  apiScatter{N: len(pops.All), EnoughData: len(pops.All) >= score.MinPeers},
+		Group:    gs.RiskGroup.Stats(kindRiskGroup, own.RiskGroup, own.Total),
+		Industry: gs.Industry.Stats(kindIndustry, own.Industry, own.Total),
+		Size:     gs.Size.Stats(kindSize, own.SizeBand, own.Total),
+		Scatter:  apiScatter{N: gs.All.N, EnoughData: gs.All.N >= score.MinPeers},
 	}
 	if out.Scatter.EnoughData {
-		out.Scatter.Cells = scatterCells(pops.All)
+		for _, c := range gs.All.ScatterCells() {
+			out.Scatter.Cells = append(out.Scatter.Cells, views.ScatterCell{RiskIndex: c.RiskIndex, TotalFrom: c.From, TotalTo: c.To, Count: c.Count})
+		}
 	}
-	return out, pops, nil
-}
-
-// scatterCells counts peers per risk index and band of scatterBin points of
-// total, in order of risk index, then total.
-func scatterCells(peers []score.Peer) []views.ScatterCell {
-	type key struct{ risk, from int }
-	counts := map[key]int{}
-	for _, p := range peers {
-		counts[key{p.RiskIndex, p.Total / scatterBin * scatterBin}]++
-	}
-	cells := make([]views.ScatterCell, 0, len(counts))
-	for k, n := range counts {
-		cells = append(cells, views.ScatterCell{RiskIndex: k.risk, TotalFrom: k.from, TotalTo: k.from + scatterBin - 1, Count: n})
-	}
-	slices.SortFunc(cells, func(a, b views.ScatterCell) int {
-		return cmp.Or(cmp.Compare(a.RiskIndex, b.RiskIndex), cmp.Compare(a.TotalFrom, b.TotalFrom))
-	})
-	return cells
+	return out, gs, nil
 }
 
 func (s *Server) apiBenchmark(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +63,7 @@ func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := views.BenchmarkData{A: a, Checklist: cl}
-	b, pops, err := s.benchmarkOf(r, a)
+	b, gs, err := s.benchmarkOf(r, a)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		d.NoResult = true
@@ -93,7 +71,7 @@ func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	default:
-		d.Total, d.RiskIndex, d.OwnAverages = b.Total, b.RiskIndex, pops.Own.CategoryAverages
+		d.Total, d.RiskIndex, d.OwnAverages = b.Total, b.RiskIndex, gs.Own.CategoryAverages
 		d.Groups = []views.BenchmarkGroup{
 			benchmarkGroup(r, b.Group, b.Total, i18n.T(ctx, "benchmark.group.risk_group", b.Group.Key)),
 			benchmarkGroup(r, b.Industry, b.Total, i18n.T(ctx, "benchmark.group.industry", i18n.T(ctx, "industry."+b.Industry.Key))),

@@ -212,6 +212,11 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 				return err
 			}
 		}
+		if c.From == assessment.Approved || c.To == assessment.Approved {
+			if err := refreshOrgPeer(ctx, tx, orgID); err != nil {
+				return err
+			}
+		}
 		detail := map[string]any{"from": c.From, "to": c.To}
 		if c.Comment != "" {
 			detail["comment"] = c.Comment
@@ -230,12 +235,18 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 // demonstration data, whose dashboard trend follows the decision dates.
 // The audit trail keeps the real times.
 func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decidedAt time.Time) error {
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
-			decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = apperr.ErrNotFound
-	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
+				decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return refreshOrgPeerOfAssessment(ctx, tx, assessmentID) // which is the latest may have changed
+	})
 	if err != nil {
 		return fmt.Errorf("store: backdate assessment %s: %w", assessmentID, err)
 	}

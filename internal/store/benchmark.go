@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"mamori/internal/apperr"
 	"mamori/internal/score"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // BenchmarkPeer is one organisation's result as the peer benchmark groups
@@ -20,115 +20,114 @@ type BenchmarkPeer struct {
 	SizeBand  string // score.SizeBand of the profile's employees; "" without a profile
 }
 
-// BenchmarkPopulations are the groups an assessment is compared with. Each
-// group holds the assessment itself (Own) and every other organisation's
-// latest approved assessment that falls in the group; All holds every one.
-// Nothing in them names an organisation.
-type BenchmarkPopulations struct {
+// BenchmarkGroups are the groups an assessment is compared with, as sums
+// (score.PeerStats). Each holds every organisation's latest approved
+// assessment that falls in it, except that the assessment's own organisation
+// is represented by the assessment itself, so it is counted once and ranked
+// by the result being viewed. Nothing in them names an organisation.
+type BenchmarkGroups struct {
 	Own       BenchmarkPeer
-	RiskGroup []score.Peer // same frozen risk group as Own
-	Industry  []score.Peer // same industry
-	Size      []score.Peer // same size band; empty when Own has no profile
-	All       []score.Peer
+	RiskGroup score.PeerStats // same frozen risk group as Own
+	Industry  score.PeerStats // same industry
+	Size      score.PeerStats // same size band; empty when Own has no profile
+	All       score.PeerStats
 }
 
 // ErrNoResult answers a benchmark of an assessment that was never submitted:
 // it has no frozen result to compare.
 var ErrNoResult = apperr.K(apperr.Conflict, "err.no_result")
 
-// BenchmarkPopulations assembles the peer groups of an assessment in two
-// queries. The population is every organisation's latest approved
-// assessment (by decision time) with its frozen result; the assessment's own
-// organisation is represented by the assessment itself instead of its latest
-// approved one, so it is counted once and ranked by the result being viewed.
-// It answers ErrNoResult (Conflict) when the assessment has no frozen result.
-func (s *Store) BenchmarkPopulations(ctx context.Context, assessmentID string) (BenchmarkPopulations, error) {
-	var out BenchmarkPopulations
-	err := readReport(ctx, s, func(tx pgx.Tx) error {
-		orgID, err := benchmarkOwn(ctx, tx, assessmentID, &out.Own)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-			SELECT DISTINCT ON (a.org_id) r.total_score, r.risk_index, r.risk_group, r.category_averages,
-				coalesce(p.industry, o.industry), p.employees
-			FROM assessments a
-			JOIN assessment_results r ON r.assessment_id = a.id
-			JOIN orgs o ON o.id = a.org_id
-			LEFT JOIN org_profiles p ON p.org_id = a.org_id
-			WHERE a.status = 'approved' AND a.org_id <> $1
-			ORDER BY a.org_id, a.decided_at DESC NULLS LAST, a.created_at DESC, a.id DESC`, orgID)
-		if err != nil {
-			return fmt.Errorf("peers: %w", err)
-		}
-		peers, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (BenchmarkPeer, error) {
-			var p BenchmarkPeer
-			var total, riskIndex int16
-			var employees *int32
-			err := row.Scan(&total, &riskIndex, &p.RiskGroup, &p.CategoryAverages, &p.Industry, &employees)
-			p.Total, p.RiskIndex = int(total), int(riskIndex)
-			if employees != nil {
-				p.SizeBand = score.SizeBand(int(*employees))
-			}
-			return p, err
-		})
-		if err != nil {
-			return fmt.Errorf("peers: %w", err)
-		}
-		out.group(append(peers, out.Own))
-		return nil
-	})
-	if err != nil {
-		return BenchmarkPopulations{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, err)
-	}
-	return out, nil
-}
-
-// benchmarkOwn reads the assessment's own frozen result and its
-// organisation's industry and size band, and returns the organisation.
-func benchmarkOwn(ctx context.Context, tx pgx.Tx, assessmentID string, own *BenchmarkPeer) (string, error) {
-	var orgID string
-	var hasResult bool
+// BenchmarkGroups reads, in one statement, the assessment's own frozen
+// result, its organisation's current contribution (org_peers) and the sums
+// of the four groups (peer_stats) by key, then puts the assessment in its
+// organisation's place. Its cost does not depend on how many organisations
+// there are. It answers ErrNoResult (Conflict) when the assessment has no
+// frozen result.
+func (s *Store) BenchmarkGroups(ctx context.Context, assessmentID string) (BenchmarkGroups, error) {
+	var out BenchmarkGroups
+	own := &out.Own
+	var hasResult, hasLatest bool
 	var total, riskIndex int16
 	var employees *int32
-	err := tx.QueryRow(ctx, `
-		SELECT a.org_id, r.assessment_id IS NOT NULL, coalesce(r.total_score, 0), coalesce(r.risk_index, 0),
-			coalesce(r.risk_group, ''), coalesce(r.category_averages, '{}'), coalesce(p.industry, o.industry), p.employees
-		FROM assessments a
-		JOIN orgs o ON o.id = a.org_id
-		LEFT JOIN assessment_results r ON r.assessment_id = a.id
-		LEFT JOIN org_profiles p ON p.org_id = a.org_id
-		WHERE a.id = $1`, assessmentID).Scan(&orgID, &hasResult, &total, &riskIndex,
-		&own.RiskGroup, &own.CategoryAverages, &own.Industry, &employees)
+	var latest BenchmarkPeer
+	var lTotal, lRisk *int16
+	var lRiskGroup, lIndustry, lSize *string
+	var risk, industry, all *score.PeerStats
+	var sizes map[string]score.PeerStats // every size band's: a handful
+	err := s.pool.QueryRow(ctx, `
+		WITH own AS (
+			SELECT a.org_id, r.assessment_id IS NOT NULL AS has_result, coalesce(r.total_score, 0) AS total,
+				coalesce(r.risk_index, 0) AS risk_index, coalesce(r.risk_group, '') AS risk_group,
+				coalesce(r.category_averages, '{}') AS cats, coalesce(p.industry, o.industry) AS industry, p.employees
+			FROM assessments a
+			JOIN orgs o ON o.id = a.org_id
+			LEFT JOIN assessment_results r ON r.assessment_id = a.id
+			LEFT JOIN org_profiles p ON p.org_id = a.org_id
+			WHERE a.id = $1)
+		SELECT own.has_result, own.total, own.risk_index, own.risk_group, own.cats, own.industry, own.employees,
+			op.org_id IS NOT NULL, op.total, op.risk_index, op.risk_group, op.industry, op.size_band, coalesce(op.category_averages, '{}'),
+			(SELECT stats FROM peer_stats WHERE kind = 'risk_group' AND key = own.risk_group),
+			(SELECT stats FROM peer_stats WHERE kind = 'industry' AND key = own.industry),
+			(SELECT coalesce(jsonb_object_agg(key, stats), '{}') FROM peer_stats WHERE kind = 'size'),
+			(SELECT stats FROM peer_stats WHERE kind = 'all' AND key = '')
+		FROM own LEFT JOIN org_peers op ON op.org_id = own.org_id`, assessmentID).
+		Scan(&hasResult, &total, &riskIndex, &own.RiskGroup, &own.CategoryAverages, &own.Industry, &employees,
+			&hasLatest, &lTotal, &lRisk, &lRiskGroup, &lIndustry, &lSize, &latest.CategoryAverages,
+			&risk, &industry, &sizes, &all)
 	if pgCode(err) == codeInvalidText {
 		err = pgx.ErrNoRows
 	}
 	if err != nil {
-		return "", notFound(err)
+		return BenchmarkGroups{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, notFound(err))
 	}
 	if !hasResult {
-		return "", ErrNoResult
+		return BenchmarkGroups{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, ErrNoResult)
 	}
 	own.Total, own.RiskIndex = int(total), int(riskIndex)
 	if employees != nil {
 		own.SizeBand = score.SizeBand(int(*employees))
 	}
-	return orgID, nil
-}
-
-// group sorts every peer (Own included) into the groups Own belongs to.
-func (b *BenchmarkPopulations) group(all []BenchmarkPeer) {
-	own := b.Own
-	for _, p := range all {
-		b.All = append(b.All, p.Peer)
-		if p.RiskGroup == own.RiskGroup {
-			b.RiskGroup = append(b.RiskGroup, p.Peer)
-		}
-		if p.Industry == own.Industry {
-			b.Industry = append(b.Industry, p.Peer)
-		}
-		if own.SizeBand != "" && p.SizeBand == own.SizeBand {
-			b.Size = append(b.Size, p.Peer)
+	for _, g := range []struct {
+		dst *score.PeerStats
+		src *score.PeerStats
+	}{{&out.RiskGroup, risk}, {&out.Industry, industry}, {&out.All, all}} {
+		if g.src != nil {
+			*g.dst = *g.src
 		}
 	}
+	if own.SizeBand != "" {
+		out.Size = sizes[own.SizeBand]
+	}
+	// The organisation's latest approved result leaves the groups it is in;
+	// the assessment being viewed joins its own.
+	if hasLatest {
+		latest.Total, latest.RiskIndex = int(*lTotal), int(*lRisk)
+		latest.RiskGroup, latest.Industry, latest.SizeBand = *lRiskGroup, *lIndustry, *lSize
+		for _, g := range latest.groups() {
+			if ps := out.group(g, own); ps != nil {
+				ps.Remove(latest.Peer)
+			}
+		}
+	}
+	for _, g := range own.groups() {
+		if ps := out.group(g, own); ps != nil {
+			ps.Add(own.Peer)
+		}
+	}
+	return out, nil
+}
+
+// group is the sums of g when g is one of the groups compared with own.
+func (b *BenchmarkGroups) group(g peerGroup, own *BenchmarkPeer) *score.PeerStats {
+	switch {
+	case g.kind == PeerKindAll:
+		return &b.All
+	case g.kind == PeerKindRiskGroup && g.key == own.RiskGroup:
+		return &b.RiskGroup
+	case g.kind == PeerKindIndustry && g.key == own.Industry:
+		return &b.Industry
+	case g.kind == PeerKindSize && own.SizeBand != "" && g.key == own.SizeBand:
+		return &b.Size
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/assessment"
 	"mamori/internal/score"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
@@ -65,10 +66,13 @@ func (p peerDB) result(orgID, status string, decided time.Time, total int, group
 	return id
 }
 
-func totals(peers []score.Peer) []int {
-	out := make([]int, len(peers))
-	for i, p := range peers {
-		out[i] = p.Total
+// totals lists the totals a group holds, in order.
+func totals(ps score.PeerStats) []int {
+	var out []int
+	for t, n := range ps.Totals {
+		for range n {
+			out = append(out, t)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -80,7 +84,7 @@ var (
 	y2026 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 )
 
-func TestBenchmarkPopulations(t *testing.T) {
+func TestBenchmarkGroups(t *testing.T) {
 	ctx := context.Background()
 	p := newPeerDB(t)
 
@@ -111,7 +115,10 @@ func TestBenchmarkPopulations(t *testing.T) {
 	p.result(p.org("提出のみ", "manufacturing", 50), "submitted", y2025, 30, "GII", 10)
 	p.org("評価なし", "manufacturing", 50)
 
-	pops, err := p.st.BenchmarkPopulations(ctx, viewed)
+	if n, err := p.st.RebuildPeerStats(ctx); err != nil || n != 7 {
+		t.Fatalf("rebuild: %d organisations, %v; want 7", n, err)
+	}
+	pops, err := p.st.BenchmarkGroups(ctx, viewed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +139,7 @@ func TestBenchmarkPopulations(t *testing.T) {
 	t.Run("GroupedByRiskGroupIndustryAndSize", func(t *testing.T) {
 		for _, c := range []struct {
 			name  string
-			peers []score.Peer
+			peers score.PeerStats
 			want  []int
 		}{
 			{"risk group GII", pops.RiskGroup, []int{60, 70, 80, 90, 120}},
@@ -148,23 +155,26 @@ func TestBenchmarkPopulations(t *testing.T) {
 		// Risk group GII: 60 70 80 90 120, own 90. Mean 84, population sd
 		// √((576+196+16+36+1296)/5) = √424 = 20.59, 偏差値 50 + 10×6/20.59
 		// = 52.9, percentile (3 below + ½) / 5 = 70.
-		g := score.Benchmark("risk_group", "GII", pops.RiskGroup, pops.Own.Total)
+		g := pops.RiskGroup.Stats("risk_group", "GII", pops.Own.Total)
 		if g.N != 5 || g.Mean != 84 || g.SD != 20.59 || g.DeviationScore != 52.9 || g.Percentile != 70 {
 			t.Errorf("GII stats %+v", g)
 		}
 		// Size 21–100 has 4: not enough.
-		if s := score.Benchmark("size", "21-100", pops.Size, pops.Own.Total); s.EnoughData || s.N != 4 {
+		if s := pops.Size.Stats("size", "21-100", pops.Own.Total); s.EnoughData || s.N != 4 {
 			t.Errorf("size stats %+v, want n 4 without statistics", s)
 		}
 	})
 	t.Run("OwnWithoutProfileHasNoSizeGroup", func(t *testing.T) {
 		o := p.org("新規", "education", 0)
 		id := p.result(o, "approved", y2026, 75, "GII", 0)
-		pp, err := p.st.BenchmarkPopulations(ctx, id)
+		if _, err := p.st.RebuildPeerStats(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pp, err := p.st.BenchmarkGroups(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pp.Own.SizeBand != "" || pp.Size != nil || pp.Own.Industry != "education" {
+		if pp.Own.SizeBand != "" || pp.Size.N != 0 || pp.Own.Industry != "education" {
 			t.Errorf("own %+v size %v", pp.Own, pp.Size)
 		}
 		if got, want := totals(pp.Industry), []int{75, 80}; !slices.Equal(got, want) {
@@ -176,15 +186,90 @@ func TestBenchmarkPopulations(t *testing.T) {
 		if err := p.st.PoolForTest().QueryRow(ctx, `INSERT INTO assessments (org_id, title, checklist_id) VALUES ($1, 'd', 'ipa-benchmark-4') RETURNING id`, own).Scan(&draft); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.st.BenchmarkPopulations(ctx, draft); !apperr.Is(err, apperr.Conflict) {
+		if _, err := p.st.BenchmarkGroups(ctx, draft); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("draft: err %v, want Conflict", err)
 		}
 	})
 	t.Run("UnknownIsNotFound", func(t *testing.T) {
 		for _, id := range []string{"00000000-0000-0000-0000-000000000000", "not-a-uuid"} {
-			if _, err := p.st.BenchmarkPopulations(ctx, id); !apperr.Is(err, apperr.NotFound) {
+			if _, err := p.st.BenchmarkGroups(ctx, id); !apperr.Is(err, apperr.NotFound) {
 				t.Errorf("%s: err %v, want NotFound", id, err)
 			}
 		}
 	})
+}
+
+// peerSnapshot is every organisation's contribution and every group's sums,
+// as text to compare.
+func peerSnapshot(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var s string
+	err := st.PoolForTest().QueryRow(context.Background(), `
+		SELECT coalesce((SELECT string_agg(concat_ws(' ', org_id, total, risk_index, risk_group, industry, size_band, category_averages), E'\n' ORDER BY org_id) FROM org_peers), '')
+			|| E'\n--\n' ||
+			coalesce((SELECT string_agg(concat_ws(' ', kind, key, stats), E'\n' ORDER BY kind, key) FROM peer_stats
+				WHERE (stats->>'n')::int > 0), '')`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestPeerStatsFollowChanges: approvals, reopenings, a decision's new date,
+// profile and industry changes keep the maintained sums exactly what a
+// rebuild from the assessments computes.
+func TestPeerStatsFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	p := newPeerDB(t)
+	by := store.Actor{Email: "test"}
+	move := func(id string, from, to assessment.Status, action assessment.Action) {
+		t.Helper()
+		if _, err := p.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: id, From: from, To: to, Action: action, Actor: by}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(step string) {
+		t.Helper()
+		kept := peerSnapshot(t, p.st)
+		if _, err := p.st.RebuildPeerStats(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if rebuilt := peerSnapshot(t, p.st); kept != rebuilt {
+			t.Fatalf("after %s the kept sums differ from a rebuild:\nkept:\n%s\nrebuilt:\n%s", step, kept, rebuilt)
+		}
+	}
+	if _, err := p.st.RebuildPeerStats(ctx); err != nil { // nothing yet: marks the sums built
+		t.Fatal(err)
+	}
+	a := p.org("甲", "manufacturing", 50)
+	b := p.org("乙", "education", 500)
+	c := p.org("丙", "manufacturing", 0)
+	a1 := p.result(a, "submitted", y2024, 60, "GII", 10)
+	b1 := p.result(b, "submitted", y2025, 90, "GI", 40)
+	c1 := p.result(c, "submitted", y2025, 120, "GIII", 0)
+	move(a1, assessment.Submitted, assessment.Approved, assessment.Approve)
+	move(b1, assessment.Submitted, assessment.Approved, assessment.Approve)
+	move(c1, assessment.Submitted, assessment.Approved, assessment.Approve)
+	same("three approvals")
+	a2 := p.result(a, "submitted", y2025, 100, "GII", 10)
+	move(a2, assessment.Submitted, assessment.Approved, assessment.Approve)
+	same("a newer approval")
+	move(a2, assessment.Approved, assessment.Returned, assessment.Reopen)
+	same("reopening the latest")
+	if err := p.st.BackdateDecision(ctx, a1, y2026); err != nil {
+		t.Fatal(err)
+	}
+	same("a decision's new date")
+	if _, _, err := p.st.SaveProfile(ctx, b, score.Profile{Industry: "manufacturing", Employees: 15, ITDependence: 2}, nil, by); err != nil {
+		t.Fatal(err)
+	}
+	same("a profile change")
+	if _, err := p.st.UpdateOrg(ctx, c, "丙", nil, "education"); err != nil {
+		t.Fatal(err)
+	}
+	same("the industry of an organisation without a profile")
+	var n int
+	if err := p.st.PoolForTest().QueryRow(ctx, `SELECT (stats->>'n')::int FROM peer_stats WHERE kind = 'industry' AND key = 'manufacturing'`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("manufacturing holds %d organisations, %v; want 2 (甲 and 乙 now)", n, err)
+	}
 }

@@ -68,7 +68,10 @@ func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string
 		o, err = scanOrg(tx.QueryRow(ctx,
 			`UPDATE orgs SET name = $2, parent_id = $3, industry = $4, updated_at = now()
 			 WHERE id = $1 RETURNING `+orgColumns, id, name, parentID, industry))
-		return notFound(orgErr(err))
+		if err != nil {
+			return notFound(orgErr(err))
+		}
+		return refreshOrgPeer(ctx, tx, id) // the industry of an organisation without a profile's
 	})
 	if err != nil {
 		return Org{}, fmt.Errorf("store: update org %s: %w", id, err)

@@ -171,6 +171,9 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		if exists {
 			old = cur.Profile
 		}
+		if err := refreshOrgPeer(ctx, tx, orgID); err != nil { // industry and size band
+			return err
+		}
 		return appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: orgID, Action: "profile.updated",
 			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": score.ChangedProfileFields(cur.Profile, in, exists)}})
 	})

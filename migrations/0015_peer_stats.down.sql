@@ -1,0 +1,3 @@
+DROP TABLE benchmark_state;
+DROP TABLE peer_stats;
+DROP TABLE org_peers;
