@@ -71,6 +71,21 @@ func (g *Migrator) Down(n int) error {
 	return nil
 }
 
+// DownTo reverts migrations until version v is the one applied (0: none).
+// Versions need not be consecutive.
+func (g *Migrator) DownTo(v uint) error {
+	var err error
+	if v == 0 {
+		err = g.m.Down()
+	} else {
+		err = g.m.Migrate(v)
+	}
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("store: migrate down to %d: %w", v, err)
+	}
+	return nil
+}
+
 // Version returns the applied version and whether it is dirty (0 when none).
 func (g *Migrator) Version() (uint, bool, error) {
 	v, dirty, err := g.m.Version()
