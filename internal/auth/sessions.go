@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"mamori/internal/apperr"
+	"mamori/internal/policy"
 	"mamori/internal/store"
 )
 
@@ -55,6 +56,17 @@ const (
 // expired while the request ran.
 var errSessionEnded = apperr.K(apperr.Unauthorized, "err.sign_in")
 
+// principalKey holds, in a session's values, the user's principal as it was
+// loaded with the session; it is never stored.
+type principalKey struct{}
+
+// LoadedPrincipal is the signed-in user of s as loaded with the session from
+// the database, or nil (a new session, or a deactivated user).
+func LoadedPrincipal(s *sessions.Session) *policy.Principal {
+	p, _ := s.Values[principalKey{}].(*policy.Principal)
+	return p
+}
+
 // rotationKey marks, in a session's values, the signed-in session it is
 // about to replace (see Rotate); it is never stored.
 type rotationKey struct{}
@@ -98,6 +110,9 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if row.UserID != nil {
 		s.Values[keyUserID] = *row.UserID
 	}
+	if row.Principal != nil {
+		s.Values[principalKey{}] = row.Principal
+	}
 	s.Values[keyCreated] = row.CreatedAt
 	s.Values[keySeen] = row.LastSeenAt
 	return s, nil
@@ -132,7 +147,8 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	}
 	row := store.SessionRow{IDHash: HashToken(id), Data: map[string]any{}, CreatedAt: created, LastSeenAt: now, ExpiresAt: st.expires(created, now)}
 	for k, v := range s.Values {
-		if _, ok := k.(rotationKey); ok {
+		switch k.(type) {
+		case rotationKey, principalKey: // never stored
 			continue
 		}
 		ks, ok := k.(string)

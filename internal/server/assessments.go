@@ -205,15 +205,13 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	if !ok {
 		return views.CategoryData{}, apperr.ErrNotFound
 	}
-	answers, err := s.store.Answers(r.Context(), a.ID)
+	sheet, err := s.store.AnswerSheet(r.Context(), a.ID)
 	if err != nil {
 		return views.CategoryData{}, err
 	}
-	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: answers, Pending: map[string]views.QuestionState{}}
+	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: sheet.Answers, Pending: map[string]views.QuestionState{}}
 	d.Editable = policy.EditAnswers(principal(r.Context()), a.OrgID, a.Status) == nil
-	if err := s.fillReviewContext(r.Context(), &d); err != nil {
-		return views.CategoryData{}, err
-	}
+	s.fillReviewContext(r.Context(), &d, sheet.Marks, sheet.Comments)
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

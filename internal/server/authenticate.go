@@ -110,7 +110,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			}
 			ctx = context.WithValue(ctx, keySession, sess)
 			if uid := auth.UserID(sess); uid != "" {
-				p, err = s.store.Principal(ctx, uid)
+				p = auth.LoadedPrincipal(sess) // loaded with the session
+				if p == nil || p.UserID != uid {
+					p, err = s.store.Principal(ctx, uid)
+				}
 				switch {
 				case apperr.Is(err, apperr.NotFound):
 					p = nil // deactivated or deleted: treat as signed out

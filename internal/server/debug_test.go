@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -100,4 +101,59 @@ func TestDebugAids(t *testing.T) {
 			t.Fatalf("/debug/pprof/ from 192.0.2.10: status %d, want 404", rec.Code)
 		}
 	})
+}
+
+// TestQueryBudgets pins the SQL statements of the paths every user takes
+// over and over (docs/performance.md): a page reads what it needs once, and
+// a save is one statement in the common case.
+func TestQueryBudgets(t *testing.T) {
+	e := newCountingEnv(t)
+	o := e.org("本社", nil)
+	officer := e.user(o.ID, assessment.Officer, false)
+	c := e.login(officer)
+	a := e.draft(officer)
+	tok := e.token(officer)
+	do := func(req *http.Request, client *http.Client) *http.Response {
+		t.Helper()
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readBody(t, res)
+		if res.StatusCode >= 400 {
+			t.Fatalf("%s %s: %d", req.Method, req.URL.Path, res.StatusCode)
+		}
+		return res
+	}
+	apiSave := func(level, version int) *http.Response {
+		req, _ := http.NewRequest("PUT", e.ts.URL+"/api/v1/assessments/"+a.ID+"/answers/1-1",
+			strings.NewReader(fmt.Sprintf(`{"level": %d, "version": %d}`, level, version)))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		return do(req, http.DefaultClient)
+	}
+	apiSave(2, 0) // the first save of the question
+	for _, c := range []struct {
+		name string
+		res  func() *http.Response
+		max  int
+	}{
+		{"category page", func() *http.Response {
+			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
+			return do(req, c)
+		}, 3},
+		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 4},
+		{"answer save (page, htmx)", func() *http.Response {
+			req, _ := http.NewRequest("POST", e.ts.URL+"/assessments/"+a.ID+"/answers/1-2", strings.NewReader("level=3&version=0"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("HX-Request", "true")
+			return do(req, c)
+		}, 4},
+	} {
+		if n := queryCount(t, c.res()); n > c.max {
+			t.Errorf("%s: %d SQL statements, want at most %d", c.name, n, c.max)
+		} else {
+			t.Logf("%s: %d SQL statements (budget %d)", c.name, n, c.max)
+		}
+	}
 }

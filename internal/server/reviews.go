@@ -92,15 +92,7 @@ func before(a, b *time.Time) bool {
 // fillReviewContext adds the review to a category page: the auditor's marks
 // (questions needing attention are highlighted) and every question's comment
 // thread, with a form to reply for those who may comment.
-func (s *Server) fillReviewContext(ctx context.Context, d *views.CategoryData) error {
-	marks, err := s.store.Marks(ctx, d.A.ID)
-	if err != nil {
-		return err
-	}
-	comments, err := s.store.Comments(ctx, d.A.ID)
-	if err != nil {
-		return err
-	}
+func (s *Server) fillReviewContext(ctx context.Context, d *views.CategoryData, marks map[string]store.ReviewMark, comments []store.Comment) {
 	d.Marks = make(map[string]string, len(marks))
 	for id, m := range marks {
 		d.Marks[id] = m.Mark
@@ -112,5 +104,4 @@ func (s *Server) fillReviewContext(ctx context.Context, d *views.CategoryData) e
 	}
 	d.Discussion = views.Discussion{AssessmentID: d.A.ID, Threads: threads,
 		CanComment: policy.Comment(principal(ctx), d.A.OrgID) == nil, From: "category"}
-	return nil
 }

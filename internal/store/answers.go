@@ -240,3 +240,81 @@ func answerStates(ctx context.Context, tx pgx.Tx, assessmentID string) (map[stri
 	}
 	return states, nil
 }
+
+// AnswerSheet is what the questionnaire shows of an assessment: its answers,
+// the auditor's marks and the comments.
+type AnswerSheet struct {
+	Answers  map[string]Answer
+	Marks    map[string]ReviewMark
+	Comments []Comment
+}
+
+// AnswerSheet reads an assessment's answers, marks and comments in one
+// statement (each set as a JSON array): the category page runs on every
+// click of an officer filling in the questionnaire.
+func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerSheet, error) {
+	type answerJSON struct {
+		QuestionID  string    `json:"q"`
+		Level       *int      `json:"level"`
+		Comment     string    `json:"comment"`
+		PointsMet   []string  `json:"points"`
+		CarriedOver bool      `json:"carried"`
+		Version     int       `json:"version"`
+		UpdatedAt   time.Time `json:"at"`
+		UpdatedBy   string    `json:"by"`
+		ByName      string    `json:"by_name"`
+	}
+	type markJSON struct {
+		QuestionID string    `json:"q"`
+		Mark       string    `json:"mark"`
+		UpdatedBy  string    `json:"by"`
+		ByName     string    `json:"by_name"`
+		UpdatedAt  time.Time `json:"at"`
+	}
+	type commentJSON struct {
+		ID         string    `json:"id"`
+		QuestionID *string   `json:"q"`
+		AuthorID   *string   `json:"author"`
+		AuthorName string    `json:"author_name"`
+		AuthorRole string    `json:"author_role"`
+		Body       string    `json:"body"`
+		CreatedAt  time.Time `json:"at"`
+	}
+	var as []answerJSON
+	var ms []markJSON
+	var cs []commentJSON
+	err := s.pool.QueryRow(ctx, `
+		SELECT
+			(SELECT coalesce(json_agg(json_build_object('q', x.question_id, 'level', x.level, 'comment', x.comment,
+				'points', x.points_met, 'carried', x.carried_over, 'version', x.version, 'at', x.updated_at,
+				'by', coalesce(x.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''))), '[]')
+			 FROM answers x LEFT JOIN users u ON u.id = x.updated_by WHERE x.assessment_id = $1),
+			(SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
+				'by', coalesce(m.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''), 'at', m.updated_at)), '[]')
+			 FROM review_marks m LEFT JOIN users u ON u.id = m.updated_by WHERE m.assessment_id = $1),
+			(SELECT coalesce(json_agg(json_build_object('id', c.id, 'q', c.question_id, 'author', c.author_id,
+				'author_name', coalesce(u.display_name, ''), 'author_role', coalesce(u.role, ''), 'body', c.body,
+				'at', c.created_at) ORDER BY c.created_at, c.id), '[]')
+			 FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.assessment_id = $1)`, assessmentID).
+		Scan(&as, &ms, &cs)
+	if err != nil {
+		return AnswerSheet{}, fmt.Errorf("store: answer sheet %s: %w", assessmentID, err)
+	}
+	out := AnswerSheet{Answers: make(map[string]Answer, len(as)), Marks: make(map[string]ReviewMark, len(ms)),
+		Comments: make([]Comment, 0, len(cs))}
+	for _, a := range as {
+		if a.PointsMet == nil {
+			a.PointsMet = []string{}
+		}
+		out.Answers[a.QuestionID] = Answer{QuestionID: a.QuestionID, Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet,
+			CarriedOver: a.CarriedOver, Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.ByName}
+	}
+	for _, m := range ms {
+		out.Marks[m.QuestionID] = ReviewMark{QuestionID: m.QuestionID, Mark: m.Mark, UpdatedBy: m.UpdatedBy, UpdatedByName: m.ByName, UpdatedAt: m.UpdatedAt}
+	}
+	for _, c := range cs {
+		out.Comments = append(out.Comments, Comment{ID: c.ID, AssessmentID: assessmentID, QuestionID: c.QuestionID, AuthorID: c.AuthorID,
+			AuthorName: c.AuthorName, AuthorRole: assessment.Role(c.AuthorRole), Body: c.Body, CreatedAt: c.CreatedAt})
+	}
+	return out, nil
+}

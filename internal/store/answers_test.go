@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -156,4 +157,67 @@ func TestSaveAnswer(t *testing.T) {
 			t.Fatalf("verify: %d %d %v", n, bad, err)
 		}
 	})
+}
+
+// TestAnswerSheetMatchesItsParts: the one-statement read of the category
+// page gives what the separate reads of answers, marks and comments give.
+func TestAnswerSheetMatchesItsParts(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	a := e.draft(t, e.org.ID, "一括読み込み")
+	two, four := 2, 4
+	for q, v := range map[string]assessment.AnswerValues{
+		"1-1": {Level: &two, Comment: "規程あり", PointsMet: []string{"1-1-1"}},
+		"1-2": {Level: &four},
+		"2-1": {Comment: "未定"},
+	} {
+		if _, err := e.st.SaveAnswer(ctx, a.ID, q, v, e.officer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a = e.move(t, a, assessment.Submit, e.officer, "")
+	if err := e.st.SetMark(ctx, a.ID, "1-1", store.MarkNeedsAttention, e.auditor); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"", "1-1", "1-1"} {
+		if _, err := e.st.AddComment(ctx, store.NewComment{AssessmentID: a.ID, QuestionID: q, Body: "確認 " + q, Actor: e.auditor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sheet, err := e.st.AnswerSheet(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, _ := e.st.Answers(ctx, a.ID)
+	marks, _ := e.st.Marks(ctx, a.ID)
+	comments, _ := e.st.Comments(ctx, a.ID)
+	if len(sheet.Answers) != len(answers) || len(answers) == 0 {
+		t.Fatalf("answers: %d, want %d", len(sheet.Answers), len(answers))
+	}
+	for id, want := range answers {
+		got := sheet.Answers[id]
+		if !got.UpdatedAt.Equal(want.UpdatedAt) {
+			t.Errorf("%s: updated at %v, want %v", id, got.UpdatedAt, want.UpdatedAt)
+		}
+		got.UpdatedAt = want.UpdatedAt
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", id, got, want)
+		}
+	}
+	if m := sheet.Marks["1-1"]; len(sheet.Marks) != len(marks) || m.Mark != marks["1-1"].Mark || m.UpdatedByName != marks["1-1"].UpdatedByName || !m.UpdatedAt.Equal(marks["1-1"].UpdatedAt) {
+		t.Errorf("marks %+v, want %+v", sheet.Marks, marks)
+	}
+	if len(sheet.Comments) != len(comments) || len(comments) != 3 {
+		t.Fatalf("comments: %d, want %d (3)", len(sheet.Comments), len(comments))
+	}
+	for i, want := range comments {
+		got := sheet.Comments[i]
+		if !got.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("comment %d: at %v, want %v", i, got.CreatedAt, want.CreatedAt)
+		}
+		got.CreatedAt = want.CreatedAt
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("comment %d: %+v, want %+v", i, got, want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mamori/internal/policy"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,9 @@ type SessionRow struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// Principal is the signed-in user, loaded with the session (nil when
+	// none, or when the user was deactivated).
+	Principal *policy.Principal
 }
 
 // CreateSession inserts a session under a fresh id: a first visit, or a
@@ -94,21 +98,26 @@ func (s *Store) ReplaceSession(ctx context.Context, oldIDHash []byte, r SessionR
 }
 
 // LoadSession returns a live session, or NotFound: expired, deleted, or of
-// an older generation of its user than the current one (revoked).
+// an older generation of its user than the current one (revoked). The
+// session comes with its user's principal: one query for both, on every
+// request.
 func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, error) {
 	r := SessionRow{IDHash: idHash}
 	var data []byte
+	var p principalColumns
 	err := s.pool.QueryRow(ctx, `
-		SELECT s.user_id, s.data, s.created_at, s.last_seen_at, s.expires_at
+		SELECT s.user_id, s.data, s.created_at, s.last_seen_at, s.expires_at, p.*
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+		LEFT JOIN LATERAL (`+fmt.Sprintf(principalSQL, "s.user_id")+`) p ON true
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND (s.user_id IS NULL OR s.user_gen = u.session_gen)`, idHash).
-		Scan(&r.UserID, &data, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt)
+		Scan(append([]any{&r.UserID, &data, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt}, p.dest()...)...)
 	if err != nil {
 		return SessionRow{}, fmt.Errorf("store: load session: %w", notFound(err))
 	}
 	if err := json.Unmarshal(data, &r.Data); err != nil {
 		return SessionRow{}, fmt.Errorf("store: load session: decode: %w", err)
 	}
+	r.Principal = p.principal()
 	return r, nil
 }
 

@@ -220,39 +220,60 @@ func (s *Store) displayName(ctx context.Context, userID string) (string, error) 
 	return name, nil
 }
 
-// Principal loads an active user with the organisations they may see, in one
-// round trip: their own organisation; for managers its descendants; for
-// auditors the organisations they are assigned to.
+// principalSQL selects the principal of the user whose id is $1 (an
+// expression: a parameter, or a column of an outer query), when active: who
+// they are and every organisation they may see.
+const principalSQL = `
+	WITH RECURSIVE u AS (
+		SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = %[1]s AND active
+	), down AS (
+		SELECT org_id AS id FROM u WHERE role = 'manager'
+		UNION
+		SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
+	)
+	SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
+		-- UNION ALL: the map below removes duplicates; UNION would size a
+		-- hash table for every organisation on each request (every request
+		-- loads the principal: docs/performance.md).
+		ARRAY(SELECT org_id FROM u
+			UNION ALL SELECT id FROM down
+			UNION ALL SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[] AS visible
+	FROM u`
+
+// principalColumns scans the columns of principalSQL (nullable, as a LEFT
+// JOIN leaves them) into a principal, nil when there is none.
+type principalColumns struct {
+	id, email, name, role, orgID, locale *string
+	admin                                *bool
+	visible                              []string
+}
+
+func (c *principalColumns) dest() []any {
+	return []any{&c.id, &c.email, &c.name, &c.role, &c.orgID, &c.admin, &c.locale, &c.visible}
+}
+
+func (c *principalColumns) principal() *policy.Principal {
+	if c.id == nil {
+		return nil
+	}
+	p := &policy.Principal{UserID: *c.id, Email: *c.email, Name: *c.name, Role: assessment.Role(*c.role), OrgID: *c.orgID,
+		Admin: *c.admin, Locale: *c.locale, Visible: make(map[string]bool, len(c.visible))}
+	for _, id := range c.visible {
+		p.Visible[id] = true
+	}
+	return p
+}
+
+// Principal returns an active user as a policy principal: who they are and
+// every organisation they may see. A deactivated user is NotFound.
 func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal, error) {
-	var p policy.Principal
-	var locale string
-	var visible []string
-	err := s.pool.QueryRow(ctx, `
-		WITH RECURSIVE u AS (
-			SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = $1 AND active
-		), down AS (
-			SELECT org_id AS id FROM u WHERE role = 'manager'
-			UNION
-			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
-		)
-		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
-			-- UNION ALL: the map below removes duplicates; UNION would size a
-			-- hash table for every organisation on each request (every
-			-- request loads the principal: docs/performance.md).
-			ARRAY(SELECT org_id FROM u
-				UNION ALL SELECT id FROM down
-				UNION ALL SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[]
-		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &visible)
+	var c principalColumns
+	err := s.pool.QueryRow(ctx, fmt.Sprintf(principalSQL, "$1"), userID).Scan(c.dest()...)
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
 		}
 		return nil, fmt.Errorf("store: principal %s: %w", userID, notFound(err))
 	}
-	p.Visible = make(map[string]bool, len(visible))
-	for _, id := range visible {
-		p.Visible[id] = true
-	}
-	p.Locale = locale
-	return &p, nil
+	return c.principal(), nil
 }
