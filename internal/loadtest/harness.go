@@ -109,6 +109,12 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.bin = bin
+	defer func() {
+		if b.second != nil {
+			b.second.stop()
+		}
+	}()
 	if err := b.measure(ctx, res); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,8 @@ type bench struct {
 	o      Options
 	ds     *Dataset
 	srv    *server
+	second *server       // a second instance, for the two-instance save
+	bin    string        // the server binary, to start it
 	st     *store.Store  // baselines through the store, pool as the server's
 	pool   *pgxpool.Pool // harness queries
 	client *http.Client
@@ -183,7 +185,10 @@ func (b *bench) saveInput(qid string, w, seq int) (level int, points []string, c
 
 // saveOp posts the question form as htmx does. Each worker keeps the
 // version of its questions, read from the database when the op is made.
-func (b *bench) saveOp(ctx context.Context, conc int) (Op, error) {
+func (b *bench) saveOp(ctx context.Context, conc int, instances ...*server) (Op, error) {
+	if len(instances) == 0 {
+		instances = []*server{b.srv}
+	}
 	drafts := make([]string, len(b.officers))
 	for i, o := range b.officers {
 		drafts[i] = o.Draft
@@ -224,7 +229,8 @@ func (b *bench) saveOp(ctx context.Context, conc int) (Op, error) {
 		form := url.Values{"level": {strconv.Itoa(level)}, "points": points, "comment": {comment},
 			"version": {strconv.Itoa(st.version[qid])}}
 		path := "/assessments/" + b.officer(w).Draft + "/answers/" + qid
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.base+path, strings.NewReader(form.Encode()))
+		base := instances[w%len(instances)].base // officers' sessions live in the database: any instance serves them
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form.Encode()))
 		if err != nil {
 			return Obs{}, err
 		}

@@ -218,3 +218,10 @@ func login(client *http.Client, base, email string) (*http.Cookie, error) {
 	}
 	return nil, fmt.Errorf("login %s: no session cookie", email)
 }
+
+// startSecond starts a second instance of the server on the same database
+// (stopped with the harness).
+func (b *bench) startSecond(ctx context.Context) (*server, error) {
+	b.logf("starting a second mamori serve on the same database")
+	return startServer(ctx, b.bin, b.o.DatabaseURL, filepath.Join(b.o.WorkDir, "server2.log"))
+}

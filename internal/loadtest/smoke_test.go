@@ -41,7 +41,7 @@ func TestSmoke(t *testing.T) {
 		res.Seed.Results != 12*(CyclesPerOrg-1) {
 		t.Errorf("seed: %+v", res.Seed)
 	}
-	want := []string{nameStatic, nameLogin, nameCategory, nameReport, nameUpsert, nameSave, nameDashSQLAll, nameDashAdmin,
+	want := []string{nameStatic, nameLogin, nameCategory, nameReport, nameUpsert, nameSave, nameSave2, nameDashSQLAll, nameDashAdmin,
 		nameDashSQLTop, nameDashTop, nameBenchSQL, nameBenchAPI, nameMixed}
 	rows := map[string]Row{}
 	for _, r := range res.Rows {
