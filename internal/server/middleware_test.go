@@ -9,6 +9,7 @@ import (
 	"mamori/internal/server"
 	"mamori/web"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,33 @@ func TestAPIRateLimit(t *testing.T) {
 		}
 	}
 
+	t.Run("OneLimitAcrossInstances", func(t *testing.T) {
+		// Two instances of the server on one database: the caller's budget
+		// is shared, not one per instance.
+		e := newEnv(t, func(c *config.Config) { c.APIRateLimit = 6 })
+		second := httptest.NewServer(server.New(e.cfg, e.st, slog.New(slog.DiscardHandler)))
+		t.Cleanup(second.Close)
+		org := e.org("二台株式会社", nil)
+		tok := e.token(e.user(org.ID, assessment.Officer, false))
+		codes := map[int]int{}
+		for i := range 12 {
+			base := e.ts.URL
+			if i%2 == 1 {
+				base = second.URL
+			}
+			req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			codes[res.StatusCode]++
+		}
+		if codes[200] != 6 || codes[429] != 6 {
+			t.Fatalf("12 requests alternating between two instances with a limit of 6: %v, want 6 × 200 and 6 × 429", codes)
+		}
+	})
 	t.Run("Off", func(t *testing.T) {
 		e := newEnv(t, func(c *config.Config) { c.APIRateLimit = 0 })
 		org := e.org("無制限株式会社", nil)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -11,7 +12,8 @@ import (
 // apiRateLimit limits each API caller to MAMORI_API_RATE_LIMIT requests a
 // minute, keyed by the token when the request carries one and by the user
 // otherwise — never by address, which offices share behind one NAT. It runs
-// after authentication; 0 turns it off.
+// after authentication; 0 turns it off. The counts are in the database, so
+// the limit holds across every instance of the server.
 func (s *Server) apiRateLimit() func(http.Handler) http.Handler {
 	limit := s.cfg.APIRateLimit
 	key := func(r *http.Request) (string, error) {
@@ -27,5 +29,6 @@ func (s *Server) apiRateLimit() func(http.Handler) http.Handler {
 	denied := func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, apperr.K(apperr.TooMany, "error.rate_limited", limit))
 	}
-	return middleware.RateLimit(limit, key, denied, s.apiError)
+	count := func(ctx context.Context, key string) (float64, error) { return s.store.RateHit(ctx, key, s.now()) }
+	return middleware.RateLimit(limit, key, count, denied, s.apiError)
 }

@@ -61,6 +61,9 @@ func (s *Server) Sweep(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if _, err := s.store.DeleteOldRates(ctx, s.now()); err != nil {
+				s.log.Warn("rate count sweep failed", "err", err)
+			}
 			if n, err := s.store.DeleteExpiredSessions(ctx); err != nil {
 				s.log.Warn("session sweep failed", "err", err)
 			} else if n > 0 {

@@ -21,6 +21,7 @@ var sharedTables = map[string]string{
 	"sessions":          "sign-in state by user, anonymous visitors included",
 	"api_tokens":        "credentials by user",
 	"recovery_codes":    "second-factor credentials by user",
+	"api_rate":          "the API rate limit's counts, by token or user",
 }
 
 // nullableOrg are tenant tables whose rows may belong to no organisation.
