@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -30,6 +31,10 @@ type Config struct {
 	// Measurement aids for `make bench`, off by default (docs/performance.md).
 	DebugQueryCount bool // MAMORI_DEBUG_QUERY_COUNT: X-Mamori-Queries response header
 	DebugPprof      bool // MAMORI_DEBUG_PPROF: /debug/pprof/ for loopback callers
+	// SecretKey encrypts secrets stored in the database (SSO client
+	// secrets): MAMORI_SECRET_KEY, 32 bytes in standard base64. Nil when
+	// unset; a malformed key refuses to start.
+	SecretKey []byte
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -100,6 +105,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	boolean("MAMORI_DEBUG_QUERY_COUNT", &c.DebugQueryCount)
 	boolean("MAMORI_DEBUG_PPROF", &c.DebugPprof)
 
+	if v := strings.TrimSpace(getenv("MAMORI_SECRET_KEY")); v != "" {
+		key, err := base64.StdEncoding.Strict().DecodeString(v)
+		if err != nil || len(key) != 32 {
+			// The value itself is a secret: never echo it.
+			errs = append(errs, errors.New("MAMORI_SECRET_KEY: want 32 bytes in standard base64, e.g. the output of `openssl rand -base64 32`"))
+		} else {
+			c.SecretKey = key
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("MAMORI_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}
