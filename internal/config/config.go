@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type Config struct {
 	// secrets): MAMORI_SECRET_KEY, 32 bytes in standard base64. Nil when
 	// unset; a malformed key refuses to start.
 	SecretKey []byte
+	// PublicURL is the address users reach Mamori at (MAMORI_PUBLIC_URL,
+	// e.g. https://mamori.example.co.jp), used for the SSO redirect URI;
+	// empty means what each request says.
+	PublicURL string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -112,6 +117,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("MAMORI_SECRET_KEY: want 32 bytes in standard base64, e.g. the output of `openssl rand -base64 32`"))
 		} else {
 			c.SecretKey = key
+		}
+	}
+	str("MAMORI_PUBLIC_URL", &c.PublicURL)
+	if c.PublicURL != "" {
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("MAMORI_PUBLIC_URL=%q: want an absolute http(s) URL such as https://mamori.example.co.jp", c.PublicURL))
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {

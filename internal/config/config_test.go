@@ -49,6 +49,7 @@ func TestFromEnv(t *testing.T) {
 		"BadBool":      {map[string]string{"MAMORI_AUTO_MIGRATE": "perhaps"}, "MAMORI_AUTO_MIGRATE"},
 		"IdleOverAbs":  {map[string]string{"MAMORI_SESSION_IDLE": "13h"}, "must not exceed"},
 		"BadLogFormat": {map[string]string{"MAMORI_LOG_FORMAT": "xml"}, "MAMORI_LOG_FORMAT"},
+		"BadPublicURL": {map[string]string{"MAMORI_PUBLIC_URL": "mamori.example.jp"}, "MAMORI_PUBLIC_URL"},
 		"KeyNotBase64": {map[string]string{"MAMORI_SECRET_KEY": "not base64!"}, "MAMORI_SECRET_KEY"},
 		"KeyTooShort":  {map[string]string{"MAMORI_SECRET_KEY": "c2hvcnQ="}, "MAMORI_SECRET_KEY"},
 		"KeyURLSafe":   {map[string]string{"MAMORI_SECRET_KEY": "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-="}, "MAMORI_SECRET_KEY"},
