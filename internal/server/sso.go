@@ -267,7 +267,7 @@ func (s *Server) handleSSOCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.store.GetSSOProvider(ctx, pending.providerID)
 	if apperr.Is(err, apperr.NotFound) {
-		s.ssoRefuse(w, r, store.SSOProvider{ID: pending.providerID}, "", "provider_deleted", apperr.K(apperr.NotFound, "sso.err.provider_gone"))
+		s.ssoRefuse(w, r, store.SSOProvider{ID: pending.providerID}, "", "provider_deleted", apperr.K(apperr.Conflict, "sso.err.provider_gone"))
 		return
 	}
 	if err != nil {
@@ -408,7 +408,7 @@ func tokenFailure(err error) string {
 	switch {
 	case errors.As(err, &expired):
 		return "token_expired"
-	case strings.Contains(msg, "issuer"):
+	case strings.Contains(msg, "issuer") || strings.Contains(msg, "different provider"):
 		return "token_issuer"
 	case strings.Contains(msg, "audience"):
 		return "token_audience"
