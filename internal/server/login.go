@@ -49,11 +49,14 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if len(providers) > 0 {
 		d.Step = views.LoginEmail
 	}
+	var origins []string
 	for _, p := range providers {
+		origins = append(origins, s.ssoClients.formOrigins(p, s.log)...)
 		if p.ShowButton {
 			d.Buttons = append(d.Buttons, views.SSOButton{ID: p.ID, Name: p.Name})
 		}
 	}
+	allowFormTargets(w, origins)
 	s.render(w, r, http.StatusOK, views.Login(s.page(r, i18n.T(r.Context(), "login.title"), ""), d))
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,9 +57,10 @@ const (
 // without a restart. An entry is replaced when the provider's settings
 // change.
 type ssoProviders struct {
-	client *http.Client
-	mu     sync.Mutex
-	byID   map[string]ssoCached
+	client  *http.Client
+	mu      sync.Mutex
+	byID    map[string]ssoCached
+	warming map[string]bool
 }
 
 type ssoCached struct {
@@ -69,7 +71,7 @@ type ssoCached struct {
 }
 
 func newSSOProviders() *ssoProviders {
-	return &ssoProviders{client: &http.Client{Timeout: 10 * time.Second}, byID: map[string]ssoCached{}}
+	return &ssoProviders{client: &http.Client{Timeout: 10 * time.Second}, byID: map[string]ssoCached{}, warming: map[string]bool{}}
 }
 
 func (c *ssoProviders) ctx(ctx context.Context) context.Context {
@@ -98,6 +100,66 @@ func (c *ssoProviders) get(ctx context.Context, p store.SSOProvider) (ssoCached,
 	c.byID[p.ID] = cached
 	c.mu.Unlock()
 	return cached, nil
+}
+
+// formOrigins are the origins a form that starts a sign-in at p may be
+// redirected to: the issuer's, and its authorisation endpoint's once the
+// discovery is cached. Without a cached discovery it is fetched in the
+// background (never on the request: the sign-in page is public), so that
+// a provider whose endpoint is on another origin works from the next page.
+func (c *ssoProviders) formOrigins(p store.SSOProvider, log interface{ Warn(string, ...any) }) []string {
+	out := []string{origin(p.Issuer)}
+	c.mu.Lock()
+	cached, ok := c.byID[p.ID]
+	fresh := ok && cached.issuer == p.Issuer && cached.updated.Equal(p.UpdatedAt)
+	start := !fresh && !c.warming[p.ID]
+	if start {
+		c.warming[p.ID] = true
+	}
+	c.mu.Unlock()
+	if fresh {
+		if o := origin(cached.provider.Endpoint().AuthURL); o != "" && o != out[0] {
+			out = append(out, o)
+		}
+	} else if start {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if _, err := c.get(ctx, p); err != nil {
+				log.Warn("sso discovery failed", "provider_id", p.ID, "issuer", p.Issuer, "err", err)
+			}
+			c.mu.Lock()
+			delete(c.warming, p.ID)
+			c.mu.Unlock()
+		}()
+	}
+	return out
+}
+
+// origin is scheme://host of an absolute URL, or "".
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, " ;,'\"") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// allowFormTargets widens the page's form-action to the identity providers
+// its forms start a sign-in at: browsers apply form-action to the redirect
+// from POST /login/sso to the provider.
+func allowFormTargets(w http.ResponseWriter, origins []string) {
+	var extra []string
+	for _, o := range origins {
+		if o != "" && !slices.Contains(extra, o) {
+			extra = append(extra, o)
+		}
+	}
+	if len(extra) == 0 {
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "form-action 'self'", "form-action 'self' "+strings.Join(extra, " "), 1))
 }
 
 // publicURL is the address users reach Mamori at: MAMORI_PUBLIC_URL, or

@@ -150,6 +150,7 @@ func (s *Server) ssoProviderPage(w http.ResponseWriter, r *http.Request, status 
 	if f != nil {
 		d.Form = *f
 	}
+	allowFormTargets(w, s.ssoClients.formOrigins(p, s.log)) // the test sign-in
 	s.render(w, r, status, views.AdminSSOProvider(s.page(r, p.Name, "admin-sso"), d))
 }
 

@@ -213,11 +213,15 @@ func TestSSOSignIn(t *testing.T) {
 		})
 	})
 	t.Run("ButtonStartsTheFlow", func(t *testing.T) {
-		_, page := e.get(e.browser(), "/login")
+		res, page := e.get(e.browser(), "/login")
 		if !strings.Contains(page, `data-testid="login-email-form"`) || !strings.Contains(page, "Test IdP でサインイン") {
 			t.Fatalf("login page without the email step or the button:\n%.500s", page)
 		}
-		res := e.postForm(e.browser(), "/login/sso", url.Values{"provider": {e.provider.ID}})
+		// Browsers apply form-action to the redirect to the provider.
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+e.idp.issuer) {
+			t.Fatalf("the sign-in page's form-action does not allow the provider: %s", csp)
+		}
+		res = e.postForm(e.browser(), "/login/sso", url.Values{"provider": {e.provider.ID}})
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), e.idp.issuer+"/authorize?") {
 			t.Fatalf("button: %d %q", res.StatusCode, res.Header.Get("Location"))
 		}
