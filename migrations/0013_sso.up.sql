@@ -12,6 +12,9 @@ CREATE TABLE sso_providers (
     default_role   text NOT NULL CHECK (default_role IN ('officer', 'auditor', 'manager')),
     groups_claim   text NOT NULL DEFAULT '' CHECK (length(groups_claim) <= 100),
     group_roles    jsonb NOT NULL DEFAULT '{}',
+    -- The claim that says the email is verified: email_verified by the
+    -- standard; Entra ID sends xms_edov (email domain owner verified).
+    verified_claim text NOT NULL DEFAULT 'email_verified' CHECK (length(verified_claim) BETWEEN 1 AND 100),
     jit            boolean NOT NULL DEFAULT false,
     show_button    boolean NOT NULL DEFAULT false,
     created_at     timestamptz NOT NULL DEFAULT now(),

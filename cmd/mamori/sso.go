@@ -46,6 +46,7 @@ func cmdSSOAdd(ctx context.Context, env *cliEnv, args []string) error {
 	groupsClaim := fs.String("groups-claim", "", "name of the ID token claim that lists the user's groups")
 	var groupRoles listFlag
 	fs.Var(&groupRoles, "group-role", "GROUP=ROLE (repeatable)")
+	verified := fs.String("verified-claim", "email_verified", "claim that must be true for the email to count as verified (Entra ID: xms_edov)")
 	jit := fs.Bool("jit", false, "create the account at a first sign-in")
 	name := fs.String("name", "", "label of the sign-in button (default: the issuer's host)")
 	button := fs.Bool("button", false, `show a "Sign in with …" button on the login page`)
@@ -101,7 +102,7 @@ func cmdSSOAdd(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return withDB(ctx, env, func(st *store.Store) error {
 		p, err := st.CreateSSOProvider(ctx, store.SSOProvider{OrgID: *org, Name: label, Issuer: *issuer, ClientID: *clientID, SecretSealed: sealed,
-			Domains: ds, DefaultRole: assessment.Role(*defRole), GroupsClaim: *groupsClaim, GroupRoles: mapping, JIT: *jit, ShowButton: *button}, cliActor)
+			Domains: ds, DefaultRole: assessment.Role(*defRole), GroupsClaim: *groupsClaim, GroupRoles: mapping, VerifiedClaim: *verified, JIT: *jit, ShowButton: *button}, cliActor)
 		if err != nil {
 			return err
 		}

@@ -381,7 +381,7 @@ func (s *Server) handleSSOCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, _ := claims["email"].(string)
-	if !emailVerified(claims["email_verified"]) {
+	if !emailVerified(claims[p.VerifiedClaim]) {
 		s.ssoRefuse(w, r, p, email, "email_unverified", apperr.K(apperr.Forbidden, "sso.err.email_unverified"))
 		return
 	}

@@ -75,9 +75,13 @@ func ssoFormValues(r *http.Request) (views.SSOForm, store.SSOProvider, string, e
 	pf := r.PostForm
 	f := views.SSOForm{OrgID: pf.Get("org_id"), Name: strings.TrimSpace(pf.Get("name")), Issuer: strings.TrimSpace(pf.Get("issuer")),
 		ClientID: strings.TrimSpace(pf.Get("client_id")), Domains: pf.Get("domains"), DefaultRole: pf.Get("default_role"),
-		GroupsClaim: strings.TrimSpace(pf.Get("groups_claim")), GroupRoles: pf.Get("group_roles"),
+		GroupsClaim: strings.TrimSpace(pf.Get("groups_claim")), GroupRoles: pf.Get("group_roles"), VerifiedClaim: strings.TrimSpace(pf.Get("verified_claim")),
 		JIT: pf.Get("jit") == "on", ShowButton: pf.Get("show_button") == "on"}
-	p := store.SSOProvider{OrgID: f.OrgID, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, GroupsClaim: f.GroupsClaim, JIT: f.JIT, ShowButton: f.ShowButton}
+	p := store.SSOProvider{OrgID: f.OrgID, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, GroupsClaim: f.GroupsClaim, VerifiedClaim: f.VerifiedClaim,
+		JIT: f.JIT, ShowButton: f.ShowButton}
+	if len(f.VerifiedClaim) > 100 || len(f.GroupsClaim) > 100 {
+		return f, p, "", apperr.InvalidFieldsK("sso.provider_invalid", map[string]string{"verified_claim": "length"})
+	}
 	if f.Name == "" || len([]rune(f.Name)) > 100 {
 		return f, p, "", apperr.InvalidFieldsK("sso.name_invalid", map[string]string{"name": "length"})
 	}
@@ -137,7 +141,8 @@ func ssoFormOf(p store.SSOProvider) views.SSOForm {
 	}
 	sort.Strings(pairs)
 	return views.SSOForm{OrgID: p.OrgID, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID, Domains: strings.Join(p.Domains, ", "),
-		DefaultRole: string(p.DefaultRole), GroupsClaim: p.GroupsClaim, GroupRoles: strings.Join(pairs, "\n"), JIT: p.JIT, ShowButton: p.ShowButton}
+		DefaultRole: string(p.DefaultRole), GroupsClaim: p.GroupsClaim, GroupRoles: strings.Join(pairs, "\n"), VerifiedClaim: p.VerifiedClaim,
+		JIT: p.JIT, ShowButton: p.ShowButton}
 }
 
 func (s *Server) ssoProviderPage(w http.ResponseWriter, r *http.Request, status int, p store.SSOProvider, f *views.SSOForm, errMsg string) {

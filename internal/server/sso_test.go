@@ -212,6 +212,31 @@ func TestSSOSignIn(t *testing.T) {
 			}
 		})
 	})
+	t.Run("EntraStyleVerifiedClaim", func(t *testing.T) {
+		// Entra ID sends no email_verified; xms_edov says the domain owner
+		// verified the email.
+		up := e.provider
+		up.SecretSealed, up.VerifiedClaim = nil, "xms_edov"
+		if _, err := e.st.UpdateSSOProvider(context.Background(), e.provider.ID, up, store.Actor{Email: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			up.VerifiedClaim = "email_verified"
+			if _, err := e.st.UpdateSSOProvider(context.Background(), e.provider.ID, up, store.Actor{Email: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		entra := person("entra@example.co.jp", "xms_edov", true)
+		delete(entra, "email_verified")
+		if e.me(e.signIn(entra)) == nil {
+			t.Fatal("not signed in with xms_edov true")
+		}
+		e.idp.signIn(person("entra2@example.co.jp")) // email_verified true, no xms_edov
+		c := e.browser()
+		if res, _ := e.callback(c, e.startSSO(c, "entra2@example.co.jp")); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("without xms_edov: %d, want 403", res.StatusCode)
+		}
+	})
 	t.Run("ButtonStartsTheFlow", func(t *testing.T) {
 		res, page := e.get(e.browser(), "/login")
 		if !strings.Contains(page, `data-testid="login-email-form"`) || !strings.Contains(page, "Test IdP でサインイン") {

@@ -28,22 +28,25 @@ type SSOProvider struct {
 	DefaultRole  assessment.Role
 	GroupsClaim  string
 	GroupRoles   map[string]assessment.Role
-	JIT          bool // a first sign-in creates the account
-	ShowButton   bool // a "Sign in with …" button on the login page
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// VerifiedClaim names the claim that must be true: email_verified, or
+	// xms_edov for Entra ID.
+	VerifiedClaim string
+	JIT           bool // a first sign-in creates the account
+	ShowButton    bool // a "Sign in with …" button on the login page
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 const ssoColumns = `p.id, p.org_id, o.name, p.name, p.issuer, p.client_id, p.client_secret,
 	ARRAY(SELECT d.domain FROM sso_domains d WHERE d.provider_id = p.id ORDER BY d.domain)::text[],
-	p.default_role, p.groups_claim, p.group_roles, p.jit, p.show_button, p.created_at, p.updated_at`
+	p.default_role, p.groups_claim, p.group_roles, p.verified_claim, p.jit, p.show_button, p.created_at, p.updated_at`
 
 const ssoFrom = ` FROM sso_providers p JOIN orgs o ON o.id = p.org_id`
 
 func scanSSOProvider(row pgx.Row) (SSOProvider, error) {
 	var p SSOProvider
 	err := row.Scan(&p.ID, &p.OrgID, &p.OrgName, &p.Name, &p.Issuer, &p.ClientID, &p.SecretSealed, &p.Domains,
-		&p.DefaultRole, &p.GroupsClaim, &p.GroupRoles, &p.JIT, &p.ShowButton, &p.CreatedAt, &p.UpdatedAt)
+		&p.DefaultRole, &p.GroupsClaim, &p.GroupRoles, &p.VerifiedClaim, &p.JIT, &p.ShowButton, &p.CreatedAt, &p.UpdatedAt)
 	if p.GroupRoles == nil {
 		p.GroupRoles = map[string]assessment.Role{}
 	}
@@ -54,7 +57,7 @@ func scanSSOProvider(row pgx.Row) (SSOProvider, error) {
 // secret, sealed or not.
 func (p SSOProvider) auditDetail() map[string]any {
 	return map[string]any{"provider_id": p.ID, "name": p.Name, "issuer": p.Issuer, "client_id": p.ClientID, "domains": p.Domains,
-		"default_role": p.DefaultRole, "groups_claim": p.GroupsClaim, "group_roles": p.GroupRoles, "jit": p.JIT, "show_button": p.ShowButton}
+		"default_role": p.DefaultRole, "groups_claim": p.GroupsClaim, "group_roles": p.GroupRoles, "verified_claim": p.VerifiedClaim, "jit": p.JIT, "show_button": p.ShowButton}
 }
 
 func ssoErr(err error) error {
@@ -76,9 +79,10 @@ func (s *Store) CreateSSOProvider(ctx context.Context, p SSOProvider, by Actor) 
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var id string
 		err := tx.QueryRow(ctx, `
-			INSERT INTO sso_providers (org_id, name, issuer, client_id, client_secret, default_role, groups_claim, group_roles, jit, show_button)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			p.OrgID, strings.TrimSpace(p.Name), p.Issuer, p.ClientID, p.SecretSealed, p.DefaultRole, p.GroupsClaim, groupRoles(p.GroupRoles), p.JIT, p.ShowButton).Scan(&id)
+			INSERT INTO sso_providers (org_id, name, issuer, client_id, client_secret, default_role, groups_claim, group_roles, jit, show_button, verified_claim)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			p.OrgID, strings.TrimSpace(p.Name), p.Issuer, p.ClientID, p.SecretSealed, p.DefaultRole, p.GroupsClaim, groupRoles(p.GroupRoles), p.JIT, p.ShowButton,
+			verifiedClaim(p.VerifiedClaim)).Scan(&id)
 		if err != nil {
 			return ssoErr(err)
 		}
@@ -94,6 +98,14 @@ func (s *Store) CreateSSOProvider(ctx context.Context, p SSOProvider, by Actor) 
 		return SSOProvider{}, fmt.Errorf("store: create sso provider: %w", err)
 	}
 	return out, nil
+}
+
+// verifiedClaim defaults to the standard claim.
+func verifiedClaim(c string) string {
+	if c = strings.TrimSpace(c); c == "" {
+		return "email_verified"
+	}
+	return c
 }
 
 func groupRoles(m map[string]assessment.Role) map[string]assessment.Role {
@@ -124,9 +136,10 @@ func (s *Store) UpdateSSOProvider(ctx context.Context, id string, p SSOProvider,
 		}
 		_, err = tx.Exec(ctx, `
 			UPDATE sso_providers SET name = $2, issuer = $3, client_id = $4, client_secret = coalesce($5, client_secret),
-				default_role = $6, groups_claim = $7, group_roles = $8, jit = $9, show_button = $10, updated_at = now()
+				default_role = $6, groups_claim = $7, group_roles = $8, jit = $9, show_button = $10, verified_claim = $11, updated_at = now()
 			WHERE id = $1`,
-			id, strings.TrimSpace(p.Name), p.Issuer, p.ClientID, p.SecretSealed, p.DefaultRole, p.GroupsClaim, groupRoles(p.GroupRoles), p.JIT, p.ShowButton)
+			id, strings.TrimSpace(p.Name), p.Issuer, p.ClientID, p.SecretSealed, p.DefaultRole, p.GroupsClaim, groupRoles(p.GroupRoles), p.JIT, p.ShowButton,
+			verifiedClaim(p.VerifiedClaim))
 		if err != nil {
 			return ssoErr(err)
 		}
