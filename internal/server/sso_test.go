@@ -401,6 +401,20 @@ func TestSSOBadInput(t *testing.T) {
 }
 
 func TestSSOProviderUnreachable(t *testing.T) {
+	t.Run("AtTheCallback", func(t *testing.T) {
+		e := newSSOEnv(t, true)
+		e.idp.signIn(person("late@example.co.jp"))
+		c := e.browser()
+		cb := e.startSSO(c, "late@example.co.jp")
+		e.idp.srv.Close() // gone between the redirect and the code exchange
+		res, body := e.callback(c, cb)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "接続できません") || e.me(c) != nil {
+			t.Fatalf("unreachable at the callback: %d %.300s", res.StatusCode, body)
+		}
+		if n := e.count(`SELECT count(*) FROM audit_log WHERE action = 'sso.refused' AND detail->>'reason' = 'unreachable'`); n != 1 {
+			t.Fatalf("%d refusal entries", n)
+		}
+	})
 	e := newSSOEnv(t, true)
 	e.idp.srv.Close()
 	c := e.browser()
