@@ -313,6 +313,10 @@ func TestSSOBadInput(t *testing.T) {
 	}{
 		{name: "WrongState", alter: func(_ *testing.T, _ *http.Client, cb string) string { return replaceParam(cb, "state", "forged-state") },
 			status: 400, reason: "state", text: "無効か期限切れ"},
+		{name: "ProviderSaysError", alter: func(_ *testing.T, _ *http.Client, cb string) string {
+			return replaceParam(cb, "error", "access_denied")
+		},
+			status: 403, reason: "provider_error:access_denied", text: "拒否しました"},
 		{name: "ReplayedState", alter: func(t *testing.T, c *http.Client, cb string) string {
 			// The callback is used once by the victim; the same URL again is refused.
 			other := e.browser()
