@@ -57,6 +57,11 @@ commands:
   user create --email E --name N --role officer|auditor|manager [--org ID] [--admin] [--password-stdin]
   auditor assign --email E --org ID
   token create --email E [--label L]
+  sso add --org ID --issuer URL --client-id ID --client-secret-stdin --domains D[,D…]
+      [--default-role officer|auditor|manager] [--groups-claim NAME --group-role GROUP=ROLE …]
+      [--jit] [--name LABEL] [--button]       connect an OpenID Connect provider; prints its id last
+  sso list                    the identity providers
+  sso remove ID               disconnect an identity provider
   demo                        seed demo data (idempotent) and print the logins
   checklist export [--format json|yaml]
   audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
@@ -99,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if s, r := sub(); s == "create" {
 			return cmdTokenCreate(ctx, env, r)
 		}
+	case "sso":
+		return cmdSSO(ctx, env, rest)
 	case "demo":
 		return cmdDemo(ctx, env, rest)
 	case "checklist":

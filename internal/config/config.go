@@ -3,9 +3,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,14 @@ type Config struct {
 	// Measurement aids for `make bench`, off by default (docs/performance.md).
 	DebugQueryCount bool // MAMORI_DEBUG_QUERY_COUNT: X-Mamori-Queries response header
 	DebugPprof      bool // MAMORI_DEBUG_PPROF: /debug/pprof/ for loopback callers
+	// SecretKey encrypts secrets stored in the database (SSO client
+	// secrets): MAMORI_SECRET_KEY, 32 bytes in standard base64. Nil when
+	// unset; a malformed key refuses to start.
+	SecretKey []byte
+	// PublicURL is the address users reach Mamori at (MAMORI_PUBLIC_URL,
+	// e.g. https://mamori.example.co.jp), used for the SSO redirect URI;
+	// empty means what each request says.
+	PublicURL string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -100,6 +110,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	boolean("MAMORI_DEBUG_QUERY_COUNT", &c.DebugQueryCount)
 	boolean("MAMORI_DEBUG_PPROF", &c.DebugPprof)
 
+	if v := strings.TrimSpace(getenv("MAMORI_SECRET_KEY")); v != "" {
+		key, err := base64.StdEncoding.Strict().DecodeString(v)
+		if err != nil || len(key) != 32 {
+			// The value itself is a secret: never echo it.
+			errs = append(errs, errors.New("MAMORI_SECRET_KEY: want 32 bytes in standard base64, e.g. the output of `openssl rand -base64 32`"))
+		} else {
+			c.SecretKey = key
+		}
+	}
+	str("MAMORI_PUBLIC_URL", &c.PublicURL)
+	if c.PublicURL != "" {
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("MAMORI_PUBLIC_URL=%q: want an absolute http(s) URL such as https://mamori.example.co.jp", c.PublicURL))
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("MAMORI_ADDR=%q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}

@@ -18,6 +18,18 @@ func TestFromEnv(t *testing.T) {
 			t.Fatalf("unexpected defaults: %+v", c)
 		}
 	})
+	t.Run("SecretKey", func(t *testing.T) {
+		c, err := FromEnv(env(map[string]string{"MAMORI_SECRET_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.SecretKey) != 32 || c.SecretKey[31] != 31 {
+			t.Fatalf("secret key = %v", c.SecretKey)
+		}
+		if _, err := FromEnv(env(map[string]string{"MAMORI_SECRET_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gIQ=="})); err == nil || strings.Contains(err.Error(), "AAEC") {
+			t.Fatalf("a 34-byte key: err = %v (want refused, the value not echoed)", err)
+		}
+	})
 	t.Run("Overrides", func(t *testing.T) {
 		c, err := FromEnv(env(map[string]string{"MAMORI_ADDR": ":9000", "MAMORI_API_RATE_LIMIT": "0", "MAMORI_SESSION_IDLE": "30m", "MAMORI_AUTO_MIGRATE": "false"}))
 		if err != nil {
@@ -37,6 +49,10 @@ func TestFromEnv(t *testing.T) {
 		"BadBool":      {map[string]string{"MAMORI_AUTO_MIGRATE": "perhaps"}, "MAMORI_AUTO_MIGRATE"},
 		"IdleOverAbs":  {map[string]string{"MAMORI_SESSION_IDLE": "13h"}, "must not exceed"},
 		"BadLogFormat": {map[string]string{"MAMORI_LOG_FORMAT": "xml"}, "MAMORI_LOG_FORMAT"},
+		"BadPublicURL": {map[string]string{"MAMORI_PUBLIC_URL": "mamori.example.jp"}, "MAMORI_PUBLIC_URL"},
+		"KeyNotBase64": {map[string]string{"MAMORI_SECRET_KEY": "not base64!"}, "MAMORI_SECRET_KEY"},
+		"KeyTooShort":  {map[string]string{"MAMORI_SECRET_KEY": "c2hvcnQ="}, "MAMORI_SECRET_KEY"},
+		"KeyURLSafe":   {map[string]string{"MAMORI_SECRET_KEY": "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-="}, "MAMORI_SECRET_KEY"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := FromEnv(env(tc.env))

@@ -175,3 +175,7 @@ func Admin(p *Principal) error {
 	}
 	return nil
 }
+
+// ManageSSO: connecting, changing, testing and removing identity providers,
+// and switching an organisation's password sign-in; platform admins only.
+func ManageSSO(p *Principal) error { return Admin(p) }

@@ -167,10 +167,14 @@ var routeMatrix = map[string]rule{
 	"POST /login": {want: public(http.StatusUnauthorized), body: func(*matrix, *caller, string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("nobody") + "@example.jp"}, "password": {"not-the-password"}})(nil, nil, "")
 	}},
-	"GET /login/totp":  {want: public(seeOther)}, // nothing pending: back to the password
-	"POST /login/totp": {want: public(seeOther), body: form(url.Values{"code": {"123456"}})},
-	"POST /logout":     {want: public(seeOther)},
-	"POST /lang":       {want: public(seeOther), body: form(url.Values{"lang": {"ja"}})},
+	"POST /login/sso": {want: public(ok), body: func(*matrix, *caller, string) (string, io.Reader) { // no provider for the domain: the password step
+		return form(url.Values{"email": {unique("nobody") + "@example.jp"}})(nil, nil, "")
+	}},
+	"GET /login/sso/callback": {want: public(http.StatusBadRequest)}, // no sign-in pending: refused
+	"GET /login/totp":         {want: public(seeOther)},              // nothing pending: back to the password
+	"POST /login/totp":        {want: public(seeOther), body: form(url.Values{"code": {"123456"}})},
+	"POST /logout":            {want: public(seeOther)},
+	"POST /lang":              {want: public(seeOther), body: form(url.Values{"lang": {"ja"}})},
 
 	// The caller's own account.
 	"GET /":                                 {want: everyone(seeOther)},
@@ -204,6 +208,20 @@ var routeMatrix = map[string]rule{
 	}},
 	"POST /admin/orgs/{orgID}/totp": {want: only(seeOther, denied, admin), body: form(url.Values{})},
 	"GET /admin/users":              {want: only(ok, denied, admin)},
+	"GET /admin/sso":                {want: only(ok, denied, admin)},
+	"POST /admin/sso": {want: only(http.StatusUnprocessableEntity, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		// No MAMORI_SECRET_KEY in the matrix: a secret cannot be stored.
+		return form(url.Values{"org_id": {m.orgB.ID}, "name": {"IdP"}, "issuer": {"https://idp.example.jp"}, "client_id": {"c"}, "client_secret": {"s"},
+			"domains": {unique("d") + ".example.jp"}, "default_role": {"officer"}})(nil, nil, "")
+	}},
+	"GET /admin/sso/{providerID}": {want: only(ok, denied, admin)},
+	"POST /admin/sso/{providerID}": {want: only(seeOther, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		return form(url.Values{"name": {"IdP"}, "issuer": {"https://idp.example.jp"}, "client_id": {"c"},
+			"domains": {unique("d") + ".example.jp"}, "default_role": {"auditor"}})(nil, nil, "")
+	}},
+	"POST /admin/sso/{providerID}/remove":     {want: only(seeOther, denied, admin)},
+	"POST /admin/sso/{providerID}/test":       {want: only(http.StatusServiceUnavailable, denied, admin)}, // the issuer answers nothing
+	"POST /admin/orgs/{orgID}/password-login": {want: only(seeOther, denied, admin), body: form(url.Values{"password_login": {"on"}})},
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
 	}},
@@ -488,6 +506,13 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 			return checklist.Default().ID
 		case "{file}":
 			return strings.TrimPrefix(web.Asset("app.css"), "/static/")
+		case "{providerID}":
+			p, err := m.e.st.CreateSSOProvider(context.Background(), store.SSOProvider{OrgID: m.orgB.ID, Name: "IdP", Issuer: "http://127.0.0.1:1", ClientID: "c",
+				SecretSealed: []byte("sealed"), Domains: []string{unique("p") + ".example.jp"}, DefaultRole: assessment.Officer}, store.Actor{Email: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.ID
 		case "{tokenID}":
 			tok, err := m.e.st.CreateToken(context.Background(), m.officerA.user.ID, "to revoke", auth.HashToken(auth.NewToken()), store.Actor{Email: "test"})
 			if err != nil {

@@ -38,7 +38,26 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.Login(s.page(r, i18n.T(r.Context(), "login.title"), ""), views.LoginData{Next: safeNext(r.URL.Query().Get("next"))}))
+	d := views.LoginData{Next: safeNext(r.URL.Query().Get("next"))}
+	// With identity providers configured the email comes first
+	// (POST /login/sso decides between the provider and the password).
+	providers, err := s.store.ListSSOProviders(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if len(providers) > 0 {
+		d.Step = views.LoginEmail
+	}
+	var origins []string
+	for _, p := range providers {
+		origins = append(origins, s.ssoClients.formOrigins(p, s.log)...)
+		if p.ShowButton {
+			d.Buttons = append(d.Buttons, views.SSOButton{ID: p.ID, Name: p.Name})
+		}
+	}
+	allowFormTargets(w, origins)
+	s.render(w, r, http.StatusOK, views.Login(s.page(r, i18n.T(r.Context(), "login.title"), ""), d))
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +104,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, err := s.store.UserByEmail(ctx, email)
 	ok := false
 	switch {
+	case err == nil && u.PasswordHash == "":
+		// An account made by single sign-on has no password.
+		err = auth.CheckDummyContext(ctx, password)
 	case err == nil:
 		ok, err = auth.CheckPasswordContext(ctx, u.PasswordHash, password)
 		if err != nil && !errors.Is(err, auth.ErrBusy) {
@@ -107,6 +129,21 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.auditLogin(r, u.ID, email, "login.failed")
 		loginPage(http.StatusUnauthorized, apperr.K(apperr.Unauthorized, "login.failed"))
 		return
+	}
+
+	// Password sign-in may be off for the organisation once SSO works;
+	// admins keep it (break-glass, with their second factor).
+	if !u.Admin {
+		on, err := s.store.PasswordLogin(ctx, u.OrgID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if !on {
+			s.auditLogin(r, u.ID, email, "login.password_disabled")
+			loginPage(http.StatusForbidden, apperr.K(apperr.Forbidden, "login.password_disabled"))
+			return
+		}
 	}
 
 	// A second factor, when the user has one, comes before the sign-in; its
@@ -147,7 +184,17 @@ func (s *Server) auditLogin(r *http.Request, userID, email, action string) {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	to := "/login"
 	if sess := sessionOf(r.Context()); sess != nil {
+		// A session signed in through a provider ends there too, when the
+		// provider supports RP-initiated logout.
+		if principal(r.Context()) != nil {
+			providerID, _ := sess.Values[keySSOLogoutProvider].(string)
+			idToken, _ := sess.Values[keySSOIDToken].(string)
+			if u := s.ssoLogoutURL(r, providerID, idToken); u != "" {
+				to = u
+			}
+		}
 		sess.Options.MaxAge = -1
 		if err := sess.Save(r, w); err != nil {
 			s.pageError(w, r, err)
@@ -157,7 +204,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if p := principal(r.Context()); p != nil {
 		_ = s.store.AppendAudit(r.Context(), store.Audit{ActorID: p.UserID, Actor: p.Email, Action: "logout"})
 	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // handleLang switches the language: stored on the user when signed in, in a

@@ -35,6 +35,8 @@ func (s *Server) routes() http.Handler {
 		r.Post("/login", s.handleLogin)
 		r.Get("/login/totp", s.handleTOTPLoginForm) // second factor (login_totp.go)
 		r.Post("/login/totp", s.handleTOTPLogin)
+		r.Post("/login/sso", s.handleSSOStart) // single sign-on (sso.go)
+		r.Get("/login/sso/callback", s.handleSSOCallback)
 		r.Post("/logout", s.handleLogout)
 		r.Post("/lang", s.handleLang)
 
@@ -98,6 +100,13 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/users/{userID}/password", s.handleAdminUserPassword)
 			r.Post("/admin/assignments", s.handleAdminAssign)
 			r.Post("/admin/assignments/remove", s.handleAdminUnassign)
+			r.Get("/admin/sso", s.handleAdminSSO) // identity providers (sso_admin.go)
+			r.Post("/admin/sso", s.handleAdminSSOCreate)
+			r.Get("/admin/sso/{providerID}", s.handleAdminSSOProvider)
+			r.Post("/admin/sso/{providerID}", s.handleAdminSSOUpdate)
+			r.Post("/admin/sso/{providerID}/remove", s.handleAdminSSORemove)
+			r.Post("/admin/sso/{providerID}/test", s.handleAdminSSOTest)
+			r.Post("/admin/orgs/{orgID}/password-login", s.handleAdminOrgPasswordLogin)
 		})
 
 		// JSON API: bearer token or session.

@@ -8,6 +8,7 @@ import (
 
 	"mamori/internal/auth"
 	"mamori/internal/config"
+	"mamori/internal/secretbox"
 	"mamori/internal/store"
 )
 
@@ -19,6 +20,9 @@ type Server struct {
 	sessions *auth.SessionStore
 	now      func() time.Time
 	handler  http.Handler
+	// box seals and opens SSO client secrets (nil without MAMORI_SECRET_KEY).
+	box        *secretbox.Box
+	ssoClients *ssoProviders
 }
 
 // New builds the server and its routes.
@@ -29,8 +33,14 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger) *Server {
 		log:   log,
 		sessions: &auth.SessionStore{DB: st, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute,
 			Secure: cfg.SecureCookies},
-		now: time.Now,
+		now:        time.Now,
+		ssoClients: newSSOProviders(),
 	}
+	box, err := secretbox.New(cfg.SecretKey)
+	if err != nil { // config.FromEnv refused such a key already
+		log.Error("secret key refused", "err", err)
+	}
+	s.box = box
 	s.handler = s.routes()
 	return s
 }

@@ -1,0 +1,3 @@
+ALTER TABLE orgs DROP COLUMN password_login;
+DROP TABLE sso_domains;
+DROP TABLE sso_providers;
