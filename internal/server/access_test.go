@@ -289,6 +289,13 @@ var routeMatrix = map[string]rule{
 	"DELETE /api/v1/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}": {want: roles(http.StatusNoContent, denied, officer), state: "draft"},
 	"PUT /api/v1/assessments/{assessmentID}/evidence-reviews/{evidenceID}": {want: roles(ok, denied, auditor, assigned), state: "submitted",
 		body: jsonBody(map[string]any{"question_id": "1-1", "review": "accepted"})},
+	"GET /evidence":               {want: everyone(ok)},
+	"POST /evidence":              {want: only(seeOther, denied, officer, officerB), body: evidenceUpload},
+	"POST /evidence/{evidenceID}": {want: roles(seeOther, denied, officer), body: form(url.Values{"title": {"matrix"}, "effective_date": {"2026-10-01"}})},
+	"POST /assessments/{assessmentID}/answers/{questionID}/evidence":                     {want: roles(seeOther, denied, officer), state: "draft", body: evidenceUpload},
+	"POST /assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove": {want: roles(seeOther, denied, officer), state: "draft", body: form(url.Values{})},
+	"POST /assessments/{assessmentID}/evidence-reviews/{evidenceID}": {want: roles(seeOther, denied, auditor, assigned), state: "submitted",
+		body: form(url.Values{"question_id": {"1-1"}, "review": {"accepted"}})},
 }
 
 // evidenceUpload is a link added through the API.

@@ -214,6 +214,15 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	if err := s.fillReviewContext(r.Context(), &d); err != nil {
 		return views.CategoryData{}, err
 	}
+	if d.Evidence, err = s.store.AnswerEvidence(r.Context(), a.ID); err != nil {
+		return views.CategoryData{}, err
+	}
+	if d.Editable {
+		if d.Library, err = s.store.ListEvidence(r.Context(), a.OrgID, store.EvidenceFilter{}); err != nil {
+			return views.CategoryData{}, err
+		}
+	}
+	d.Today = s.now()
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func isEvidenceUpload(path string) bool {
 // evidenceForm is an upload's fields and, when it carried a file, the file
 // spooled to a temporary file (removed by close).
 type evidenceForm struct {
-	fields map[string]string
+	fields url.Values
 	file   *store.EvidenceUpload
 	tmp    *os.File
 }
@@ -70,7 +71,7 @@ func (s *Server) readEvidenceForm(w http.ResponseWriter, r *http.Request) (*evid
 	if err != nil {
 		return nil, apperr.K(apperr.Malformed, "evidence.multipart")
 	}
-	f := &evidenceForm{fields: map[string]string{}}
+	f := &evidenceForm{fields: url.Values{}}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -105,7 +106,7 @@ func (s *Server) readEvidenceForm(w http.ResponseWriter, r *http.Request) (*evid
 			f.close()
 			return nil, assessment.TextError(printable(name))
 		}
-		f.fields[name] = string(b)
+		f.fields.Add(name, string(b))
 	}
 	return f, nil
 }
@@ -187,7 +188,7 @@ func bodyError(err error, max int64) error {
 // title, an effective date, optional review-by date and description, and
 // either the file or a url.
 func newEvidence(f *evidenceForm, orgID string, actor store.Actor, quota int64) (store.NewEvidence, error) {
-	n := store.NewEvidence{OrgID: orgID, Title: strings.TrimSpace(f.fields["title"]), Description: strings.TrimSpace(f.fields["description"]),
+	n := store.NewEvidence{OrgID: orgID, Title: strings.TrimSpace(f.fields.Get("title")), Description: strings.TrimSpace(f.fields.Get("description")),
 		File: f.file, Quota: quota, Actor: actor}
 	bad := map[string]string{}
 	if n.Title == "" && f.file != nil {
@@ -199,16 +200,16 @@ func newEvidence(f *evidenceForm, orgID string, actor store.Actor, quota int64) 
 	if len([]rune(n.Description)) > 2000 {
 		bad["description"] = "length"
 	}
-	d, err := parseDate(f.fields["effective_date"])
+	d, err := parseDate(f.fields.Get("effective_date"))
 	if err != nil || d == nil {
 		bad["effective_date"] = "date"
 	} else {
 		n.EffectiveDate = *d
 	}
-	if n.ReviewBy, err = parseDate(f.fields["review_by"]); err != nil {
+	if n.ReviewBy, err = parseDate(f.fields.Get("review_by")); err != nil {
 		bad["review_by"] = "date"
 	}
-	url := strings.TrimSpace(f.fields["url"])
+	url := strings.TrimSpace(f.fields.Get("url"))
 	switch {
 	case f.file != nil && url != "":
 		bad["url"] = "file_or_url"

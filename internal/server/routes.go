@@ -87,7 +87,13 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
 			// Evidence: the library, contents, links to answers, reviews.
+			r.Get("/evidence", s.handleEvidenceLibrary)
+			r.Post("/evidence", s.handleEvidenceLibraryAdd)
+			r.Post("/evidence/{evidenceID}", s.handleEvidenceEdit)
 			r.Get("/evidence/{evidenceID}/content", s.handleEvidenceContent)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence", s.handleAnswerEvidenceAdd)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove", s.handleAnswerEvidenceRemove)
+			r.Post("/assessments/{assessmentID}/evidence-reviews/{evidenceID}", s.handleEvidenceReviewSet)
 
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
