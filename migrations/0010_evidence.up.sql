@@ -34,6 +34,8 @@ CREATE TABLE evidence (
 );
 CREATE INDEX evidence_org_idx ON evidence (org_id, created_at DESC, id);
 CREATE INDEX evidence_org_sha256_idx ON evidence (org_id, sha256) WHERE sha256 IS NOT NULL;
+-- The search for orphaned objects looks rows up by key.
+CREATE UNIQUE INDEX evidence_blob_key_idx ON evidence (blob_key) WHERE blob_key IS NOT NULL;
 
 -- The contents of a file kept in the database, in chunks of at most 1 MiB
 -- so that neither an upload nor a download (with Range) holds a whole file.

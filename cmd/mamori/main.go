@@ -60,6 +60,8 @@ commands:
   demo                        seed demo data (idempotent) and print the logins
   checklist export [--format json|yaml]
   audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
+  evidence verify [--remove-orphans]  re-hash every stored evidence file; report missing,
+                              changed and orphaned contents (object storage)
   backup --out FILE           dump the database (pg_dump custom format)
   restore --in FILE           restore a dump into an empty database
 
@@ -107,6 +109,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "audit":
 		if s, r := sub(); s == "verify" {
 			return cmdAuditVerify(ctx, env, r)
+		}
+	case "evidence":
+		if s, r := sub(); s == "verify" {
+			return cmdEvidenceVerify(ctx, env, r)
 		}
 	case "backup":
 		return cmdBackup(ctx, env, rest)

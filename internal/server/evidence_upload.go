@@ -265,5 +265,7 @@ func (s *Server) serveEvidence(w http.ResponseWriter, r *http.Request, e store.E
 		h.Set("Content-Disposition", contentDisposition("attachment", e.Filename))
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	}
-	http.ServeContent(w, r, "", e.CreatedAt, s.store.OpenEvidence(r.Context(), e))
+	c := s.store.OpenEvidence(r.Context(), e)
+	defer c.Close()
+	http.ServeContent(w, r, "", e.CreatedAt, c)
 }

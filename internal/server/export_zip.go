@@ -104,7 +104,10 @@ func (s *Server) writeAuditPackage(w http.ResponseWriter, r *http.Request, a sto
 				if strings.HasPrefix(e.ContentType, "text/") {
 					method = zip.Deflate
 				}
-				if err := addZipFile(zw, ml.Path, method, e.CreatedAt, s.store.OpenEvidence(ctx, e)); err != nil {
+				c := s.store.OpenEvidence(ctx, e)
+				err := addZipFile(zw, ml.Path, method, e.CreatedAt, c)
+				c.Close()
+				if err != nil {
 					return err
 				}
 			}

@@ -27,6 +27,8 @@ type Evidence struct {
 	Size          int64
 	ContentType   string
 	SHA256        []byte
+	Storage       string // "db" (evidence_chunks) or "blob" (object storage, under BlobKey)
+	BlobKey       string
 	EffectiveDate time.Time
 	ReviewBy      *time.Time
 	Retired       bool
@@ -74,7 +76,8 @@ type EvidenceUpload struct {
 
 const evidenceSelect = `
 	SELECT e.id, e.org_id, e.kind, e.title, e.description, coalesce(e.url, ''), coalesce(e.filename, ''),
-		coalesce(e.size, 0), coalesce(e.content_type, ''), e.sha256, e.effective_date, e.review_by, e.retired,
+		coalesce(e.size, 0), coalesce(e.content_type, ''), e.sha256, coalesce(e.storage, ''), coalesce(e.blob_key, ''),
+		e.effective_date, e.review_by, e.retired,
 		coalesce(e.created_by::text, ''), coalesce(u.display_name, ''), e.created_at, e.updated_at,
 		(SELECT count(*) FROM evidence_links l WHERE l.evidence_id = e.id)
 	FROM evidence e LEFT JOIN users u ON u.id = e.created_by`
@@ -82,7 +85,7 @@ const evidenceSelect = `
 func scanEvidence(row pgx.Row) (Evidence, error) {
 	var e Evidence
 	err := row.Scan(&e.ID, &e.OrgID, &e.Kind, &e.Title, &e.Description, &e.URL, &e.Filename, &e.Size, &e.ContentType,
-		&e.SHA256, &e.EffectiveDate, &e.ReviewBy, &e.Retired, &e.CreatedBy, &e.CreatedByName, &e.CreatedAt, &e.UpdatedAt, &e.Uses)
+		&e.SHA256, &e.Storage, &e.BlobKey, &e.EffectiveDate, &e.ReviewBy, &e.Retired, &e.CreatedBy, &e.CreatedByName, &e.CreatedAt, &e.UpdatedAt, &e.Uses)
 	return e, err
 }
 
@@ -116,7 +119,21 @@ func (s *Store) EvidenceUsage(ctx context.Context, orgID string) (int64, error) 
 // the bytes in use; a file whose SHA-256 is already in the library answers
 // Conflict with the existing item in the detail.
 func (s *Store) CreateEvidence(ctx context.Context, n NewEvidence) (Evidence, error) {
-	var id string
+	var id, blobKey string
+	if n.File != nil && s.blobs != nil {
+		// Object storage: the contents first, under a key of their own;
+		// the row that names them commits after. An object whose row never
+		// commits (refused, failed, killed) is removed here or found as an
+		// orphan by EvidenceOrphans; it never counts against the quota,
+		// which sums the rows.
+		blobKey = newBlobKey(n.OrgID)
+		if _, err := n.File.Contents.Seek(0, io.SeekStart); err != nil {
+			return Evidence{}, fmt.Errorf("store: create evidence: %w", err)
+		}
+		if err := s.blobs.Put(ctx, blobKey, n.File.Contents); err != nil {
+			return Evidence{}, fmt.Errorf("store: create evidence: %w", err)
+		}
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		kind, url := KindLink, nullable(n.URL)
 		var filename, ctype, storage *string
@@ -125,6 +142,9 @@ func (s *Store) CreateEvidence(ctx context.Context, n NewEvidence) (Evidence, er
 		if f := n.File; f != nil {
 			kind, url = KindFile, nil
 			filename, ctype, storage, size, sum = &f.Filename, &f.ContentType, nullable("db"), &f.Size, f.SHA256
+			if blobKey != "" {
+				storage = nullable("blob")
+			}
 			if err := lockEvidenceOrg(ctx, tx, n.OrgID); err != nil {
 				return err
 			}
@@ -150,17 +170,17 @@ func (s *Store) CreateEvidence(ctx context.Context, n NewEvidence) (Evidence, er
 		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO evidence (org_id, kind, title, description, url, filename, size, content_type, sha256, storage,
-				effective_date, review_by, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+				blob_key, effective_date, review_by, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			n.OrgID, kind, n.Title, n.Description, url, filename, size, ctype, sum, storage,
-			n.EffectiveDate, n.ReviewBy, nullable(n.Actor.UserID)).Scan(&id)
+			nullable(blobKey), n.EffectiveDate, n.ReviewBy, nullable(n.Actor.UserID)).Scan(&id)
 		if err != nil {
 			if pgCode(err) == codeCheckViolation {
 				return apperr.InvalidFieldsK("evidence.invalid", map[string]string{"title": "length"})
 			}
 			return err
 		}
-		if n.File != nil {
+		if n.File != nil && blobKey == "" {
 			if err := writeChunks(ctx, tx, id, n.OrgID, n.File); err != nil {
 				return err
 			}
@@ -170,6 +190,9 @@ func (s *Store) CreateEvidence(ctx context.Context, n NewEvidence) (Evidence, er
 				"filename": filename, "size": size, "sha256": hexOrNil(sum), "url": url}})
 	})
 	if err != nil {
+		if blobKey != "" {
+			_ = s.blobs.Delete(context.WithoutCancel(ctx), blobKey)
+		}
 		return Evidence{}, fmt.Errorf("store: create evidence: %w", err)
 	}
 	return s.GetEvidence(ctx, id)
@@ -353,6 +376,7 @@ func dateOrNil(t *time.Time) any {
 // assessment answers Conflict: that assessment keeps showing what the
 // auditor saw.
 func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) error {
+	var blobKey string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		old, err := scanEvidence(tx.QueryRow(ctx, evidenceSelect+` WHERE e.id = $1 FOR UPDATE OF e`, id))
 		if err != nil {
@@ -375,12 +399,20 @@ func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM evidence WHERE id = $1`, id); err != nil {
 			return err
 		}
+		blobKey = old.BlobKey
 		return appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: old.OrgID,
 			Action: "evidence.deleted", Detail: map[string]any{"evidence_id": id, "title": old.Title, "filename": nullable(old.Filename),
 				"sha256": hexOrNil(old.SHA256), "url": nullable(old.URL)}})
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete evidence %s: %w", id, err)
+	}
+	if blobKey != "" && s.blobs != nil {
+		// After the commit: a failure leaves an orphan (EvidenceOrphans),
+		// never a row without its contents.
+		if err := s.blobs.Delete(context.WithoutCancel(ctx), blobKey); err != nil {
+			return fmt.Errorf("store: delete evidence %s contents: %w", id, err)
+		}
 	}
 	return nil
 }

@@ -8,28 +8,49 @@ import (
 	"io"
 )
 
-// EvidenceContents reads a file's contents from evidence_chunks: an
-// io.ReadSeeker (for http.ServeContent and Range) that holds one chunk at a
-// time. The caller has checked that the item is a file it may read.
+// EvidenceContents reads a file's contents, from evidence_chunks or from
+// object storage: an io.ReadSeeker (for http.ServeContent and Range) that
+// holds one chunk at a time. The caller has checked that the item is a
+// file it may read, and closes it.
 type EvidenceContents struct {
 	ctx  context.Context
 	s    *Store
 	id   string
+	key  string // object storage key, "" for evidence_chunks
 	size int64
 	off  int64
 	seq  int    // chunk held in buf, -1 none
 	buf  []byte // the chunk seq
+	blob io.ReadCloser
+	at   int64 // offset blob reads from
 }
 
-// OpenEvidence returns the contents of a file of size bytes.
+// OpenEvidence returns the contents of a file.
 func (s *Store) OpenEvidence(ctx context.Context, e Evidence) *EvidenceContents {
-	return &EvidenceContents{ctx: ctx, s: s, id: e.ID, size: e.Size, seq: -1}
+	c := &EvidenceContents{ctx: ctx, s: s, id: e.ID, size: e.Size, seq: -1}
+	if e.Storage == "blob" {
+		c.key = e.BlobKey
+	}
+	return c
+}
+
+// Close releases an object storage reader.
+func (c *EvidenceContents) Close() error {
+	if c.blob != nil {
+		err := c.blob.Close()
+		c.blob = nil
+		return err
+	}
+	return nil
 }
 
 // Read reads from the current offset, loading the chunk it falls in.
 func (c *EvidenceContents) Read(p []byte) (int, error) {
 	if c.off >= c.size {
 		return 0, io.EOF
+	}
+	if c.key != "" {
+		return c.readBlob(p)
 	}
 	seq := int(c.off / EvidenceChunk)
 	if seq != c.seq {
@@ -47,6 +68,37 @@ func (c *EvidenceContents) Read(p []byte) (int, error) {
 	n := copy(p, c.buf[start:])
 	c.off += int64(n)
 	return n, nil
+}
+
+// readBlob reads from object storage, opening a reader at the offset
+// (again after a Seek).
+func (c *EvidenceContents) readBlob(p []byte) (int, error) {
+	if c.s.blobs == nil {
+		return 0, fmt.Errorf("store: evidence %s is in object storage, and MAMORI_BLOB_URL is not set", c.id)
+	}
+	if c.blob != nil && c.at != c.off {
+		c.Close()
+	}
+	if c.blob == nil {
+		r, err := c.s.blobs.Open(c.ctx, c.key, c.off)
+		if err != nil {
+			return 0, fmt.Errorf("store: read evidence %s: %w", c.id, err)
+		}
+		c.blob, c.at = r, c.off
+	}
+	if rest := c.size - c.off; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := c.blob.Read(p)
+	c.off += int64(n)
+	c.at = c.off
+	if errors.Is(err, io.EOF) && c.off < c.size {
+		err = fmt.Errorf("store: evidence %s: object is short", c.id)
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
 }
 
 // Seek moves the offset (io.Seeker).
@@ -82,16 +134,20 @@ func (s *Store) VerifyEvidence(ctx context.Context, report func(VerifyResult)) (
 		return 0, fmt.Errorf("store: verify evidence: %w", err)
 	}
 	for _, e := range es {
-		var chunks int
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM evidence_chunks WHERE evidence_id = $1`, e.ID).Scan(&chunks); err != nil {
-			return 0, fmt.Errorf("store: verify evidence: %w", err)
-		}
-		if chunks == 0 && e.Size > 0 {
-			report(VerifyResult{Evidence: e, Problem: "missing"})
-			continue
+		if e.Storage == "db" {
+			var chunks int
+			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM evidence_chunks WHERE evidence_id = $1`, e.ID).Scan(&chunks); err != nil {
+				return 0, fmt.Errorf("store: verify evidence: %w", err)
+			}
+			if chunks == 0 && e.Size > 0 {
+				report(VerifyResult{Evidence: e, Problem: "missing"})
+				continue
+			}
 		}
 		h := sha256.New()
-		n, err := io.Copy(h, s.OpenEvidence(ctx, e))
+		c := s.OpenEvidence(ctx, e)
+		n, err := io.Copy(h, c)
+		c.Close()
 		switch {
 		case err != nil:
 			report(VerifyResult{Evidence: e, Problem: "missing"})

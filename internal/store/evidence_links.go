@@ -33,7 +33,8 @@ func (s *Store) AnswerEvidence(ctx context.Context, assessmentID string) (map[st
 		SELECT l.assessment_id, l.question_id, l.point_ids, l.needs_confirmation, coalesce(l.review, ''), l.review_comment,
 			coalesce(ru.display_name, ''), l.reviewed_at,
 			e.id, e.org_id, e.kind, e.title, e.description, coalesce(e.url, ''), coalesce(e.filename, ''),
-			coalesce(e.size, 0), coalesce(e.content_type, ''), e.sha256, e.effective_date, e.review_by, e.retired,
+			coalesce(e.size, 0), coalesce(e.content_type, ''), e.sha256, coalesce(e.storage, ''), coalesce(e.blob_key, ''),
+			e.effective_date, e.review_by, e.retired,
 			coalesce(e.created_by::text, ''), coalesce(u.display_name, ''), e.created_at, e.updated_at, 0
 		FROM evidence_links l
 		JOIN evidence e ON e.id = l.evidence_id
@@ -50,7 +51,7 @@ func (s *Store) AnswerEvidence(ctx context.Context, assessmentID string) (map[st
 		err := r.Scan(&l.AssessmentID, &l.QuestionID, &l.PointIDs, &l.NeedsConfirmation, &l.Review, &l.ReviewComment,
 			&l.ReviewedByName, &l.ReviewedAt,
 			&e.ID, &e.OrgID, &e.Kind, &e.Title, &e.Description, &e.URL, &e.Filename, &e.Size, &e.ContentType,
-			&e.SHA256, &e.EffectiveDate, &e.ReviewBy, &e.Retired, &e.CreatedBy, &e.CreatedByName, &e.CreatedAt, &e.UpdatedAt, &e.Uses)
+			&e.SHA256, &e.Storage, &e.BlobKey, &e.EffectiveDate, &e.ReviewBy, &e.Retired, &e.CreatedBy, &e.CreatedByName, &e.CreatedAt, &e.UpdatedAt, &e.Uses)
 		return l, err
 	})
 	if err != nil {
