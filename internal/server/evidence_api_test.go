@@ -7,13 +7,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/assessment"
 	"mamori/internal/config"
@@ -350,3 +353,51 @@ func TestEvidenceIsolation(t *testing.T) {
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 func newZipWriter(w io.Writer) *zip.Writer { return zip.NewWriter(w) }
+
+// TestEvidenceUploadAborted: a client that hangs up mid-upload leaves no
+// item and no temporary file.
+func TestEvidenceUploadAborted(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	f := newEvFix(t)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	req, _ := http.NewRequest("POST", f.ts.URL+"/api/v1/evidence", pr)
+	req.Header.Set("Authorization", "Bearer "+f.tOfficer)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	done := make(chan struct{})
+	go func() {
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+		close(done)
+	}()
+	_ = mw.WriteField("title", "途中まで")
+	_ = mw.WriteField("effective_date", "2026-10-01")
+	fw, _ := mw.CreateFormFile("file", "a.pdf")
+	_, _ = fw.Write(append([]byte("%PDF-1.7\n"), make([]byte, 32<<10)...))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if names, _ := filepath.Glob(filepath.Join(tmp, "mamori-evidence-*")); len(names) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload never reached the server")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pw.CloseWithError(errors.New("client gone"))
+	<-done
+	for time.Now().Before(deadline) {
+		if names, _ := filepath.Glob(filepath.Join(tmp, "mamori-evidence-*")); len(names) == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if names, _ := filepath.Glob(filepath.Join(tmp, "mamori-evidence-*")); len(names) != 0 {
+		t.Fatalf("temporary files left: %v", names)
+	}
+	if es, _ := f.st.ListEvidence(context.Background(), f.org.ID, store.EvidenceFilter{Retired: true}); len(es) != 0 {
+		t.Fatalf("%d items after an aborted upload", len(es))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,6 +53,24 @@ func (f *evidenceForm) close() {
 		f.tmp.Close()
 		os.Remove(f.tmp.Name())
 	}
+}
+
+// spoolPattern names the temporary files of uploads under way.
+const spoolPattern = "mamori-evidence-*"
+
+// RemoveStaleUploads deletes the temporary files of uploads that a killed
+// server left in dir (older than age: a younger one may belong to another
+// instance's upload under way). They hold no evidence: an item exists only
+// once its transaction commits. It returns how many it removed.
+func RemoveStaleUploads(dir string, age time.Duration) int {
+	names, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
+	n := 0
+	for _, name := range names {
+		if fi, err := os.Stat(name); err == nil && time.Since(fi.ModTime()) > age && os.Remove(name) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // maxFieldBytes bounds one text field of an upload.
@@ -113,7 +132,7 @@ func (s *Server) readEvidenceForm(w http.ResponseWriter, r *http.Request) (*evid
 
 // spool copies the file part to a temporary file, at most the maximum size.
 func (s *Server) spool(f *evidenceForm, part io.Reader) error {
-	tmp, err := os.CreateTemp("", "mamori-evidence-*")
+	tmp, err := os.CreateTemp("", spoolPattern)
 	if err != nil {
 		return err
 	}
