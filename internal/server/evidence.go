@@ -39,7 +39,7 @@ func (s *Server) handleEvidenceLibrary(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := views.EvidenceLibraryData{Items: items, Checklist: checklist.Default(), Q: f.Q, Question: f.QuestionID, State: f.State,
+	d := views.EvidenceLibraryData{Items: items, Checklist: checklist.Default(), Q: f.Q, Question: f.QuestionID, State: f.State, Retired: f.Retired,
 		CanManage: policy.ManageEvidence(p, p.OrgID) == nil, Today: s.now(), Used: used, Quota: s.cfg.EvidenceQuotaBytes}
 	s.render(w, r, http.StatusOK, views.EvidenceLibrary(s.page(r, i18n.T(ctx, "evidence.library"), "evidence"), d))
 }

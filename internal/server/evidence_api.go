@@ -61,10 +61,12 @@ func (s *Server) apiEvidenceCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, evidenceJSON(e, s.now()))
 }
 
-// evidenceFilter reads ?q=, ?question= and ?state=expired|due|unused.
+// evidenceFilter reads ?q=, ?question=, ?state=expired|due|unused and
+// ?retired=true (retired items too).
 func (s *Server) evidenceFilter(r *http.Request) (store.EvidenceFilter, error) {
 	q := r.URL.Query()
-	f := store.EvidenceFilter{Q: q.Get("q"), QuestionID: q.Get("question"), State: q.Get("state"), Today: s.now()}
+	f := store.EvidenceFilter{Q: q.Get("q"), QuestionID: q.Get("question"), State: q.Get("state"), Today: s.now(),
+		Retired: q.Get("retired") == "true" || q.Get("retired") == "1"}
 	switch f.State {
 	case "", "expired", "due", "unused":
 	default:

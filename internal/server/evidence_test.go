@@ -83,3 +83,37 @@ func TestEvidencePages(t *testing.T) {
 		t.Errorf("expired filter: %d items", doc.Find(`[data-testid^="library-item-"]`).Length())
 	}
 }
+
+// TestEvidenceLibraryEdit: an officer retires an item from the library
+// page; it leaves the list and the pickers, shows again with "retired", and
+// can be restored.
+func TestEvidenceLibraryEdit(t *testing.T) {
+	f := newEvFix(t)
+	_, m := f.upload(f.tOfficer, map[string]string{"title": "旧規程", "effective_date": "2026-10-01", "url": "https://example.jp/old"}, "", nil)
+	id := m["id"].(string)
+	officer := f.login(f.officer)
+	edit := url.Values{"title": {"旧規程（廃止）"}, "effective_date": {"2026-10-01"}, "review_by": {"2027-03-31"}, "retired": {"1"}}
+	if res := f.postForm(officer, "/evidence/"+id, edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", res.StatusCode)
+	}
+	_, body := f.get(officer, "/evidence") // shows the flash of the save
+	if !strings.Contains(body, "保存しました") || testid(parseDoc(t, body), "library-item-"+id).Length() != 0 {
+		t.Error("a retired item is listed")
+	}
+	_, body = f.get(officer, "/evidence?retired=1")
+	if doc := parseDoc(t, body); testid(doc, "library-item-"+id).Find(`[data-testid="evidence-retired"]`).Length() != 1 {
+		t.Error("the retired item is not shown with retired=1")
+	}
+	a := f.answered("2026年度")
+	if code, _ := f.api(f.tOfficer, "POST", "/api/v1/assessments/"+a.ID+"/answers/1-1/evidence", map[string]any{"evidence_id": id}); code != 409 {
+		t.Errorf("linking a retired item: %d", code)
+	}
+	delete(edit, "retired")
+	f.postForm(officer, "/evidence/"+id, edit)
+	if _, m := f.api(f.tOfficer, "GET", "/api/v1/evidence/"+id, nil); m["retired"] != false || m["review_by"] != "2027-03-31" || m["title"] != "旧規程（廃止）" {
+		t.Errorf("after restoring: %v", m)
+	}
+	if res := f.postForm(f.login(f.manager), "/evidence/"+id, edit); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a manager edits: %d", res.StatusCode)
+	}
+}
