@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"mamori/internal/assessment"
+	"mamori/internal/blobstore"
 	"mamori/internal/config"
 	"mamori/internal/store"
 )
@@ -399,5 +400,29 @@ func TestEvidenceUploadAborted(t *testing.T) {
 	}
 	if es, _ := f.st.ListEvidence(context.Background(), f.org.ID, store.EvidenceFilter{Retired: true}); len(es) != 0 {
 		t.Fatalf("%d items after an aborted upload", len(es))
+	}
+}
+
+// TestEvidenceAPIObjectStorage: with MAMORI_BLOB_URL (here a directory),
+// an upload goes to the bucket and the download with Range reads it back.
+func TestEvidenceAPIObjectStorage(t *testing.T) {
+	f := newEvFix(t)
+	bucket, err := blobstore.Open(context.Background(), "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	f.st.UseBlobs(bucket)
+	code, m := f.upload(f.tOfficer, map[string]string{"title": "外部保存", "effective_date": "2026-10-01"}, "外部.pdf", pdf)
+	if code != 201 {
+		t.Fatalf("upload: %d %v", code, m)
+	}
+	ev, err := f.st.GetEvidence(context.Background(), m["id"].(string))
+	if err != nil || ev.Storage != "blob" {
+		t.Fatalf("stored %q, %v", ev.Storage, err)
+	}
+	res, body := f.send(nil, "GET", "/api/v1/evidence/"+ev.ID+"/content", nil, map[string]string{"Authorization": "Bearer " + f.tOfficer, "Range": "bytes=1-4"})
+	if res.StatusCode != http.StatusPartialContent || body != string(pdf[1:5]) {
+		t.Fatalf("range from the bucket: %d %q", res.StatusCode, body)
 	}
 }
