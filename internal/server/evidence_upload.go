@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"hash"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -131,7 +131,7 @@ func (s *Server) readEvidenceForm(w http.ResponseWriter, r *http.Request) (*evid
 }
 
 // spool copies the file part to a temporary file, at most the maximum size.
-func (s *Server) spool(f *evidenceForm, part io.Reader) error {
+func (s *Server) spool(f *evidenceForm, part *multipart.Part) error {
 	tmp, err := os.CreateTemp("", spoolPattern)
 	if err != nil {
 		return err
@@ -146,8 +146,7 @@ func (s *Server) spool(f *evidenceForm, part io.Reader) error {
 	if n > s.cfg.EvidenceMaxBytes {
 		return tooLargeFile(s.cfg.EvidenceMaxBytes)
 	}
-	f.file = &store.EvidenceUpload{Size: n, SHA256: sumOf(h), Contents: tmp}
-	f.file.Filename = evidence.CleanFilename(partName(part))
+	f.file = &store.EvidenceUpload{Filename: evidence.CleanFilename(part.FileName()), Size: n, SHA256: h.Sum(nil), Contents: tmp}
 	var entries []string
 	if evidence.IsZip(head.b) {
 		zr, err := zip.NewReader(tmp, n)
@@ -165,16 +164,6 @@ func (s *Server) spool(f *evidenceForm, part io.Reader) error {
 	f.file.ContentType = ct
 	return nil
 }
-
-func partName(part io.Reader) string {
-	type named interface{ FileName() string }
-	if p, ok := part.(named); ok {
-		return p.FileName()
-	}
-	return ""
-}
-
-func sumOf(h hash.Hash) []byte { return h.Sum(nil) }
 
 // headBuffer keeps the first max bytes written to it.
 type headBuffer struct {
