@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // EvidenceContents reads a file's contents, from evidence_chunks or from
@@ -54,9 +57,7 @@ func (c *EvidenceContents) Read(p []byte) (int, error) {
 	}
 	seq := int(c.off / EvidenceChunk)
 	if seq != c.seq {
-		c.buf = c.buf[:0]
-		err := c.s.pool.QueryRow(c.ctx, `SELECT data FROM evidence_chunks WHERE evidence_id = $1 AND seq = $2`, c.id, seq).Scan(&c.buf)
-		if err != nil {
+		if err := c.loadChunk(seq); err != nil {
 			return 0, fmt.Errorf("store: read evidence %s chunk %d: %w", c.id, seq, err)
 		}
 		c.seq = seq
@@ -68,6 +69,29 @@ func (c *EvidenceContents) Read(p []byte) (int, error) {
 	n := copy(p, c.buf[start:])
 	c.off += int64(n)
 	return n, nil
+}
+
+// loadChunk reads chunk seq into c.buf, reusing it: the bytes are copied
+// out of pgx's read buffer (DriverBytes) instead of allocated anew, so a
+// long download makes no garbage in proportion to its size.
+func (c *EvidenceContents) loadChunk(seq int) error {
+	rows, err := c.s.pool.Query(c.ctx, `SELECT data FROM evidence_chunks WHERE evidence_id = $1 AND seq = $2`, c.id, seq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	var data pgtype.DriverBytes
+	if err := rows.Scan(&data); err != nil {
+		return err
+	}
+	c.buf = append(c.buf[:0], data...)
+	return rows.Err()
 }
 
 // readBlob reads from object storage, opening a reader at the offset
