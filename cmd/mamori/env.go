@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"mamori/internal/blobstore"
 	"mamori/internal/config"
 	"mamori/internal/pgembed"
 	"mamori/internal/store"
@@ -86,5 +87,16 @@ func (e *cliEnv) openDB(ctx context.Context, cfg config.Config, log *slog.Logger
 		stopCluster()
 		return nil, "", nil, err
 	}
-	return st, url, func() { st.Close(); stopCluster() }, nil
+	closeBlobs := func() {}
+	if cfg.BlobURL != "" { // evidence contents in object storage
+		b, err := blobstore.Open(ctx, cfg.BlobURL)
+		if err != nil {
+			st.Close()
+			stopCluster()
+			return nil, "", nil, err
+		}
+		st.UseBlobs(b)
+		closeBlobs = func() { _ = b.Close() }
+	}
+	return st, url, func() { st.Close(); closeBlobs(); stopCluster() }, nil
 }

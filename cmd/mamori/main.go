@@ -66,6 +66,8 @@ commands:
   checklist export [--format json|yaml]
   audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
   benchmark rebuild           recompute the peer benchmark's sums from the assessments
+  evidence verify [--remove-orphans]  re-hash every stored evidence file; report missing,
+                              changed and orphaned contents (object storage)
   backup --out FILE           dump the database (pg_dump custom format)
   restore --in FILE           restore a dump into an empty database
 
@@ -119,6 +121,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "benchmark":
 		if s, r := sub(); s == "rebuild" && len(r) == 0 {
 			return cmdBenchmarkRebuild(ctx, env)
+		}
+	case "evidence":
+		if s, r := sub(); s == "verify" {
+			return cmdEvidenceVerify(ctx, env, r)
 		}
 	case "backup":
 		return cmdBackup(ctx, env, rest)

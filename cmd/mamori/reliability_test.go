@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"mamori/checklist"
+	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 	"mamori/internal/testdb"
 )
@@ -347,6 +350,14 @@ func TestBackupRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An evidence file of several chunks: the backup carries its contents.
+	data := append([]byte("%PDF-1.7 backup\n"), bytes.Repeat([]byte("証跡"), 500_000)...)
+	sum := sha256.Sum256(data)
+	if _, err := f.st.CreateEvidence(context.Background(), store.NewEvidence{OrgID: f.officer.OrgID, Title: "バックアップ", EffectiveDate: time.Now(),
+		File:  &store.EvidenceUpload{Filename: "b.pdf", ContentType: "application/pdf", Size: int64(len(data)), SHA256: sum[:], Contents: bytes.NewReader(data)},
+		Actor: storeActor(f)}); err != nil {
+		t.Fatal(err)
+	}
 	archive := filepath.Join(t.TempDir(), "mamori.dump")
 	if out, errOut, err := cli(t, env, "", "backup", "--out", archive); err != nil || !strings.Contains(out, "backup written") {
 		t.Fatalf("backup: %q %q %v", out, errOut, err)
@@ -386,6 +397,9 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if out, _, err := cli(t, denv, "", "audit", "verify"); err != nil || !strings.Contains(out, "audit trail intact") {
 		t.Fatalf("audit verify on the restored copy: %q %v", out, err)
+	}
+	if out, _, err := cli(t, denv, "", "evidence", "verify"); err != nil || !strings.Contains(out, "checked 1 files: 0 missing or changed") {
+		t.Fatalf("evidence verify on the restored copy: %q %v", out, err)
 	}
 	if out, _, err := cli(t, denv, "", "migrate", "version"); err != nil || strings.Contains(out, "dirty") {
 		t.Fatalf("restored schema version: %q %v", out, err)

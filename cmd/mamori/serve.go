@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"mamori/internal/demo"
@@ -46,6 +47,9 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprint(env.stdout, demo.Describe(logins, "http://"+cfg.Addr))
 	}
 
+	if n := server.RemoveStaleUploads(os.TempDir(), time.Hour); n > 0 {
+		log.Info("removed the temporary files of interrupted evidence uploads", "files", n)
+	}
 	srv := server.New(cfg, st, log)
 	httpSrv := srv.HTTPServer(cfg.Addr)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -29,6 +29,13 @@ type Config struct {
 	LogFormat       string        // MAMORI_LOG_FORMAT: json|text|auto
 	MaxBodyBytes    int64         // MAMORI_MAX_BODY_BYTES
 	RequestTimeout  time.Duration // MAMORI_REQUEST_TIMEOUT
+	// Evidence files: the largest upload, and the bytes of files one
+	// organisation may keep.
+	EvidenceMaxBytes   int64 // MAMORI_EVIDENCE_MAX_BYTES
+	EvidenceQuotaBytes int64 // MAMORI_EVIDENCE_QUOTA_BYTES
+	// BlobURL keeps evidence contents in object storage instead of the
+	// database: s3://bucket?endpoint=…&region=… or file:///path.
+	BlobURL string // MAMORI_BLOB_URL
 	// Measurement aids for `make bench`, off by default (docs/performance.md).
 	DebugQueryCount bool // MAMORI_DEBUG_QUERY_COUNT: X-Mamori-Queries response header
 	DebugPprof      bool // MAMORI_DEBUG_PPROF: /debug/pprof/ for loopback callers
@@ -54,6 +61,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:       "auto",
 		MaxBodyBytes:    4 << 20,
 		RequestTimeout:  30 * time.Second,
+
+		EvidenceMaxBytes:   25 << 20,
+		EvidenceQuotaBytes: 5 << 30,
 	}
 	var errs []error
 	str := func(key string, dst *string) {
@@ -107,6 +117,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("MAMORI_LOG_FORMAT", &c.LogFormat)
 	integer("MAMORI_MAX_BODY_BYTES", &c.MaxBodyBytes, 1024)
 	duration("MAMORI_REQUEST_TIMEOUT", &c.RequestTimeout)
+	integer("MAMORI_EVIDENCE_MAX_BYTES", &c.EvidenceMaxBytes, 1024)
+	integer("MAMORI_EVIDENCE_QUOTA_BYTES", &c.EvidenceQuotaBytes, 1024)
+	str("MAMORI_BLOB_URL", &c.BlobURL)
 	boolean("MAMORI_DEBUG_QUERY_COUNT", &c.DebugQueryCount)
 	boolean("MAMORI_DEBUG_PPROF", &c.DebugPprof)
 
@@ -136,6 +149,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionIdle > c.SessionAbsolute {
 		errs = append(errs, fmt.Errorf("MAMORI_SESSION_IDLE (%s) must not exceed MAMORI_SESSION_ABSOLUTE (%s)", c.SessionIdle, c.SessionAbsolute))
+	}
+	if c.BlobURL != "" && !strings.HasPrefix(c.BlobURL, "s3://") && !strings.HasPrefix(c.BlobURL, "file:///") {
+		errs = append(errs, fmt.Errorf("MAMORI_BLOB_URL: want s3://bucket?endpoint=…&region=… or file:///absolute/path"))
+	}
+	if c.EvidenceMaxBytes > c.EvidenceQuotaBytes {
+		errs = append(errs, fmt.Errorf("MAMORI_EVIDENCE_MAX_BYTES (%d) must not exceed MAMORI_EVIDENCE_QUOTA_BYTES (%d)", c.EvidenceMaxBytes, c.EvidenceQuotaBytes))
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))

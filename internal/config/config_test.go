@@ -30,6 +30,15 @@ func TestFromEnv(t *testing.T) {
 			t.Fatalf("a 34-byte key: err = %v (want refused, the value not echoed)", err)
 		}
 	})
+	t.Run("EvidenceDefaults", func(t *testing.T) {
+		c, err := FromEnv(env(map[string]string{"MAMORI_BLOB_URL": "s3://evidence?region=ap-northeast-1"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.EvidenceMaxBytes != 25<<20 || c.EvidenceQuotaBytes != 5<<30 || c.BlobURL != "s3://evidence?region=ap-northeast-1" {
+			t.Fatalf("evidence settings: %+v", c)
+		}
+	})
 	t.Run("Overrides", func(t *testing.T) {
 		c, err := FromEnv(env(map[string]string{"MAMORI_ADDR": ":9000", "MAMORI_API_RATE_LIMIT": "0", "MAMORI_SESSION_IDLE": "30m", "MAMORI_AUTO_MIGRATE": "false"}))
 		if err != nil {
@@ -53,6 +62,10 @@ func TestFromEnv(t *testing.T) {
 		"KeyNotBase64": {map[string]string{"MAMORI_SECRET_KEY": "not base64!"}, "MAMORI_SECRET_KEY"},
 		"KeyTooShort":  {map[string]string{"MAMORI_SECRET_KEY": "c2hvcnQ="}, "MAMORI_SECRET_KEY"},
 		"KeyURLSafe":   {map[string]string{"MAMORI_SECRET_KEY": "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-="}, "MAMORI_SECRET_KEY"},
+		"BadBlobURL":   {map[string]string{"MAMORI_BLOB_URL": "gs://bucket"}, "MAMORI_BLOB_URL"},
+		"TinyEvidence": {map[string]string{"MAMORI_EVIDENCE_MAX_BYTES": "10"}, "MAMORI_EVIDENCE_MAX_BYTES"},
+		"FileOverQuota": {map[string]string{"MAMORI_EVIDENCE_MAX_BYTES": "2048", "MAMORI_EVIDENCE_QUOTA_BYTES": "1024"},
+			"must not exceed MAMORI_EVIDENCE_QUOTA_BYTES"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := FromEnv(env(tc.env))

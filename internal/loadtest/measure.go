@@ -104,6 +104,17 @@ func (b *bench) measure(ctx context.Context, res *Results) error {
 		}
 	}
 
+	if err := b.evidenceRows(ctx, run); err != nil {
+		return err
+	}
+	if o.selected(nameEvUp) {
+		kb, err := b.uploadRSS(ctx)
+		if err != nil {
+			return err
+		}
+		res.UploadRSSRiseKB = kb
+	}
+
 	mixed, err := b.mixedOp(ctx, o.MixedConc, missing)
 	if err != nil {
 		return err

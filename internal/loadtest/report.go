@@ -29,9 +29,12 @@ type Results struct {
 	QueryScaling []QueryProbe   `json:"query_scaling"`
 	MixedRSSKB   int            `json:"mixed_peak_rss_kb"` // largest VmRSS sampled in the mixed phase
 	PeakRSSKB    int            `json:"peak_rss_kb"`       // VmHWM of the server at the end
-	Checks       []Check        `json:"checks"`
-	ServerLog    string         `json:"server_log"`
-	Started      time.Time      `json:"started"`
+	// UploadRSSRiseKB is how much the server's VmRSS rose while 8 clients
+	// uploaded 20 MiB evidence files at once.
+	UploadRSSRiseKB int       `json:"upload_rss_rise_kb"`
+	Checks          []Check   `json:"checks"`
+	ServerLog       string    `json:"server_log"`
+	Started         time.Time `json:"started"`
 }
 
 // Row is one measured path or baseline.
@@ -180,6 +183,10 @@ func (res *Results) evaluate() {
 		Value:  fmt.Sprintf("%.0f MB (VmHWM over the run %.0f MB)", float64(res.MixedRSSKB)/1024, float64(res.PeakRSSKB)/1024),
 		Target: fmt.Sprintf("< %d MB", rssMB), Result: passIf(res.MixedRSSKB > 0 && res.MixedRSSKB < rssMB*1024)}
 	res.Checks = append(res.Checks, rss)
+	up := Check{Name: fmt.Sprintf("server RSS rise, %d clients uploading %d MiB evidence files", rssUploaders, rssUploadSize>>20),
+		Value: fmt.Sprintf("%.1f MB", float64(res.UploadRSSRiseKB)/1024), Target: "< 40 MiB",
+		Result: passIf(res.UploadRSSRiseKB < 40*1024)}
+	res.Checks = append(res.Checks, up)
 	q := Check{Name: "dashboard queries per request by organisations in view", Target: "constant", Result: "n/a"}
 	if len(res.QueryScaling) > 0 {
 		var parts []string

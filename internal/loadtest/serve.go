@@ -88,6 +88,7 @@ func startServer(ctx context.Context, bin, databaseURL, logPath string) (*server
 		"DATABASE_URL="+databaseURL,
 		"MAMORI_ADDR="+addr,
 		"MAMORI_API_RATE_LIMIT=0",
+		"MAMORI_EVIDENCE_QUOTA_BYTES=1099511627776", // the upload rows write many files
 		"MAMORI_DEMO=false",
 		"MAMORI_LOG_FORMAT=json",
 		"MAMORI_DEBUG_QUERY_COUNT=true",

@@ -42,7 +42,7 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("seed: %+v", res.Seed)
 	}
 	want := []string{nameStatic, nameLogin, nameCategory, nameReport, nameUpsert, nameSave, nameSave2, nameDashSQLAll, nameDashAdmin,
-		nameDashSQLTop, nameDashTop, nameBenchSQL, nameBenchAPI, nameMixed}
+		nameDashSQLTop, nameDashTop, nameBenchSQL, nameBenchAPI, nameFileDown, nameEvDown, nameFileUp, nameEvUp, nameMixed}
 	rows := map[string]Row{}
 	for _, r := range res.Rows {
 		rows[r.Name] = r

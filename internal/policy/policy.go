@@ -179,3 +179,42 @@ func Admin(p *Principal) error {
 // ManageSSO: connecting, changing, testing and removing identity providers,
 // and switching an organisation's password sign-in; platform admins only.
 func ManageSSO(p *Principal) error { return Admin(p) }
+// ViewEvidence: reading an organisation's evidence (metadata and contents):
+// whoever sees the organisation, like its assessments.
+func ViewEvidence(p *Principal, orgID string) error { return see(p, orgID) }
+
+// ManageEvidence: the organisation's officers add, edit, retire and delete
+// items of its evidence library.
+func ManageEvidence(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if !member(p, orgID, assessment.Officer) {
+		return errForbidden
+	}
+	return nil
+}
+
+// LinkEvidence: officers of the organisation link evidence to answers and
+// unlink it, while the assessment is a draft or returned.
+func LinkEvidence(p *Principal, orgID string, status assessment.Status) error {
+	if err := ManageEvidence(p, orgID); err != nil {
+		return err
+	}
+	if !status.Editable() {
+		return apperr.K(apperr.Conflict, "err.not_editable")
+	}
+	return nil
+}
+
+// ReviewEvidence: auditors who see the organisation mark evidence links
+// accepted or insufficient.
+func ReviewEvidence(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if p.Role != assessment.Auditor {
+		return errForbidden
+	}
+	return nil
+}

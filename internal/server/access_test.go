@@ -10,6 +10,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -287,6 +289,62 @@ var routeMatrix = map[string]rule{
 	"PUT /api/v1/orgs/{orgID}/profile": {want: roles(ok, denied, officer, manager, admin), body: profileJSON},
 	"POST /orgs/{orgID}/targets":       {want: roles(seeOther, denied, manager), body: form(url.Values{"t-1-1": {"4"}})},
 	"PUT /api/v1/orgs/{orgID}/targets": {want: roles(ok, denied, manager), body: jsonBody(map[string]any{"targets": map[string]int{"1-1": 4}})},
+
+	// Evidence: {evidenceID} is a fresh file of A (linked to 1-1 of the
+	// assessment when the route names one). Officers add to their own
+	// organisation's library; whoever sees A reads A's.
+	"POST /api/v1/evidence":                     {want: only(created, denied, officer, officerB), body: evidenceUpload},
+	"GET /api/v1/evidence":                      {want: everyone(ok)},
+	"GET /api/v1/evidence/{evidenceID}":         {want: viewers(ok)},
+	"GET /api/v1/evidence/{evidenceID}/content": {want: viewers(ok)},
+	"GET /evidence/{evidenceID}/content":        {want: viewers(ok)},
+	"PATCH /api/v1/evidence/{evidenceID}":       {want: roles(ok, denied, officer), body: jsonBody(map[string]any{"title": "matrix"})},
+	"DELETE /api/v1/evidence/{evidenceID}":      {want: roles(http.StatusNoContent, denied, officer)},
+	"POST /api/v1/assessments/{assessmentID}/answers/{questionID}/evidence": {want: roles(created, denied, officer), state: "draft",
+		body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+			return jsonBody(map[string]any{"evidence_id": m.evidence(nil, "")})(nil, nil, "")
+		}},
+	"DELETE /api/v1/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}": {want: roles(http.StatusNoContent, denied, officer), state: "draft"},
+	"PUT /api/v1/assessments/{assessmentID}/evidence-reviews/{evidenceID}": {want: roles(ok, denied, auditor, assigned), state: "submitted",
+		body: jsonBody(map[string]any{"question_id": "1-1", "review": "accepted"})},
+	"GET /evidence":               {want: everyone(ok)},
+	"POST /evidence":              {want: only(seeOther, denied, officer, officerB), body: evidenceUpload},
+	"POST /evidence/{evidenceID}": {want: roles(seeOther, denied, officer), body: form(url.Values{"title": {"matrix"}, "effective_date": {"2026-10-01"}})},
+	"POST /assessments/{assessmentID}/answers/{questionID}/evidence":                     {want: roles(seeOther, denied, officer), state: "draft", body: evidenceUpload},
+	"POST /assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove": {want: roles(seeOther, denied, officer), state: "draft", body: form(url.Values{})},
+	"POST /assessments/{assessmentID}/evidence-reviews/{evidenceID}": {want: roles(seeOther, denied, auditor, assigned), state: "submitted",
+		body: form(url.Values{"question_id": {"1-1"}, "review": {"accepted"}})},
+}
+
+// evidenceUpload is a link added through the API.
+func evidenceUpload(*matrix, *caller, string) (string, io.Reader) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("title", "matrix")
+	_ = mw.WriteField("effective_date", "2026-10-01")
+	_ = mw.WriteField("url", "https://example.jp/"+unique("matrix"))
+	mw.Close()
+	return mw.FormDataContentType(), &buf
+}
+
+// evidence adds a fresh text file to A's library and, with an assessment,
+// links it to that assessment's 1-1 (in the database: the assessment may be
+// submitted already). It returns the item's id.
+func (m *matrix) evidence(t *testing.T, aid string) string {
+	ctx := context.Background()
+	data := []byte(unique("matrix evidence"))
+	sum := sha256.Sum256(data)
+	e, err := m.e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: m.orgA.ID, Title: "matrix", EffectiveDate: time.Now(),
+		File:  &store.EvidenceUpload{Filename: "matrix.txt", ContentType: "text/plain", Size: int64(len(data)), SHA256: sum[:], Contents: bytes.NewReader(data)},
+		Actor: store.Actor{Email: "test"}})
+	if err == nil && aid != "" {
+		_, err = storetest.DB(m.e.t, m.e.st).Exec(ctx, `INSERT INTO evidence_links (org_id, assessment_id, question_id, evidence_id) VALUES ($1, $2, '1-1', $3)`,
+			m.orgA.ID, aid, e.ID)
+	}
+	if err != nil {
+		m.e.t.Fatal(err)
+	}
+	return e.ID
 }
 
 // profileValues is a valid profile; the version is read just before the
@@ -513,6 +571,12 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 				t.Fatal(err)
 			}
 			return p.ID
+		case "{evidenceID}":
+			a := ""
+			if strings.Contains(pattern, "{assessmentID}") {
+				a = aid
+			}
+			return m.evidence(t, a)
 		case "{tokenID}":
 			tok, err := m.e.st.CreateToken(context.Background(), m.officerA.user.ID, "to revoke", auth.HashToken(auth.NewToken()), store.Actor{Email: "test"})
 			if err != nil {

@@ -212,6 +212,15 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: sheet.Answers, Pending: map[string]views.QuestionState{}}
 	d.Editable = policy.EditAnswers(principal(r.Context()), a.OrgID, a.Status) == nil
 	s.fillReviewContext(r.Context(), &d, sheet.Marks, sheet.Comments)
+	if d.Evidence, err = s.store.AnswerEvidence(r.Context(), a.ID); err != nil {
+		return views.CategoryData{}, err
+	}
+	if d.Editable {
+		if d.Library, err = s.store.ListEvidence(r.Context(), a.OrgID, store.EvidenceFilter{}); err != nil {
+			return views.CategoryData{}, err
+		}
+	}
+	d.Today = s.now()
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

@@ -84,7 +84,18 @@ func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toAPI(a, answers))
+	links, err := s.store.AnswerEvidence(r.Context(), a.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := toAPI(a, answers)
+	for q, x := range out.Answers {
+		ev := answerEvidenceJSON(links[q], s.now())
+		x.Evidence = &ev
+		out.Answers[q] = x
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // apiAnswerSave is PUT /api/v1/assessments/{id}/answers/{question_id}.

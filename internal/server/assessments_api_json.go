@@ -42,6 +42,9 @@ type apiAnswer struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	UpdatedBy     string    `json:"updated_by"`
 	UpdatedByName string    `json:"updated_by_name"`
+	// Evidence is what backs the answer: in GET /api/v1/assessments/{id}
+	// only (nil elsewhere).
+	Evidence *[]apiAnswerEvidence `json:"evidence,omitempty"`
 }
 
 func answerJSON(a store.Answer) apiAnswer {

@@ -43,9 +43,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "xlsx"
 	}
+	zipped := strings.EqualFold(name, "zip") // the audit package (export_zip.go)
 	f, ok := exportFormats[strings.ToLower(name)]
-	if !ok {
-		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv or json"}))
+	if !ok && !zipped {
+		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv, json or zip"}))
 		return
 	}
 	answers, err := s.store.Answers(ctx, a.ID)
@@ -65,6 +66,13 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	data := &export.Assessment{Assessment: a, Checklist: cl, Answers: answers, Report: dg.Report, RiskGroup: dg.Risk.Group,
 		Comments: comments, ExportedAt: s.now()}
+	if zipped {
+		s.audit(r, store.Audit{OrgID: a.OrgID, AssessmentID: a.ID, Action: "assessment.exported", Detail: map[string]any{"format": "zip"}})
+		if err := s.writeAuditPackage(w, r, a, data); err != nil {
+			s.log.Error("audit package cut short", "err", err, "request_id", requestID(ctx), "assessment_id", a.ID)
+		}
+		return
+	}
 	var buf bytes.Buffer
 	if err := f.write(&buf, data); err != nil {
 		fail(w, r, err)

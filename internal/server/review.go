@@ -144,6 +144,11 @@ func (s *Server) reviewData(ctx context.Context, a store.Assessment, cl *checkli
 	}
 	d.Summary = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), res.Targets)
 	d.CanMark = policy.Mark(p, a.OrgID) == nil && a.Status == assessment.Submitted
+	d.CanReviewEvidence = policy.ReviewEvidence(p, a.OrgID) == nil && a.Status == assessment.Submitted
+	if d.Evidence, err = s.store.AnswerEvidence(ctx, a.ID); err != nil {
+		return views.ReviewData{}, err
+	}
+	d.Today = s.now()
 	d.CanEdit = policy.EditAnswers(p, a.OrgID, a.Status) == nil
 	for _, x := range []struct {
 		action assessment.Action

@@ -19,7 +19,7 @@ func (s *Server) routes() http.Handler {
 	}
 	m := metrics.New(poolStat)
 	r.Use(middleware.RequestID, m.Measure, middleware.Log(s.log), middleware.SecurityHeaders(s.cfg.TrustProxy),
-		middleware.LimitBody(s.cfg.MaxBodyBytes), middleware.Timeout(s.cfg.RequestTimeout), s.crossOrigin)
+		middleware.LimitBodyBy(s.evidenceBodyLimit), middleware.Timeout(s.cfg.RequestTimeout), s.crossOrigin)
 	metrics.MountDebug(r, s.log, s.cfg.DebugQueryCount, s.cfg.DebugPprof) // only when configured
 
 	r.Get("/healthz", s.handleHealthz)
@@ -88,6 +88,15 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
+			// Evidence: the library, contents, links to answers, reviews.
+			r.Get("/evidence", s.handleEvidenceLibrary)
+			r.Post("/evidence", s.handleEvidenceLibraryAdd)
+			r.Post("/evidence/{evidenceID}", s.handleEvidenceEdit)
+			r.Get("/evidence/{evidenceID}/content", s.handleEvidenceContent)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence", s.handleAnswerEvidenceAdd)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove", s.handleAnswerEvidenceRemove)
+			r.Post("/assessments/{assessmentID}/evidence-reviews/{evidenceID}", s.handleEvidenceReviewSet)
+
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
 			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)
@@ -137,6 +146,15 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
 			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Post("/assessments/{assessmentID}/import", s.apiImport)
+			r.Post("/evidence", s.apiEvidenceCreate)
+			r.Get("/evidence", s.apiEvidenceList)
+			r.Get("/evidence/{evidenceID}", s.apiEvidenceGet)
+			r.Get("/evidence/{evidenceID}/content", s.handleEvidenceContent)
+			r.Patch("/evidence/{evidenceID}", s.apiEvidencePatch)
+			r.Delete("/evidence/{evidenceID}", s.apiEvidenceDelete)
+			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence", s.apiAnswerEvidenceLink)
+			r.Delete("/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}", s.apiAnswerEvidenceUnlink)
+			r.Put("/assessments/{assessmentID}/evidence-reviews/{evidenceID}", s.apiEvidenceReview)
 		})
 	})
 

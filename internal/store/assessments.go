@@ -100,6 +100,16 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 			if err != nil {
 				return err
 			}
+			// Evidence links come along, to be reconfirmed like the answers;
+			// the auditor's reviews of last year stay with last year.
+			_, err = tx.Exec(ctx, `
+				INSERT INTO evidence_links (org_id, assessment_id, question_id, evidence_id, point_ids, needs_confirmation, created_by)
+				SELECT l.org_id, $1, l.question_id, l.evidence_id, l.point_ids, true, $3
+				FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id
+				WHERE l.assessment_id = $2 AND NOT e.retired`, id, n.CopyFrom, nullable(n.Actor.UserID))
+			if err != nil {
+				return err
+			}
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: n.OrgID, AssessmentID: id,
 			Action: "assessment.created", Detail: map[string]any{"title": n.Title, "checklist_id": n.ChecklistID, "copy_from": n.CopyFrom}})

@@ -20,8 +20,9 @@ import (
 
 // Store wraps the connection pool.
 type Store struct {
-	pool db
-	now  func() time.Time
+	pool  db
+	now   func() time.Time
+	blobs Blobs // evidence contents in object storage; nil: in the database
 }
 
 // Open connects to url and checks the connection. Options (trace.go) adjust

@@ -41,4 +41,24 @@
       e.detail.isError = false;
     }
   });
+
+  // Evidence: a file dropped anywhere on a question's evidence section goes
+  // into its upload form's file input (the plain input works without this,
+  // and takes a dropped file by itself).
+  document.addEventListener("dragover", function (e) {
+    if (e.target.closest && e.target.closest("section.evidence [data-testid^=evidence-add]")) {
+      e.preventDefault();
+    }
+  });
+  document.addEventListener("drop", function (e) {
+    var add = e.target.closest ? e.target.closest("section.evidence [data-testid^=evidence-add]") : null;
+    var input = add && add.querySelector("input[type=file]");
+    if (!input || !e.dataTransfer || !e.dataTransfer.files.length || e.target === input) {
+      return;
+    }
+    e.preventDefault();
+    input.files = e.dataTransfer.files;
+    add.open = true;
+    input.focus();
+  });
 })();

@@ -1,0 +1,3 @@
+DROP TABLE evidence_links;
+DROP TABLE evidence_chunks;
+DROP TABLE evidence;
