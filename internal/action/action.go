@@ -214,3 +214,11 @@ func DueWithin(s Status, dueOn, today time.Time, days int) bool {
 	d, t := Day(dueOn), Day(today)
 	return s.Active() && !d.Before(t) && !d.After(t.AddDate(0, 0, days))
 }
+
+// jst is the calendar actions are dated in: Japan has no daylight saving
+// time, so a fixed zone needs no time zone database.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// Today is the calendar date in Japan at now, as midnight UTC: due and
+// review dates are days in the organisation's calendar, not instants.
+func Today(now time.Time) time.Time { return Day(now.In(jst)) }

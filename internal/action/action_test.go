@@ -165,3 +165,10 @@ func TestCheckPlan(t *testing.T) {
 		})
 	}
 }
+
+func TestTodayIsTheDateInJapan(t *testing.T) {
+	late := time.Date(2026, 11, 29, 15, 30, 0, 0, time.UTC) // 00:30 on the 30th in Tokyo
+	if got := Today(late).Format(time.DateOnly); got != "2026-11-30" {
+		t.Fatalf("Today = %s, want 2026-11-30", got)
+	}
+}
