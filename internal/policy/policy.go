@@ -8,6 +8,7 @@
 package policy
 
 import (
+	"mamori/internal/action"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 )
@@ -215,6 +216,15 @@ func AcceptRisk(p *Principal, orgID string) error {
 		return nil
 	}
 	return errForbidden
+}
+
+// ChangeActionStatus: accepting a risk is AcceptRisk's; every other move
+// (start, close, reopen) is EditAction's.
+func ChangeActionStatus(p *Principal, orgID, ownerID string, to action.Status) error {
+	if to == action.RiskAccepted {
+		return AcceptRisk(p, orgID)
+	}
+	return EditAction(p, orgID, ownerID)
 }
 
 // MyActions: every signed-in user has a list of the actions they own.

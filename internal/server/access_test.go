@@ -269,6 +269,42 @@ var routeMatrix = map[string]rule{
 	"PUT /api/v1/orgs/{orgID}/profile": {want: roles(ok, denied, officer, manager, admin), body: profileJSON},
 	"POST /orgs/{orgID}/targets":       {want: roles(seeOther, denied, manager), body: form(url.Values{"t-1-1": {"4"}})},
 	"PUT /api/v1/orgs/{orgID}/targets": {want: roles(ok, denied, manager), body: jsonBody(map[string]any{"targets": map[string]int{"1-1": 4}})},
+
+	// A's improvement actions: read by whoever sees A, planned by its
+	// officers and managers (and the owner, an officer here); the what-if
+	// planner reads like the report.
+	"GET /api/v1/orgs/{orgID}/actions":                {want: viewers(ok)},
+	"GET /api/v1/me/actions":                          {want: everyone(ok)},
+	"GET /api/v1/actions/{actionID}":                  {want: viewers(ok)},
+	"GET /api/v1/actions/{actionID}/notes":            {want: viewers(ok)},
+	"POST /api/v1/orgs/{orgID}/actions":               {want: roles(created, denied, officer, manager), body: actionJSON},
+	"PATCH /api/v1/actions/{actionID}":                {want: roles(ok, denied, officer, manager), body: actionPatch},
+	"POST /api/v1/actions/{actionID}/status":          {want: roles(ok, denied, officer, manager), body: actionMove},
+	"POST /api/v1/actions/{actionID}/notes":           {want: roles(created, denied, officer, manager), body: jsonBody(map[string]any{"body": "matrix note"})},
+	"POST /api/v1/assessments/{assessmentID}/what-if": {want: viewers(ok), body: jsonBody(map[string]any{"levels": map[string]int{"1-1": 5}})},
+}
+
+// actionJSON is a valid new action of A, owned by A's officer.
+func actionJSON(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	return jsonBody(map[string]any{"title": marker + " 新しい対策", "questions": []map[string]any{{"question_id": "1-1", "planned_level": 5}},
+		"owner_id": m.officerA.user.ID, "due_on": "2099-12-31", "priority": "medium"})(nil, nil, "")
+}
+
+// actionPatch renames A's action at the version it has just before the call.
+func actionPatch(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	return jsonBody(map[string]any{"title": marker + " 対策 " + unique("v"), "version": a.Version})(nil, nil, "")
+}
+
+// actionMove moves A's action between open and in progress, whichever it
+// is not in.
+func actionMove(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	to := "in_progress"
+	if a.Status == "in_progress" {
+		to = "open"
+	}
+	return jsonBody(map[string]any{"status": to})(nil, nil, "")
 }
 
 // profileValues is a valid profile; the version is read just before the
@@ -325,6 +361,7 @@ type matrix struct {
 	victim, spare  store.User // what the admin routes act on
 	shared         map[string]string
 	other          string // a second approved assessment of A (compare)
+	action         string // an improvement action of A
 	csv            []byte
 	needles        []string // what must never reach an outsider
 	freshAssessed  int
@@ -393,6 +430,14 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	m.other = m.assessmentIn(t, "approved")
 	m.needles = append(m.needles, `"score":97,`, `"total":97,`)
+	code, body := e.api(m.officerA.token, "POST", "/api/v1/orgs/"+m.orgA.ID+"/actions", map[string]any{"title": marker + " 規程の整備",
+		"questions": []map[string]any{{"question_id": "1-1", "planned_level": 5}}, "owner_id": m.officerA.user.ID,
+		"due_on": "2099-12-31", "priority": "high"})
+	if code != http.StatusCreated {
+		t.Fatalf("action: %d %v", code, body)
+	}
+	m.action = body["id"].(string)
+	m.needles = append(m.needles, m.action)
 	m.comment(t, m.shared["approved"], marker+" コメント")
 	m.comment(t, m.shared["submitted"], marker+" コメント")
 	bDraft := m.callers[officerB].createAssessment(t, e, "乙の評価")
@@ -482,6 +527,8 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 			return "1"
 		case "{orgID}":
 			return m.orgA.ID
+		case "{actionID}":
+			return m.action
 		case "{userID}":
 			return m.victim.ID
 		case "{checklistID}":

@@ -128,6 +128,17 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
 			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Post("/assessments/{assessmentID}/import", s.apiImport)
+
+			// Improvement actions and the what-if planner.
+			r.Get("/orgs/{orgID}/actions", s.apiActions)
+			r.Post("/orgs/{orgID}/actions", s.apiActionCreate)
+			r.Get("/me/actions", s.apiMyActions)
+			r.Get("/actions/{actionID}", s.apiAction)
+			r.Patch("/actions/{actionID}", s.apiActionUpdate)
+			r.Post("/actions/{actionID}/status", s.apiActionStatus)
+			r.Get("/actions/{actionID}/notes", s.apiActionNotes)
+			r.Post("/actions/{actionID}/notes", s.apiActionNoteCreate)
+			r.Post("/assessments/{assessmentID}/what-if", s.apiWhatIf)
 		})
 	})
 

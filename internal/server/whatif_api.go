@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"mamori/checklist"
+	"mamori/internal/action"
+	"mamori/internal/apperr"
+	"mamori/internal/score"
+	"mamori/internal/store"
+	"mamori/web/i18n"
+)
+
+// projection is an assessment as it is and as it would be with planned
+// levels, scored by the report's own code (diagnose, score.Compute).
+type projection struct {
+	Today     score.Report
+	Projected score.Report
+	Delta     score.Delta
+	Benchmark *apiWhatIfBenchmark
+}
+
+// checkLevels: every planned level names a question of the checklist and is
+// 1..5; problems are reported as "levels.<question id>".
+func checkLevels(cl *checklist.Checklist, levels map[string]int) error {
+	bad := map[string]string{}
+	for id, lv := range levels {
+		switch _, ok := cl.Question(id); {
+		case !ok:
+			bad["levels."+id] = action.ProblemUnknown
+		case lv < score.MinLevel || lv > score.MaxLevel:
+			bad["levels."+id] = action.ProblemRange
+		}
+	}
+	if len(bad) > 0 {
+		return apperr.InvalidFieldsK("err.action_invalid", bad)
+	}
+	return nil
+}
+
+// project scores an assessment with planned levels. It reads, never writes.
+func (s *Server) project(ctx context.Context, a store.Assessment, cl *checklist.Checklist, levels map[string]int) (projection, error) {
+	answers, err := s.store.Answers(ctx, a.ID)
+	if err != nil {
+		return projection{}, err
+	}
+	d, err := s.diagnose(ctx, a, cl, answers)
+	if err != nil {
+		return projection{}, err
+	}
+	p := projection{Today: d.Report}
+	p.Projected = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"),
+		score.WithLevels(store.ScoreAnswers(answers), levels), d.Targets)
+	p.Delta = score.DeltaOf(p.Today, p.Projected)
+
+	pops, err := s.store.BenchmarkPopulations(ctx, a.ID)
+	switch {
+	case apperr.Is(err, apperr.Conflict): // never submitted: nothing to rank
+		return p, nil
+	case err != nil:
+		return projection{}, err
+	}
+	own := pops.Own.Peer
+	proj := score.PeerOf(p.Projected, own.RiskIndex)
+	group := func(kind, key string, peers []score.Peer) apiWhatIfGroup {
+		return apiWhatIfGroup{Today: score.Benchmark(kind, key, peers, own.Total),
+			Projected: score.Benchmark(kind, key, score.ProjectPeers(peers, own, proj), proj.Total)}
+	}
+	p.Benchmark = &apiWhatIfBenchmark{
+		RiskGroup: group(kindRiskGroup, pops.Own.RiskGroup, pops.RiskGroup),
+		Industry:  group(kindIndustry, pops.Own.Industry, pops.Industry),
+		Size:      group(kindSize, pops.Own.SizeBand, pops.Size),
+	}
+	return p, nil
+}
+
+// apiWhatIf is POST /api/v1/assessments/{id}/what-if {"levels":{"1-5":4}}:
+// read-only, for whoever may read the report.
+func (s *Server) apiWhatIf(w http.ResponseWriter, r *http.Request) {
+	a, cl, err := s.loadAssessment(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var b struct {
+		Levels map[string]int `json:"levels"`
+	}
+	if err := decodeJSON(r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := checkLevels(cl, b.Levels); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	p, err := s.project(r.Context(), a, cl, b.Levels)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if b.Levels == nil {
+		b.Levels = map[string]int{}
+	}
+	writeJSON(w, http.StatusOK, apiWhatIf{AssessmentID: a.ID, Levels: b.Levels, Answered: p.Projected.Answered,
+		TotalQuestions: p.Projected.TotalQuestions, Total: p.Projected.Total, Categories: p.Projected.Categories,
+		Questions: p.Projected.Questions, Delta: p.Delta, Benchmark: p.Benchmark})
+}
