@@ -282,6 +282,27 @@ var routeMatrix = map[string]rule{
 	"POST /api/v1/actions/{actionID}/status":          {want: roles(ok, denied, officer, manager), body: actionMove},
 	"POST /api/v1/actions/{actionID}/notes":           {want: roles(created, denied, officer, manager), body: jsonBody(map[string]any{"body": "matrix note"})},
 	"POST /api/v1/assessments/{assessmentID}/what-if": {want: viewers(ok), body: jsonBody(map[string]any{"levels": map[string]int{"1-1": 5}})},
+	"GET /actions":                            {want: everyone(ok)},
+	"GET /actions/new":                        {want: only(ok, denied, officer, manager, officerB, managerB, admin)}, // in the caller's own organisation
+	"GET /actions/{actionID}":                 {want: viewers(ok)},
+	"GET /assessments/{assessmentID}/what-if": {want: viewers(ok)},
+	"POST /orgs/{orgID}/actions":              {want: roles(seeOther, denied, officer, manager), body: actionForm},
+	"POST /actions/{actionID}/status":         {want: roles(seeOther, denied, officer, manager), body: actionMoveForm},
+	"POST /actions/{actionID}/notes":          {want: roles(seeOther, denied, officer, manager), body: form(url.Values{"body": {"matrix note"}})},
+}
+
+// actionForm is the form of a new action of A, written from scratch.
+func actionForm(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	return form(url.Values{"title": {marker + " 新しい対策"}, "question_id": {"1-1"}, "planned_level": {"5"},
+		"owner_id": {m.officerA.user.ID}, "due_on": {"2099-12-31"}, "priority": {"low"}})(nil, nil, "")
+}
+
+// actionMoveForm is actionMove as the action page's form sends it.
+func actionMoveForm(m *matrix, c *caller, aid string) (string, io.Reader) {
+	_, body := actionMove(m, c, aid)
+	var v map[string]string
+	_ = json.NewDecoder(body).Decode(&v)
+	return form(url.Values{"status": {v["status"]}})(nil, nil, "")
 }
 
 // actionJSON is a valid new action of A, owned by A's officer.

@@ -86,6 +86,15 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
+			// Improvement actions and the what-if planner.
+			r.Get("/actions", s.handleActions)
+			r.Get("/actions/new", s.handleActionNew)
+			r.Post("/orgs/{orgID}/actions", s.handleActionCreate)
+			r.Get("/actions/{actionID}", s.handleAction)
+			r.Post("/actions/{actionID}/status", s.handleActionStatus)
+			r.Post("/actions/{actionID}/notes", s.handleActionNote)
+			r.Get("/assessments/{assessmentID}/what-if", s.handleWhatIf)
+
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
 			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)

@@ -1,0 +1,137 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"mamori/internal/action"
+	"mamori/internal/assessment"
+	"mamori/internal/store"
+)
+
+// TestActionPages: recommendations become actions from the report, the
+// list filters them, the action page closes one, and the planner projects.
+func TestActionPages(t *testing.T) {
+	x := newActionsEnv(t)
+	ctx := context.Background()
+	// 1-1 at 2 and 3-2 at 5; answer 2-1 at 1 too: two recommendations
+	// below the default target, 1-1 and 2-1.
+	l := 1
+	if _, err := x.st.SaveAnswer(ctx, x.assessmentID, "2-1", assessment.AnswerValues{Level: &l}, store.Actor{UserID: x.officer.ID}); err != nil {
+		t.Fatal(err)
+	}
+	c := x.login(x.officer)
+	res, body := x.get(c, "/assessments/"+x.assessmentID+"/report")
+	doc := parseDoc(t, body)
+	if res.StatusCode != 200 || doc.Find(`[data-testid="recs-to-actions"]`).Length() != 1 || doc.Find(`[data-testid="rec-one-1-1"]`).Length() != 1 {
+		t.Fatalf("report: %d, no recommendations form", res.StatusCode)
+	}
+
+	t.Run("SeveralRecommendationsAtOnce", func(t *testing.T) {
+		res := x.postForm(c, "/orgs/"+x.a.ID+"/actions", url.Values{"from_report": {"1"}, "source_assessment_id": {x.assessmentID},
+			"rec": {"1-1", "2-1"}, "owner_id": {x.owner.ID}, "due_on": {dateIn(30)}, "priority": {"high"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", res.StatusCode)
+		}
+		as, _ := x.st.ListActions(ctx, store.ActionFilter{OrgIDs: []string{x.a.ID}})
+		if len(as) != 2 {
+			t.Fatalf("%d actions", len(as))
+		}
+		for _, a := range as {
+			q := a.Questions[0]
+			if q.PlannedLevel <= 2 || a.OwnerID != x.owner.ID || len(a.PointIDs) == 0 || !strings.HasPrefix(a.PointIDs[0], q.QuestionID+"-") ||
+				a.SourceAssessmentID == nil || !strings.HasPrefix(a.Title, q.QuestionID+" ") {
+				t.Errorf("action from a recommendation: %+v", a)
+			}
+		}
+	})
+
+	t.Run("OneClickOnOneRecommendation", func(t *testing.T) {
+		res := x.postForm(c, "/orgs/"+x.a.ID+"/actions", url.Values{"from_report": {"1"}, "source_assessment_id": {x.assessmentID},
+			"rec": {"1-1", "2-1"}, "only": {"2-1"}, "owner_id": {x.officer.ID}, "due_on": {dateIn(30)}, "priority": {"low"}})
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/actions/") {
+			t.Fatalf("one click: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		mine, _ := x.st.ListActions(ctx, store.ActionFilter{OwnerID: x.officer.ID})
+		if len(mine) != 1 || mine[0].Questions[0].QuestionID != "2-1" {
+			t.Fatalf("one click made %+v", mine)
+		}
+	})
+
+	t.Run("BadFormShowsTheFieldError", func(t *testing.T) {
+		res := x.postForm(c, "/orgs/"+x.a.ID+"/actions", url.Values{"title": {"新規"}, "question_id": {"1-1"}, "planned_level": {"2"},
+			"owner_id": {x.officer.ID}, "due_on": {dateIn(-2)}, "priority": {"low"}})
+		body := readBody(t, res)
+		doc := parseDoc(t, body)
+		if res.StatusCode != 422 || doc.Find(`[data-testid="error-due_on"]`).Length() != 1 || doc.Find(`[data-testid="error-planned_level"]`).Length() != 1 {
+			t.Fatalf("bad form: %d\n%.500s", res.StatusCode, body)
+		}
+	})
+
+	t.Run("ListFiltersAndMyActions", func(t *testing.T) {
+		count := func(c *http.Client, q string) int {
+			_, body := x.get(c, "/actions"+q)
+			return parseDoc(t, body).Find(`[data-testid^="action-row-"]`).Length()
+		}
+		if n := count(c, ""); n != 3 {
+			t.Errorf("all: %d", n)
+		}
+		if n := count(c, "?category=2"); n != 2 {
+			t.Errorf("category 2: %d", n)
+		}
+		if n := count(x.login(x.owner), "?owner=me"); n != 2 {
+			t.Errorf("owner's actions: %d", n)
+		}
+		if n := count(c, "?status=done"); n != 0 {
+			t.Errorf("done: %d", n)
+		}
+		if n := count(x.login(x.officerB), ""); n != 0 {
+			t.Errorf("B's officer sees %d of A's actions", n)
+		}
+	})
+
+	t.Run("CloseFromThePage", func(t *testing.T) {
+		mine, _ := x.st.ListActions(ctx, store.ActionFilter{OwnerID: x.officer.ID})
+		id := mine[0].ID
+		res := x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "note": {"短い"}})
+		if doc := parseDoc(t, readBody(t, res)); res.StatusCode != 422 || doc.Find(`[data-testid="error-note"]`).Length() != 1 {
+			t.Fatalf("short note: %d", res.StatusCode)
+		}
+		res = x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "note": {"アクセス権限の棚卸しを実施し、不要な権限を削除しました。"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("close: %d", res.StatusCode)
+		}
+		_, body := x.get(c, "/actions/"+id)
+		doc := parseDoc(t, body)
+		if strings.TrimSpace(doc.Find(`[data-testid="action-status"]`).Text()) != "完了" || doc.Find(`[data-testid="closing-note"]`).Length() != 1 {
+			t.Fatalf("closed action page:\n%.800s", body)
+		}
+		if a, _ := x.st.GetAction(ctx, id); a.Status != action.Done {
+			t.Fatalf("status %s", a.Status)
+		}
+		// An officer is offered no risk acceptance.
+		if doc.Find(`[data-testid="risk-reason"]`).Length() != 0 {
+			t.Error("risk acceptance offered to an officer")
+		}
+	})
+
+	t.Run("WhatIfPage", func(t *testing.T) {
+		// Today 2 + 5 + 1 = 8; 1-1 → 4 and 2-1 → 3: 8 + 2 + 2 = 12.
+		res, body := x.get(c, "/assessments/"+x.assessmentID+"/what-if?lv-1-1=4&lv-2-1=3")
+		doc := parseDoc(t, body)
+		if res.StatusCode != 200 || strings.TrimSpace(doc.Find(`[data-testid="projected-total"]`).Text()) != "12 / 135" ||
+			strings.TrimSpace(doc.Find(`[data-testid="delta-total"]`).Text()) != "+4" || doc.Find(`[data-testid="whatif-submit"]`).Length() != 1 {
+			t.Fatalf("what-if page: %d %q", res.StatusCode, doc.Find(`[data-testid="projected-total"]`).Text())
+		}
+		if doc.Find(`[data-testid="suggestion"]`).Length() == 0 {
+			t.Error("no suggested order")
+		}
+		res, body = x.send(c, "GET", "/assessments/"+x.assessmentID+"/what-if?rec=1-1", nil, map[string]string{"HX-Request": "true"})
+		if res.StatusCode != 200 || strings.Contains(body, "<html") || !strings.Contains(body, `id="whatif-results"`) {
+			t.Fatalf("htmx fragment: %d %.200s", res.StatusCode, body)
+		}
+	})
+}
