@@ -160,3 +160,46 @@ func TestActions(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyFlagsClaimedImprovements: next year's copy flags the questions
+// whose action was done since the copied assessment, and a save clears it.
+func TestCopyFlagsClaimedImprovements(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	last := e.draft(t, e.org.ID, "昨年度")
+	for _, q := range []string{"1-1", "1-2", "2-1"} {
+		lv := 2
+		if _, err := e.st.SaveAnswer(ctx, last.ID, q, assessment.AnswerValues{Level: &lv}, e.officer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owner := rvUser(t, e.st, e.org.ID, assessment.Officer, "claims@actions.example")
+	mk := func(q string) store.Action {
+		as, err := e.st.CreateActions(ctx, e.org.ID, []store.NewAction{{OrgID: e.org.ID, Title: q, OwnerID: owner.ID, DueOn: day(t, "2099-01-01"),
+			Priority: action.Low, Questions: []action.Planned{{QuestionID: q, PlannedLevel: 4}}}}, e.officer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return as[0]
+	}
+	done, open := mk("1-1"), mk("1-2")
+	if _, err := e.st.ChangeActionStatus(ctx, done.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: "二十文字以上の完了の記録を書きました。"}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	_ = open
+	next, err := e.st.CreateAssessment(ctx, store.NewAssessment{OrgID: e.org.ID, Title: "今年度", ChecklistID: last.ChecklistID, CopyFrom: last.ID, Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.st.Answers(ctx, next.ID)
+	if !got["1-1"].ImprovementClaimed || got["1-2"].ImprovementClaimed || got["2-1"].ImprovementClaimed || !got["1-1"].CarriedOver {
+		t.Fatalf("claims: 1-1 %v, 1-2 %v, 2-1 %v", got["1-1"].ImprovementClaimed, got["1-2"].ImprovementClaimed, got["2-1"].ImprovementClaimed)
+	}
+	lv := 4
+	if _, err := e.st.SaveAnswer(ctx, next.ID, "1-1", assessment.AnswerValues{Level: &lv, Version: got["1-1"].Version}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = e.st.Answers(ctx, next.ID); got["1-1"].ImprovementClaimed {
+		t.Fatal("the claim stays after the officer saved the level")
+	}
+}
