@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"mamori/checklist"
 	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 // TestActionPages: recommendations become actions from the report, the
@@ -134,4 +136,50 @@ func TestActionPages(t *testing.T) {
 			t.Fatalf("htmx fragment: %d %.200s", res.StatusCode, body)
 		}
 	})
+}
+
+// TestDashboardActions: the managers' dashboard shows, per organisation,
+// its open and overdue actions and the projected total: the latest
+// approved 81 (every question at 3) + 2 (1-1 to 5) + 1 (2-1 to 4; the
+// done action on 3-1 counts nothing) = 84.
+func TestDashboardActions(t *testing.T) {
+	x := newActionsEnv(t)
+	ctx := context.Background()
+	approved := seedResult(t, x.st, x.a.ID, "approved", y25, 81, "GII", 10)
+	for _, q := range checklist.Default().QuestionIDs() {
+		if _, err := storetest.DB(t, x.st).Exec(ctx, `INSERT INTO answers (assessment_id, question_id, level) VALUES ($1, $2, 3)`, approved, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk := func(q string, lv int) string {
+		b := x.validAction(map[string]any{"questions": []map[string]any{{"question_id": q, "planned_level": lv}}, "point_ids": nil, "source_assessment_id": nil})
+		st, m := x.api(x.tok["manager"], "POST", "/api/v1/orgs/"+x.a.ID+"/actions", b)
+		if st != 201 {
+			t.Fatalf("create: %d %v", st, m)
+		}
+		return m["id"].(string)
+	}
+	mk("1-1", 5)
+	late := mk("2-1", 4)
+	done := mk("3-1", 5)
+	if _, err := storetest.DB(t, x.st).Exec(ctx, `UPDATE actions SET due_on = current_date - 3 WHERE id = $1`, late); err != nil {
+		t.Fatal(err)
+	}
+	if st, m := x.api(x.tok["owner"], "POST", "/api/v1/actions/"+done+"/status", map[string]any{"status": "done", "note": "手順を整備し運用を開始しました。記録あり。"}); st != 200 {
+		t.Fatalf("close: %d %v", st, m)
+	}
+	_, body := x.get(x.login(x.parent), "/dashboard")
+	row := parseDoc(t, body).Find(`[data-testid="dashboard-row"][data-org="` + x.a.ID + `"]`)
+	cell := strings.Join(strings.Fields(row.Find(`[data-testid="row-actions"]`).Text()), " ")
+	if !strings.Contains(cell, "未完了 2 件") || !strings.Contains(cell, "期限切れ 1 件") || !strings.Contains(cell, "完了後の見込み 84 / 135") {
+		t.Fatalf("actions cell %q", cell)
+	}
+	if href, _ := row.Find(`[data-testid="row-actions-link"]`).Attr("href"); href != "/actions?org="+x.a.ID {
+		t.Errorf("drill-down link %q", href)
+	}
+	// The drill-down lists the organisation's actions.
+	_, body = x.get(x.login(x.parent), "/actions?org="+x.a.ID)
+	if n := parseDoc(t, body).Find(`[data-testid^="action-row-"]`).Length(); n != 3 {
+		t.Errorf("drill-down: %d actions", n)
+	}
 }

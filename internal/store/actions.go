@@ -414,3 +414,59 @@ func (s *Store) ReopenDueRisks(ctx context.Context, today time.Time) (int, error
 	}
 	return n, nil
 }
+
+// ActionSummary is an organisation's open work for the managers'
+// dashboard: its open (open or in progress) actions, how many are overdue,
+// and how many points its latest approved total gains when every open
+// action reaches its planned levels (per question the highest planned
+// level above the approved one counts once).
+type ActionSummary struct {
+	Open, Overdue int
+	Gain          int
+}
+
+// ActionSummaries summarises the open actions of organisations, on today.
+// latest maps each organisation to its latest approved assessment ("" when
+// none: its gain is counted from no level, and the caller shows no
+// projection).
+func (s *Store) ActionSummaries(ctx context.Context, latest map[string]string, today time.Time) (map[string]ActionSummary, error) {
+	orgs := make([]string, 0, len(latest))
+	assessments := make([]*string, 0, len(latest))
+	for o, a := range latest {
+		orgs = append(orgs, o)
+		assessments = append(assessments, nullable(a))
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH l AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS l(org_id, assessment_id)),
+		open AS (
+			SELECT a.org_id, count(*) AS n, count(*) FILTER (WHERE a.due_on < $3) AS overdue
+			FROM actions a JOIN l ON l.org_id = a.org_id
+			WHERE a.status IN ('open', 'in_progress') GROUP BY a.org_id),
+		planned AS (
+			SELECT a.org_id, q->>'question_id' AS qid, max((q->>'planned_level')::int) AS lv
+			FROM actions a JOIN l ON l.org_id = a.org_id, jsonb_array_elements(a.questions) q
+			WHERE a.status IN ('open', 'in_progress') GROUP BY 1, 2)
+		SELECT o.org_id, o.n, o.overdue,
+			coalesce((SELECT sum(greatest(0, p.lv - coalesce(x.level, 0)))
+				FROM planned p JOIN l ON l.org_id = p.org_id
+				LEFT JOIN answers x ON x.assessment_id = l.assessment_id AND x.question_id = p.qid
+				WHERE p.org_id = o.org_id), 0)
+		FROM open o`, orgs, assessments, today)
+	if err != nil {
+		return nil, fmt.Errorf("store: action summaries: %w", err)
+	}
+	out := map[string]ActionSummary{}
+	for rows.Next() {
+		var id string
+		var sum ActionSummary
+		if err := rows.Scan(&id, &sum.Open, &sum.Overdue, &sum.Gain); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: action summaries: %w", err)
+		}
+		out[id] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: action summaries: %w", err)
+	}
+	return out, nil
+}
