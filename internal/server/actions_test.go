@@ -51,6 +51,19 @@ func TestActionPages(t *testing.T) {
 		}
 	})
 
+	t.Run("ReportShowsThePlanAndPrintsItWhenAsked", func(t *testing.T) {
+		_, body := x.get(c, "/assessments/"+x.assessmentID+"/report")
+		doc := parseDoc(t, body)
+		plan := doc.Find(`[data-testid="report-action-plan"]`)
+		if plan.Find(`[data-testid="plan-row"]`).Length() != 2 || !plan.HasClass("no-print") || doc.Find(`[data-testid="report-whatif"]`).Length() != 1 {
+			t.Fatalf("report plan: %d rows, no-print %v", plan.Find(`[data-testid="plan-row"]`).Length(), plan.HasClass("no-print"))
+		}
+		_, body = x.get(c, "/assessments/"+x.assessmentID+"/report?plan=1")
+		if parseDoc(t, body).Find(`[data-testid="report-action-plan"]`).HasClass("no-print") {
+			t.Fatal("?plan=1 leaves the plan out of the print")
+		}
+	})
+
 	t.Run("OneClickOnOneRecommendation", func(t *testing.T) {
 		res := x.postForm(c, "/orgs/"+x.a.ID+"/actions", url.Values{"from_report": {"1"}, "source_assessment_id": {x.assessmentID},
 			"rec": {"1-1", "2-1"}, "only": {"2-1"}, "owner_id": {x.officer.ID}, "due_on": {dateIn(30)}, "priority": {"low"}})

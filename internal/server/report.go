@@ -160,6 +160,11 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 		d.PrevReport = &pr
 	}
+	if d.Actions, err = s.store.ListActions(ctx, store.ActionFilter{OrgIDs: []string{a.OrgID}}); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.PrintPlan = r.URL.Query().Get("plan") == "1"
 	if len(dg.Report.Recommendations) > 0 && policy.CreateAction(principal(ctx), a.OrgID) == nil {
 		members, err := s.store.OrgMembers(ctx, a.OrgID)
 		if err != nil {
