@@ -289,12 +289,21 @@ var routeMatrix = map[string]rule{
 	"POST /orgs/{orgID}/actions":              {want: roles(seeOther, denied, officer, manager), body: actionForm},
 	"POST /actions/{actionID}/status":         {want: roles(seeOther, denied, officer, manager), body: actionMoveForm},
 	"POST /actions/{actionID}/notes":          {want: roles(seeOther, denied, officer, manager), body: form(url.Values{"body": {"matrix note"}})},
+	"GET /actions/{actionID}/edit":            {want: roles(ok, denied, officer, manager)},
+	"POST /actions/{actionID}/edit":           {want: roles(seeOther, denied, officer, manager), body: actionEditForm},
 }
 
 // actionForm is the form of a new action of A, written from scratch.
 func actionForm(m *matrix, _ *caller, _ string) (string, io.Reader) {
 	return form(url.Values{"title": {marker + " 新しい対策"}, "question_id": {"1-1"}, "planned_level": {"5"},
 		"owner_id": {m.officerA.user.ID}, "due_on": {"2099-12-31"}, "priority": {"low"}})(nil, nil, "")
+}
+
+// actionEditForm renames A's action on its edit page, at its version.
+func actionEditForm(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	return form(url.Values{"title": {marker + " 対策 " + unique("e")}, "lv-1-1": {"5"}, "owner_id": {a.OwnerID},
+		"due_on": {a.DueOn.Format("2006-01-02")}, "priority": {"high"}, "version": {fmt.Sprint(a.Version)}})(nil, nil, "")
 }
 
 // actionMoveForm is actionMove as the action page's form sends it.

@@ -369,3 +369,82 @@ func (s *Server) handleActionNote(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "actions.note_added"), "/actions/"+a.ID+"#notes")
 }
+
+// handleActionEdit is /actions/{id}/edit: the form of an action's plan.
+func (s *Server) handleActionEdit(w http.ResponseWriter, r *http.Request) {
+	a, err := s.loadAction(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := policy.EditAction(principal(r.Context()), a.OrgID, a.OwnerID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.actionEditPage(w, r, http.StatusOK, views.ActionEditData{A: a})
+}
+
+func (s *Server) actionEditPage(w http.ResponseWriter, r *http.Request, status int, d views.ActionEditData) {
+	ctx := r.Context()
+	var err error
+	if d.Members, err = s.store.OrgMembers(ctx, d.A.OrgID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Checklist = checklist.Default()
+	s.render(w, r, status, views.ActionEditPage(s.page(r, i18n.T(ctx, "actions.edit"), "actions"), d))
+}
+
+// handleActionSave is POST /actions/{id}/edit: the same rules as the API's
+// PATCH. Someone else's save in between shows their version (409) and
+// overwrites nothing.
+func (s *Server) handleActionSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, err := s.loadAction(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := policy.EditAction(principal(ctx), a.OrgID, a.OwnerID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+		return
+	}
+	f := r.PostForm
+	version, _ := strconv.Atoi(f.Get("version"))
+	p := action.Plan{Title: f.Get("title"), Description: f.Get("description"), PointIDs: a.PointIDs, OwnerID: f.Get("owner_id"),
+		DueOn: f.Get("due_on"), Priority: action.Priority(f.Get("priority"))}
+	for _, q := range a.Questions {
+		lv, _ := strconv.Atoi(f.Get("lv-" + q.QuestionID))
+		p.Questions = append(p.Questions, action.Planned{QuestionID: q.QuestionID, PlannedLevel: lv})
+	}
+	current, err := s.currentLevels(ctx, a.OrgID, deref(a.SourceAssessmentID))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	due, err := action.CheckPlan(checklist.Default(), p, current, s.today(), p.DueOn != a.DueOn.Format(time.DateOnly))
+	if err == nil {
+		_, err = s.store.UpdateAction(ctx, a.ID, store.ActionUpdate{Title: strings.TrimSpace(p.Title), Description: p.Description,
+			Questions: p.Questions, PointIDs: p.PointIDs, OwnerID: p.OwnerID, DueOn: due, Priority: p.Priority, Version: version}, actor(r))
+	}
+	if e, ok := userError(r, err); ok {
+		switch e.Code {
+		case apperr.Conflict:
+			cur, _ := e.Detail.(store.Action)
+			s.actionEditPage(w, r, http.StatusConflict, views.ActionEditData{A: cur, Form: f, Error: e.Message, Conflict: true})
+			return
+		case apperr.Invalid:
+			s.actionEditPage(w, r, http.StatusUnprocessableEntity, views.ActionEditData{A: a, Form: f, Error: e.Message, Fields: e.Fields})
+			return
+		}
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.flashRedirect(w, r, "ok", i18n.T(ctx, "actions.saved"), "/actions/"+a.ID)
+}

@@ -133,6 +133,37 @@ func TestActionPages(t *testing.T) {
 		}
 	})
 
+	t.Run("EditPageIsVersioned", func(t *testing.T) {
+		as, _ := x.st.ListActions(ctx, store.ActionFilter{OwnerID: x.owner.ID})
+		a := as[0]
+		_, body := x.get(c, "/actions/"+a.ID+"/edit")
+		if parseDoc(t, body).Find(`[data-testid="action-edit-form"]`).Length() != 1 {
+			t.Fatal("no edit form")
+		}
+		v := url.Values{"title": {"変更後の件名"}, "description": {"説明"}, "owner_id": {x.owner.ID}, "due_on": {a.DueOn.Format("2006-01-02")},
+			"priority": {"low"}, "version": {"1"}, "lv-" + a.Questions[0].QuestionID: {"4"}}
+		if res := x.postForm(c, "/actions/"+a.ID+"/edit", v); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d", res.StatusCode)
+		}
+		v.Set("title", "古い版からの上書き")
+		res := x.postForm(x.login(x.manager), "/actions/"+a.ID+"/edit", v)
+		doc := parseDoc(t, readBody(t, res))
+		if val, _ := doc.Find(`[data-testid="edit-title"]`).Attr("value"); res.StatusCode != http.StatusConflict || val != "変更後の件名" {
+			t.Fatalf("stale save: %d, form shows %q", res.StatusCode, val)
+		}
+		if got, _ := x.st.GetAction(ctx, a.ID); got.Title != "変更後の件名" || got.Priority != action.Low || got.Questions[0].PlannedLevel != 4 {
+			t.Fatalf("after the conflict: %+v", got)
+		}
+		v.Set("version", "2")
+		v.Set("lv-"+a.Questions[0].QuestionID, "1")
+		if res := x.postForm(c, "/actions/"+a.ID+"/edit", v); res.StatusCode != 422 {
+			t.Fatalf("level below the current one: %d", res.StatusCode)
+		}
+		if res := x.postForm(x.login(x.auditor), "/actions/"+a.ID+"/edit", v); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("auditor: %d", res.StatusCode)
+		}
+	})
+
 	t.Run("WhatIfPage", func(t *testing.T) {
 		// Today 2 + 5 + 1 = 8; 1-1 → 4 and 2-1 → 3: 8 + 2 + 2 = 12.
 		res, body := x.get(c, "/assessments/"+x.assessmentID+"/what-if?lv-1-1=4&lv-2-1=3")

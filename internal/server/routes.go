@@ -91,6 +91,8 @@ func (s *Server) routes() http.Handler {
 			r.Get("/actions/new", s.handleActionNew)
 			r.Post("/orgs/{orgID}/actions", s.handleActionCreate)
 			r.Get("/actions/{actionID}", s.handleAction)
+			r.Get("/actions/{actionID}/edit", s.handleActionEdit)
+			r.Post("/actions/{actionID}/edit", s.handleActionSave)
 			r.Post("/actions/{actionID}/status", s.handleActionStatus)
 			r.Post("/actions/{actionID}/notes", s.handleActionNote)
 			r.Get("/assessments/{assessmentID}/what-if", s.handleWhatIf)

@@ -163,3 +163,41 @@ func formVal(f url.Values, k string) string {
 	}
 	return f.Get(k)
 }
+
+// ActionEditData is /actions/{id}/edit: the plan of an action, at the
+// version read. After a refused save, Form holds what was sent; after a
+// conflict, A is the action as someone else saved it.
+type ActionEditData struct {
+	A         store.Action
+	Members   []store.User
+	Checklist *checklist.Checklist
+	Form      url.Values
+	Error     string
+	Fields    map[string]string
+	Conflict  bool
+}
+
+// value is the form's value of a field: as sent, else the action's.
+func (d ActionEditData) value(k string) string {
+	if d.Form != nil && !d.Conflict {
+		return d.Form.Get(k)
+	}
+	switch k {
+	case "title":
+		return d.A.Title
+	case "description":
+		return d.A.Description
+	case "owner_id":
+		return d.A.OwnerID
+	case "due_on":
+		return Date(d.A.DueOn)
+	case "priority":
+		return string(d.A.Priority)
+	}
+	for _, q := range d.A.Questions {
+		if k == "lv-"+q.QuestionID {
+			return strconv.Itoa(q.PlannedLevel)
+		}
+	}
+	return ""
+}
