@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"mamori/checklist"
 	"mamori/internal/action"
 	"mamori/internal/assessment"
@@ -220,6 +222,22 @@ func TestDashboardActions(t *testing.T) {
 	}
 	if href, _ := row.Find(`[data-testid="row-actions-link"]`).Attr("href"); href != "/actions?org="+x.a.ID {
 		t.Errorf("drill-down link %q", href)
+	}
+	// The heat map, projected: category 1 (8 questions at 3) + 2 = 26 ÷ 8
+	// = 3.25; category 2 (4 at 3) + 1 = 13 ÷ 4 = 3.25; the others stay 3.
+	heat := func(q string) []string {
+		_, body := x.get(x.login(x.parent), "/dashboard"+q)
+		var out []string
+		parseDoc(t, body).Find(`[data-testid="dashboard-row"][data-org="` + x.a.ID + `"] td.heat`).Each(func(_ int, s *goquery.Selection) {
+			out = append(out, strings.Fields(s.Text())[0])
+		})
+		return out
+	}
+	if got := heat("?heat=projected"); strings.Join(got, " ") != "3.25 3.25 3.00 3.00 3.00" {
+		t.Errorf("projected heat map %v", got)
+	}
+	if got := heat(""); strings.Join(got, " ") != "3.00 3.00 3.00 3.00 3.00" {
+		t.Errorf("latest heat map %v", got)
 	}
 	// The drill-down lists the organisation's actions.
 	_, body = x.get(x.login(x.parent), "/actions?org="+x.a.ID)

@@ -423,6 +423,7 @@ func (s *Store) ReopenDueRisks(ctx context.Context, today time.Time) (int, error
 type ActionSummary struct {
 	Open, Overdue int
 	Gain          int
+	CategoryGain  map[string]int // the gain by category id ("1"…"5")
 }
 
 // ActionSummaries summarises the open actions of organisations, on today.
@@ -446,12 +447,14 @@ func (s *Store) ActionSummaries(ctx context.Context, latest map[string]string, t
 			SELECT a.org_id, q->>'question_id' AS qid, max((q->>'planned_level')::int) AS lv
 			FROM actions a JOIN l ON l.org_id = a.org_id, jsonb_array_elements(a.questions) q
 			WHERE a.status IN ('open', 'in_progress') GROUP BY 1, 2)
-		SELECT o.org_id, o.n, o.overdue,
-			coalesce((SELECT sum(greatest(0, p.lv - coalesce(x.level, 0)))
+		SELECT o.org_id, o.n, o.overdue, coalesce(g.gains, '{}')
+		FROM open o LEFT JOIN (
+			SELECT org_id, jsonb_object_agg(cat, gain) AS gains FROM (
+				SELECT p.org_id, split_part(p.qid, '-', 1) AS cat, sum(greatest(0, p.lv - coalesce(x.level, 0)))::int AS gain
 				FROM planned p JOIN l ON l.org_id = p.org_id
 				LEFT JOIN answers x ON x.assessment_id = l.assessment_id AND x.question_id = p.qid
-				WHERE p.org_id = o.org_id), 0)
-		FROM open o`, orgs, assessments, today)
+				GROUP BY 1, 2) c
+			GROUP BY org_id) g ON g.org_id = o.org_id`, orgs, assessments, today)
 	if err != nil {
 		return nil, fmt.Errorf("store: action summaries: %w", err)
 	}
@@ -459,9 +462,12 @@ func (s *Store) ActionSummaries(ctx context.Context, latest map[string]string, t
 	for rows.Next() {
 		var id string
 		var sum ActionSummary
-		if err := rows.Scan(&id, &sum.Open, &sum.Overdue, &sum.Gain); err != nil {
+		if err := rows.Scan(&id, &sum.Open, &sum.Overdue, &sum.CategoryGain); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: action summaries: %w", err)
+		}
+		for _, g := range sum.CategoryGain {
+			sum.Gain += g
 		}
 		out[id] = sum
 	}
