@@ -27,12 +27,12 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := views.WhatIfData{A: a, Checklist: cl, Levels: map[string]int{}, ActChecked: map[string]bool{}, RecChecked: map[string]bool{}}
-	today, err := s.project(ctx, a, cl, nil)
+	base, err := s.scoreToday(ctx, a, cl)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d.Recs = today.Today.Recommendations
+	d.Recs = base.d.Report.Recommendations
 	if policy.ViewActions(principal(ctx), a.OrgID) == nil {
 		d.Actions, err = s.store.ListActions(ctx, store.ActionFilter{OrgIDs: []string{a.OrgID},
 			Statuses: []action.Status{action.Open, action.InProgress}})
@@ -63,7 +63,7 @@ func (s *Server) handleWhatIf(w http.ResponseWriter, r *http.Request) {
 			raise(rec.QuestionID, rec.Target)
 		}
 	}
-	p, err := s.project(ctx, a, cl, d.Levels)
+	p, err := s.project(ctx, a, cl, base, d.Levels)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

@@ -39,16 +39,29 @@ func checkLevels(cl *checklist.Checklist, levels map[string]int) error {
 	return nil
 }
 
-// project scores an assessment with planned levels. It reads, never writes.
-func (s *Server) project(ctx context.Context, a store.Assessment, cl *checklist.Checklist, levels map[string]int) (projection, error) {
+// scored is an assessment's answers and its diagnosis, what projections
+// start from.
+type scored struct {
+	answers map[string]store.Answer
+	d       diagnosis
+}
+
+// scoreToday loads and scores an assessment as it is.
+func (s *Server) scoreToday(ctx context.Context, a store.Assessment, cl *checklist.Checklist) (scored, error) {
 	answers, err := s.store.Answers(ctx, a.ID)
 	if err != nil {
-		return projection{}, err
+		return scored{}, err
 	}
 	d, err := s.diagnose(ctx, a, cl, answers)
 	if err != nil {
-		return projection{}, err
+		return scored{}, err
 	}
+	return scored{answers: answers, d: d}, nil
+}
+
+// project scores an assessment with planned levels. It reads, never writes.
+func (s *Server) project(ctx context.Context, a store.Assessment, cl *checklist.Checklist, base scored, levels map[string]int) (projection, error) {
+	answers, d := base.answers, base.d
 	p := projection{Today: d.Report}
 	p.Projected = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"),
 		score.WithLevels(store.ScoreAnswers(answers), levels), d.Targets)
@@ -94,7 +107,12 @@ func (s *Server) apiWhatIf(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	p, err := s.project(r.Context(), a, cl, b.Levels)
+	base, err := s.scoreToday(r.Context(), a, cl)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	p, err := s.project(r.Context(), a, cl, base, b.Levels)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
