@@ -47,6 +47,10 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 			d.CanCreateIn = append(d.CanCreateIn, o)
 		}
 	}
+	if d.Owners, err = s.store.ActionOwners(ctx, visible); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	f := store.ActionFilter{OrgIDs: visible}
 	if d.Filter.Org != "" {
 		if err := policy.ViewActions(p, d.Filter.Org); err != nil {

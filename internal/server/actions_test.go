@@ -102,6 +102,13 @@ func TestActionPages(t *testing.T) {
 		if n := count(x.login(x.owner), "?owner=me"); n != 2 {
 			t.Errorf("owner's actions: %d", n)
 		}
+		if n := count(c, "?owner="+x.owner.ID); n != 2 {
+			t.Errorf("owner filter: %d", n)
+		}
+		_, body := x.get(c, "/actions")
+		if n := parseDoc(t, body).Find(`[data-testid="filter-owner"] option`).Length(); n != 4 { // any, me, the two owners
+			t.Errorf("owner choices: %d", n)
+		}
 		if n := count(c, "?status=done"); n != 0 {
 			t.Errorf("done: %d", n)
 		}

@@ -476,3 +476,24 @@ func (s *Store) ActionSummaries(ctx context.Context, latest map[string]string, t
 	}
 	return out, nil
 }
+
+// ActionOwner is someone who owns actions, for the list's owner filter.
+type ActionOwner struct {
+	ID, Name string
+}
+
+// ActionOwners lists who owns actions of the organisations, by name.
+func (s *Store) ActionOwners(ctx context.Context, orgIDs []string) ([]ActionOwner, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT u.id, u.display_name FROM users u
+		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id AND a.org_id::text = ANY($1))
+		ORDER BY u.display_name, u.id`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: action owners: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ActionOwner])
+	if err != nil {
+		return nil, fmt.Errorf("store: action owners: %w", err)
+	}
+	return out, nil
+}

@@ -18,6 +18,7 @@ type ActionsData struct {
 	Rows        []ActionRow
 	Orgs        []store.Org // the organisations the filter can pick
 	CanCreateIn []store.Org // where the caller may plan actions
+	Owners      []store.ActionOwner
 	Filter      ActionsFilter
 	Checklist   *checklist.Checklist
 }
