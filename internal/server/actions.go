@@ -111,22 +111,24 @@ func sortActionRows(rows []views.ActionRow, by string) {
 
 // actionGains is each action's expected score gain: the points the total
 // rises by when its planned levels are reached, from the levels of its
-// organisation's newest assessment.
+// organisation's newest assessment (one statement for the whole list).
 func (s *Server) actionGains(ctx context.Context, as []store.Action) map[string]int {
-	levels := map[string]map[string]int{}
+	seen := map[string]bool{}
+	orgs := make([]string, 0, len(as))
+	for _, a := range as {
+		if !seen[a.OrgID] {
+			seen[a.OrgID] = true
+			orgs = append(orgs, a.OrgID)
+		}
+	}
+	levels, err := s.store.NewestLevels(ctx, orgs)
+	if err != nil {
+		s.log.Warn("levels for the expected gain", "err", err)
+	}
 	out := make(map[string]int, len(as))
 	for _, a := range as {
-		cur, ok := levels[a.OrgID]
-		if !ok {
-			var err error
-			if cur, err = s.currentLevels(ctx, a.OrgID, ""); err != nil {
-				s.log.Warn("levels for the expected gain", "err", err)
-				cur = map[string]int{}
-			}
-			levels[a.OrgID] = cur
-		}
 		for _, q := range a.Questions {
-			out[a.ID] += max(0, q.PlannedLevel-cur[q.QuestionID])
+			out[a.ID] += max(0, q.PlannedLevel-levels[a.OrgID][q.QuestionID])
 		}
 	}
 	return out

@@ -182,20 +182,14 @@ func (s *Server) currentLevels(ctx context.Context, orgID, sourceID string) (map
 		}
 		return s.levelsOf(ctx, a.ID)
 	}
-	all, err := s.store.ListAssessments(ctx, []string{orgID})
+	newest, err := s.store.NewestLevels(ctx, []string{orgID})
 	if err != nil {
 		return nil, err
 	}
-	var newest *store.Assessment
-	for i := range all {
-		if newest == nil || all[i].CreatedAt.After(newest.CreatedAt) {
-			newest = &all[i]
-		}
+	if lv, ok := newest[orgID]; ok {
+		return lv, nil
 	}
-	if newest == nil {
-		return map[string]int{}, nil
-	}
-	return s.levelsOf(ctx, newest.ID)
+	return map[string]int{}, nil
 }
 
 func (s *Server) levelsOf(ctx context.Context, assessmentID string) (map[string]int, error) {

@@ -102,6 +102,16 @@ func TestActionPages(t *testing.T) {
 		if n := count(x.login(x.owner), "?owner=me"); n != 2 {
 			t.Errorf("owner's actions: %d", n)
 		}
+		// Expected gains from the newest assessment: 1-1 from 2 to 3 is +1,
+		// 2-1 from 1 to 3 is +2 (twice): sorted by gain, +2 +2 +1.
+		_, sorted := x.get(c, "/actions?sort=gain")
+		var gains []string
+		parseDoc(t, sorted).Find(`[data-testid^="action-row-"] td:last-child`).Each(func(_ int, s *goquery.Selection) {
+			gains = append(gains, strings.TrimSpace(s.Text()))
+		})
+		if strings.Join(gains, " ") != "+2 +2 +1" {
+			t.Errorf("gains by gain: %v", gains)
+		}
 		if n := count(c, "?owner="+x.owner.ID); n != 2 {
 			t.Errorf("owner filter: %d", n)
 		}

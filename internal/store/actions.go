@@ -497,3 +497,36 @@ func (s *Store) ActionOwners(ctx context.Context, orgIDs []string) ([]ActionOwne
 	}
 	return out, nil
 }
+
+// NewestLevels gives, per organisation, the answered levels of its newest
+// assessment (question id → level): what an action's planned levels are
+// measured against when it names no assessment of its own. One statement
+// for any number of organisations; one without assessments is absent.
+func (s *Store) NewestLevels(ctx context.Context, orgIDs []string) (map[string]map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT n.org_id, x.question_id, x.level
+		FROM (SELECT DISTINCT ON (org_id) id, org_id FROM assessments WHERE org_id::text = ANY($1)
+			ORDER BY org_id, created_at DESC, id DESC) n
+		JOIN answers x ON x.assessment_id = n.id
+		WHERE x.level IS NOT NULL`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: newest levels: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var org, q string
+		var lv int16
+		if err := rows.Scan(&org, &q, &lv); err != nil {
+			return nil, fmt.Errorf("store: newest levels: %w", err)
+		}
+		if out[org] == nil {
+			out[org] = map[string]int{}
+		}
+		out[org][q] = int(lv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: newest levels: %w", err)
+	}
+	return out, nil
+}
