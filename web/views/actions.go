@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"mamori/checklist"
@@ -109,6 +110,20 @@ func questionLabel(ctx context.Context, cl *checklist.Checklist, id string) stri
 		return id + " " + tr(ctx, q.Text, q.TextEN)
 	}
 	return id
+}
+
+// pointLabel is a key point's id and text ("1-1-2 …").
+func pointLabel(ctx context.Context, cl *checklist.Checklist, pid string) string {
+	qid := pid
+	if i := strings.LastIndexByte(pid, '-'); i > 0 {
+		qid = pid[:i]
+	}
+	if q, ok := cl.Question(qid); ok {
+		if p, ok := q.Point(pid); ok {
+			return pid + " " + tr(ctx, p.Text, p.TextEN)
+		}
+	}
+	return pid
 }
 
 func plannedSummary(a store.Action) string {
