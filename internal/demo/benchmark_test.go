@@ -54,6 +54,9 @@ func TestSeedBenchmark(t *testing.T) {
 			t.Errorf("%s: %d organisations, want at least %d", name, g.N, score.MinPeers)
 		}
 	}
+	if as, err := st.ListActions(ctx, store.ActionFilter{OrgIDs: []string{holding.OrgID}}); err != nil || len(as) != 2 {
+		t.Errorf("demo actions: %d, %v", len(as), err)
+	}
 	if _, err := demo.Seed(ctx, st); err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"mamori/checklist"
+	"mamori/internal/action"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
@@ -98,6 +100,9 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	if err := seedProfile(ctx, st, org.ID, store.Actor{UserID: ids["manager"], Email: Logins[2].Email}); err != nil {
 		return nil, err
 	}
+	if err := seedActions(ctx, st, org.ID, a.ID, officer); err != nil {
+		return nil, err
+	}
 	// Dashboard and peer benchmark data (benchmark.go).
 	if err := seedBenchmark(ctx, st, org, store.Actor{Email: "demo"}); err != nil {
 		return nil, err
@@ -116,6 +121,23 @@ func seedProfile(ctx context.Context, st *store.Store, orgID string, by store.Ac
 	}
 	p := score.Profile{Industry: "manufacturing", Employees: 250, AnnualSalesMillionJPY: 8_000, PersonalRecords: 20_000, ITDependence: 4}
 	if _, _, err := st.SaveProfile(ctx, orgID, p, nil, by); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// seedActions plans two improvement actions on the draft's weakest answers
+// (1-4 and 1-8 at level 2), owned by the officer.
+func seedActions(ctx context.Context, st *store.Store, orgID, assessmentID string, officer store.Actor) error {
+	today := action.Today(time.Now())
+	_, err := st.CreateActions(ctx, orgID, []store.NewAction{
+		{OrgID: orgID, Title: "重要な情報資産の棚卸しと分類の見直し", Description: "情報資産台帳を更新し、重要度の分類基準を全部署に展開する。",
+			Questions: []action.Planned{{QuestionID: "1-4", PlannedLevel: 3}}, OwnerID: officer.UserID, DueOn: today.AddDate(0, 2, 0),
+			Priority: action.High, SourceAssessmentID: assessmentID},
+		{OrgID: orgID, Title: "委託先のセキュリティ評価手順の整備", Questions: []action.Planned{{QuestionID: "1-8", PlannedLevel: 3}},
+			OwnerID: officer.UserID, DueOn: today.AddDate(0, 4, 0), Priority: action.Medium, SourceAssessmentID: assessmentID},
+	}, officer)
+	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil

@@ -70,6 +70,21 @@ func TestEnglishUI(t *testing.T) {
 	do(t, ctx, "answer", chromedp.Click(chromedp.ID("l-4-1-3")))
 	waitText(t, ctx, "#status-4-1", "Saved")
 	shot(t, ctx, "english-category")
+	navigate(t, ctx, loc+"/report")
+	noJapanese(t, ctx, "report")
+	// Improvement actions: one written from scratch, its page, the list and
+	// the planner, in English.
+	navigate(t, ctx, s.url+"/actions/new")
+	noJapanese(t, ctx, "new action")
+	do(t, ctx, "new action", chromedp.SendKeys(chromedp.ID("f-title"), "Review the security policy"))
+	clickNav(t, ctx, "[data-testid=action-create]")
+	waitText(t, ctx, "[data-testid=action-title]", "Review the security policy")
+	noJapanese(t, ctx, "action")
+	checkA11y(t, ctx, "English action")
+	navigate(t, ctx, s.url+"/actions")
+	noJapanese(t, ctx, "actions")
+	navigate(t, ctx, loc+"/what-if?lv-1-1=5")
+	noJapanese(t, ctx, "what-if")
 	navigate(t, ctx, s.url+"/account")
 	noJapanese(t, ctx, "account")
 	// The choice is the user's setting: it survives a new sign-in.

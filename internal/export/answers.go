@@ -22,9 +22,12 @@ type Assessment struct {
 	Answers    map[string]store.Answer
 	// Report is scored against the targets in force: the frozen ones once
 	// submitted, the organisation's current ones for a draft.
-	Report     score.Report
-	RiskGroup  score.RiskGroup
-	Comments   []store.Comment
+	Report    score.Report
+	RiskGroup score.RiskGroup
+	Comments  []store.Comment
+	// Actions is the organisation's action plan (every improvement action,
+	// by due date).
+	Actions    []store.Action
 	ExportedAt time.Time
 }
 

@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"mamori/checklist"
+	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/export"
 	"mamori/internal/score"
@@ -71,6 +73,70 @@ func sample(t testing.TB) *export.Assessment {
 			{ID: "c1", QuestionID: &qid, AuthorName: "佐藤 健", AuthorRole: assessment.Auditor, Body: "根拠資料を添付してください。", CreatedAt: sub},
 			{ID: "c2", AuthorName: "佐藤 健", AuthorRole: assessment.Auditor, Body: "全体として良好です。", CreatedAt: sub},
 		},
+		Actions: []store.Action{
+			{ID: "x1", Title: "=規程の整備", Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 4}, {QuestionID: "1-2", PlannedLevel: 3}},
+				OwnerName: "山田 花子", DueOn: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), Priority: action.High, Status: action.InProgress},
+			{ID: "x2", Title: "バックアップ", Questions: []action.Planned{{QuestionID: "3-2", PlannedLevel: 5}},
+				OwnerName: "佐藤 健", DueOn: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Priority: action.Low, Status: action.Done},
+		},
+	}
+}
+
+// TestActionPlan: the XLSX sheet, the CSV and the JSON carry the same
+// action plan.
+func TestActionPlan(t *testing.T) {
+	a := sample(t)
+	want := [][]string{
+		{"'=規程の整備", "1-1, 1-2", "4, 3", "山田 花子", "2026-09-30", "高 / high", "対応中 / in progress", "0"},
+		{"バックアップ", "3-2", "5", "佐藤 健", "2026-12-01", "低 / low", "完了 / done", "0"},
+	}
+	var buf bytes.Buffer
+	if err := export.WriteActionsCSV(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0][0] != "改善アクション / Action" || !slices.Equal(recs[1], want[0]) || !slices.Equal(recs[2], want[1]) {
+		t.Fatalf("actions csv: %q", recs)
+	}
+	buf.Reset()
+	if err := export.WriteXLSX(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(export.SheetActions)
+	want[0][0] = "=規程の整備" // a text cell in XLSX: nothing to escape
+	if len(rows) != 3 || !slices.Equal(rows[1], want[0]) || !slices.Equal(rows[2], want[1]) {
+		t.Fatalf("action-plan sheet: %q", rows)
+	}
+	buf.Reset()
+	if err := export.WriteJSON(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Actions []struct {
+			Title       string   `json:"title"`
+			DueOn       string   `json:"due_on"`
+			Status      string   `json:"status"`
+			EvidenceIDs []string `json:"evidence_ids"`
+			Questions   []struct {
+				QuestionID   string `json:"question_id"`
+				PlannedLevel int    `json:"planned_level"`
+			} `json:"questions"`
+		} `json:"actions"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Actions) != 2 || doc.Actions[0].DueOn != "2026-09-30" || doc.Actions[1].Status != "done" ||
+		doc.Actions[0].Questions[1].PlannedLevel != 3 || doc.Actions[0].EvidenceIDs == nil {
+		t.Fatalf("json actions: %+v", doc.Actions)
 	}
 }
 
@@ -146,7 +212,7 @@ func TestXLSX(t *testing.T) {
 	}
 	defer f.Close()
 	t.Run("Sheets", func(t *testing.T) {
-		want := []string{export.SheetSummary, export.SheetAnswers, export.SheetRecommendations, export.SheetComments}
+		want := []string{export.SheetSummary, export.SheetAnswers, export.SheetRecommendations, export.SheetActions, export.SheetComments}
 		if got := f.GetSheetList(); !slices.Equal(got, want) {
 			t.Fatalf("sheets %v, want %v", got, want)
 		}

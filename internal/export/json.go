@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/score"
 )
@@ -23,6 +24,23 @@ type jsonDoc struct {
 	Answers    map[string]jsonAnswer `json:"answers"`
 	Report     jsonReport            `json:"report"`
 	Comments   []jsonComment         `json:"comments"`
+	Actions    []jsonAction          `json:"actions"`
+}
+
+// jsonAction is one action of the organisation's plan. EvidenceIDs is []
+// until evidence items exist.
+type jsonAction struct {
+	ID          string           `json:"id"`
+	Title       string           `json:"title"`
+	Questions   []action.Planned `json:"questions"`
+	PointIDs    []string         `json:"point_ids"`
+	OwnerID     string           `json:"owner_id"`
+	OwnerName   string           `json:"owner_name"`
+	DueOn       string           `json:"due_on"`
+	Priority    action.Priority  `json:"priority"`
+	Status      action.Status    `json:"status"`
+	EvidenceIDs []string         `json:"evidence_ids"`
+	ClosingNote *string          `json:"closing_note"`
 }
 
 type jsonAssessment struct {
@@ -84,6 +102,12 @@ func WriteJSON(w io.Writer, a *Assessment) error {
 	for id, x := range a.Answers {
 		doc.Answers[id] = jsonAnswer{Level: x.Level, Comment: x.Comment, PointsMet: x.PointsMet, CarriedOver: x.CarriedOver,
 			Version: x.Version, UpdatedAt: x.UpdatedAt, UpdatedBy: x.UpdatedBy, UpdatedByName: x.UpdatedByName}
+	}
+	doc.Actions = make([]jsonAction, len(a.Actions))
+	for i, x := range a.Actions {
+		doc.Actions[i] = jsonAction{ID: x.ID, Title: x.Title, Questions: x.Questions, PointIDs: x.PointIDs, OwnerID: x.OwnerID,
+			OwnerName: x.OwnerName, DueOn: x.DueOn.Format(time.DateOnly), Priority: x.Priority, Status: x.Status,
+			EvidenceIDs: []string{}, ClosingNote: x.ClosingNote}
 	}
 	for i, c := range a.Comments {
 		doc.Comments[i] = jsonComment{ID: c.ID, AssessmentID: c.AssessmentID, QuestionID: c.QuestionID, AuthorID: c.AuthorID,

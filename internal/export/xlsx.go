@@ -21,8 +21,8 @@ const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadshe
 
 // WriteXLSX writes the assessment as a workbook: a summary (organisation,
 // title, status, dates, risk group, total and the category table), the
-// answers (the layout the import reads back), the recommendations and the
-// review comments. Every sheet is readable as opened: column widths set,
+// answers (the layout the import reads back), the recommendations, the
+// organisation's action plan and the review comments. Every sheet is readable as opened: column widths set,
 // long text wrapped, the header row frozen, Japanese as is.
 func WriteXLSX(w io.Writer, a *Assessment) error {
 	wb, err := newWorkbook(a.Assessment.Title)
@@ -30,7 +30,7 @@ func WriteXLSX(w io.Writer, a *Assessment) error {
 		return err
 	}
 	defer wb.f.Close()
-	steps := []func(*workbook, *Assessment) error{writeSummary, writeAnswers, writeRecommendations, writeComments}
+	steps := []func(*workbook, *Assessment) error{writeSummary, writeAnswers, writeRecommendations, writeActions, writeComments}
 	for _, step := range steps {
 		if err := step(wb, a); err != nil {
 			return fmt.Errorf("export: xlsx: %w", err)

@@ -8,6 +8,7 @@
 package policy
 
 import (
+	"mamori/internal/action"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 )
@@ -217,4 +218,68 @@ func ReviewEvidence(p *Principal, orgID string) error {
 		return errForbidden
 	}
 	return nil
+}
+// ViewActions: anyone who can see the organisation reads its improvement
+// actions and their notes.
+func ViewActions(p *Principal, orgID string) error { return see(p, orgID) }
+
+// CreateAction: officers of the organisation and managers who can see it
+// (of it or of an ancestor) plan improvement actions.
+func CreateAction(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if member(p, orgID, assessment.Officer) || manages(p, orgID) {
+		return nil
+	}
+	return errForbidden
+}
+
+// EditAction: what CreateAction allows, and the action's owner, may edit an
+// action, write its progress notes and move it between open, in progress
+// and done.
+func EditAction(p *Principal, orgID, ownerID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if member(p, orgID, assessment.Officer) || manages(p, orgID) || (p.UserID == ownerID && p.OrgID == orgID) {
+		return nil
+	}
+	return errForbidden
+}
+
+// AcceptRisk: only a manager of the organisation or of an ancestor approves
+// a risk acceptance; an officer, the owner included, may not.
+func AcceptRisk(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if manages(p, orgID) {
+		return nil
+	}
+	return errForbidden
+}
+
+// ChangeActionStatus: accepting a risk is AcceptRisk's; every other move
+// (start, close, reopen) is EditAction's.
+func ChangeActionStatus(p *Principal, orgID, ownerID string, to action.Status) error {
+	if to == action.RiskAccepted {
+		return AcceptRisk(p, orgID)
+	}
+	return EditAction(p, orgID, ownerID)
+}
+
+// MyActions: every signed-in user has a list of the actions they own.
+func MyActions(p *Principal) error {
+	if p == nil {
+		return errSignIn
+	}
+	return nil
+}
+
+// manages reports whether p is a manager of the organisation or of one of
+// its ancestors (a manager's Visible holds their organisation and its
+// descendants).
+func manages(p *Principal, orgID string) bool {
+	return p.Role == assessment.Manager && p.Visible[orgID]
 }

@@ -2,6 +2,7 @@ package score
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -144,4 +145,20 @@ func (ps PeerStats) ScatterCells() []ScatterCell {
 		return cmp.Or(cmp.Compare(a.RiskIndex, b.RiskIndex), cmp.Compare(a.From, b.From))
 	})
 	return cells
+}
+
+// Clone is a copy of the group that can change without changing ps.
+func (ps PeerStats) Clone() PeerStats {
+	out := ps
+	out.Totals, out.Cats, out.Scatter = maps.Clone(ps.Totals), maps.Clone(ps.Cats), maps.Clone(ps.Scatter)
+	return out
+}
+
+// Replace is a copy of the group with old, counted in it, replaced by new:
+// an organisation's projected result ranked among the same peers.
+func (ps PeerStats) Replace(old, new Peer) PeerStats {
+	out := ps.Clone()
+	out.Remove(old)
+	out.Add(new)
+	return out
 }

@@ -314,6 +314,27 @@ var routeMatrix = map[string]rule{
 	"POST /assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove": {want: roles(seeOther, denied, officer), state: "draft", body: form(url.Values{})},
 	"POST /assessments/{assessmentID}/evidence-reviews/{evidenceID}": {want: roles(seeOther, denied, auditor, assigned), state: "submitted",
 		body: form(url.Values{"question_id": {"1-1"}, "review": {"accepted"}})},
+	// A's improvement actions: read by whoever sees A, planned by its
+	// officers and managers (and the owner, an officer here); the what-if
+	// planner reads like the report.
+	"GET /api/v1/orgs/{orgID}/actions":                {want: viewers(ok)},
+	"GET /api/v1/me/actions":                          {want: everyone(ok)},
+	"GET /api/v1/actions/{actionID}":                  {want: viewers(ok)},
+	"GET /api/v1/actions/{actionID}/notes":            {want: viewers(ok)},
+	"POST /api/v1/orgs/{orgID}/actions":               {want: roles(created, denied, officer, manager), body: actionJSON},
+	"PATCH /api/v1/actions/{actionID}":                {want: roles(ok, denied, officer, manager), body: actionPatch},
+	"POST /api/v1/actions/{actionID}/status":          {want: roles(ok, denied, officer, manager), body: actionMove},
+	"POST /api/v1/actions/{actionID}/notes":           {want: roles(created, denied, officer, manager), body: jsonBody(map[string]any{"body": "matrix note"})},
+	"POST /api/v1/assessments/{assessmentID}/what-if": {want: viewers(ok), body: jsonBody(map[string]any{"levels": map[string]int{"1-1": 5}})},
+	"GET /actions":                            {want: everyone(ok)},
+	"GET /actions/new":                        {want: only(ok, denied, officer, manager, officerB, managerB, admin)}, // in the caller's own organisation
+	"GET /actions/{actionID}":                 {want: viewers(ok)},
+	"GET /assessments/{assessmentID}/what-if": {want: viewers(ok)},
+	"POST /orgs/{orgID}/actions":              {want: roles(seeOther, denied, officer, manager), body: actionForm},
+	"POST /actions/{actionID}/status":         {want: roles(seeOther, denied, officer, manager), body: actionMoveForm},
+	"POST /actions/{actionID}/notes":          {want: roles(seeOther, denied, officer, manager), body: form(url.Values{"body": {"matrix note"}})},
+	"GET /actions/{actionID}/edit":            {want: roles(ok, denied, officer, manager)},
+	"POST /actions/{actionID}/edit":           {want: roles(seeOther, denied, officer, manager), body: actionEditForm},
 }
 
 // evidenceUpload is a link added through the API.
@@ -345,6 +366,50 @@ func (m *matrix) evidence(t *testing.T, aid string) string {
 		m.e.t.Fatal(err)
 	}
 	return e.ID
+}
+
+// actionForm is the form of a new action of A, written from scratch.
+func actionForm(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	return form(url.Values{"title": {marker + " 新しい対策"}, "question_id": {"1-1"}, "planned_level": {"5"},
+		"owner_id": {m.officerA.user.ID}, "due_on": {"2099-12-31"}, "priority": {"low"}})(nil, nil, "")
+}
+
+// actionEditForm renames A's action on its edit page, at its version.
+func actionEditForm(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	return form(url.Values{"title": {marker + " 対策 " + unique("e")}, "lv-1-1": {"5"}, "owner_id": {a.OwnerID},
+		"due_on": {a.DueOn.Format("2006-01-02")}, "priority": {"high"}, "version": {fmt.Sprint(a.Version)}})(nil, nil, "")
+}
+
+// actionMoveForm is actionMove as the action page's form sends it.
+func actionMoveForm(m *matrix, c *caller, aid string) (string, io.Reader) {
+	_, body := actionMove(m, c, aid)
+	var v map[string]string
+	_ = json.NewDecoder(body).Decode(&v)
+	return form(url.Values{"status": {v["status"]}})(nil, nil, "")
+}
+
+// actionJSON is a valid new action of A, owned by A's officer.
+func actionJSON(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	return jsonBody(map[string]any{"title": marker + " 新しい対策", "questions": []map[string]any{{"question_id": "1-1", "planned_level": 5}},
+		"owner_id": m.officerA.user.ID, "due_on": "2099-12-31", "priority": "medium"})(nil, nil, "")
+}
+
+// actionPatch renames A's action at the version it has just before the call.
+func actionPatch(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	return jsonBody(map[string]any{"title": marker + " 対策 " + unique("v"), "version": a.Version})(nil, nil, "")
+}
+
+// actionMove moves A's action between open and in progress, whichever it
+// is not in.
+func actionMove(m *matrix, _ *caller, _ string) (string, io.Reader) {
+	a, _ := m.e.st.GetAction(context.Background(), m.action)
+	to := "in_progress"
+	if a.Status == "in_progress" {
+		to = "open"
+	}
+	return jsonBody(map[string]any{"status": to})(nil, nil, "")
 }
 
 // profileValues is a valid profile; the version is read just before the
@@ -401,6 +466,7 @@ type matrix struct {
 	victim, spare  store.User // what the admin routes act on
 	shared         map[string]string
 	other          string // a second approved assessment of A (compare)
+	action         string // an improvement action of A
 	csv            []byte
 	needles        []string // what must never reach an outsider
 	freshAssessed  int
@@ -469,6 +535,14 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	m.other = m.assessmentIn(t, "approved")
 	m.needles = append(m.needles, `"score":97,`, `"total":97,`)
+	code, body := e.api(m.officerA.token, "POST", "/api/v1/orgs/"+m.orgA.ID+"/actions", map[string]any{"title": marker + " 規程の整備",
+		"questions": []map[string]any{{"question_id": "1-1", "planned_level": 5}}, "owner_id": m.officerA.user.ID,
+		"due_on": "2099-12-31", "priority": "high"})
+	if code != http.StatusCreated {
+		t.Fatalf("action: %d %v", code, body)
+	}
+	m.action = body["id"].(string)
+	m.needles = append(m.needles, m.action)
 	m.comment(t, m.shared["approved"], marker+" コメント")
 	m.comment(t, m.shared["submitted"], marker+" コメント")
 	bDraft := m.callers[officerB].createAssessment(t, e, "乙の評価")
@@ -558,6 +632,8 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 			return "1"
 		case "{orgID}":
 			return m.orgA.ID
+		case "{actionID}":
+			return m.action
 		case "{userID}":
 			return m.victim.ID
 		case "{checklistID}":

@@ -34,14 +34,17 @@ type apiProgress struct {
 
 // apiAnswer is the answer to one question, keyed by its question id.
 type apiAnswer struct {
-	Level         *int      `json:"level"`
-	Comment       string    `json:"comment"`
-	PointsMet     []string  `json:"points_met"`
-	CarriedOver   bool      `json:"carried_over"`
-	Version       int       `json:"version"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	UpdatedBy     string    `json:"updated_by"`
-	UpdatedByName string    `json:"updated_by_name"`
+	Level              *int     `json:"level"`
+	Comment            string   `json:"comment"`
+	PointsMet          []string `json:"points_met"`
+	CarriedOver        bool     `json:"carried_over"`
+	// ImprovementClaimed: an action on the question was done since the
+	// assessment this one was copied from: check the level.
+	ImprovementClaimed bool      `json:"improvement_claimed"`
+	Version            int       `json:"version"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	UpdatedBy          string    `json:"updated_by"`
+	UpdatedByName      string    `json:"updated_by_name"`
 	// Evidence is what backs the answer: in GET /api/v1/assessments/{id}
 	// only (nil elsewhere).
 	Evidence *[]apiAnswerEvidence `json:"evidence,omitempty"`
@@ -49,7 +52,7 @@ type apiAnswer struct {
 
 func answerJSON(a store.Answer) apiAnswer {
 	return apiAnswer{Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet, CarriedOver: a.CarriedOver,
-		Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.UpdatedByName}
+		ImprovementClaimed: a.ImprovementClaimed, Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.UpdatedByName}
 }
 
 // toAPI is an assessment with its answers, or with its progress only when

@@ -19,12 +19,13 @@ type exportFormat struct {
 }
 
 var exportFormats = map[string]exportFormat{
-	"xlsx": {"xlsx", export.XLSXContentType, func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteXLSX(b, a) }},
-	"csv":  {"csv", "text/csv; charset=utf-8", func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteCSV(b, a) }},
-	"json": {"json", "application/json; charset=utf-8", func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteJSON(b, a) }},
+	"xlsx":        {"xlsx", export.XLSXContentType, func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteXLSX(b, a) }},
+	"csv":         {"csv", "text/csv; charset=utf-8", func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteCSV(b, a) }},
+	"actions-csv": {"csv", "text/csv; charset=utf-8", func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteActionsCSV(b, a) }},
+	"json":        {"json", "application/json; charset=utf-8", func(b *bytes.Buffer, a *export.Assessment) error { return export.WriteJSON(b, a) }},
 }
 
-// handleExport is GET /assessments/{id}/export?format=xlsx|csv|json (and
+// handleExport is GET /assessments/{id}/export?format=xlsx|csv|actions-csv|json (and
 // the same under /api/v1): the assessment as a download, for anyone who may
 // view it. The file is built in memory first, so a failure answers an error
 // instead of half a file.
@@ -46,7 +47,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	zipped := strings.EqualFold(name, "zip") // the audit package (export_zip.go)
 	f, ok := exportFormats[strings.ToLower(name)]
 	if !ok && !zipped {
-		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv, json or zip"}))
+		fail(w, r, apperr.InvalidFieldsK("export.format_invalid", map[string]string{"format": "xlsx, csv, actions-csv, json or zip"}))
 		return
 	}
 	answers, err := s.store.Answers(ctx, a.ID)
@@ -66,6 +67,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	data := &export.Assessment{Assessment: a, Checklist: cl, Answers: answers, Report: dg.Report, RiskGroup: dg.Risk.Group,
 		Comments: comments, ExportedAt: s.now()}
+	if data.Actions, err = s.store.ListActions(ctx, store.ActionFilter{OrgIDs: []string{a.OrgID}}); err != nil {
+		fail(w, r, err)
+		return
+	}
 	if zipped {
 		s.audit(r, store.Audit{OrgID: a.OrgID, AssessmentID: a.ID, Action: "assessment.exported", Detail: map[string]any{"format": "zip"}})
 		if err := s.writeAuditPackage(w, r, a, data); err != nil {

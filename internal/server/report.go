@@ -8,6 +8,7 @@ import (
 	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
+	"mamori/internal/policy"
 	"mamori/internal/score"
 	"mamori/internal/store"
 	"mamori/web/i18n"
@@ -158,6 +159,20 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.PrevReport = &pr
+	}
+	if d.Actions, err = s.store.ListActions(ctx, store.ActionFilter{OrgIDs: []string{a.OrgID}}); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.PrintPlan = r.URL.Query().Get("plan") == "1"
+	if len(dg.Report.Recommendations) > 0 && policy.CreateAction(principal(ctx), a.OrgID) == nil {
+		members, err := s.store.OrgMembers(ctx, a.OrgID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Plan = &views.ReportPlan{Members: members, DefaultOwner: principal(ctx).UserID,
+			DefaultDue: s.today().AddDate(0, 3, 0).Format(time.DateOnly)}
 	}
 	s.render(w, r, http.StatusOK, views.ReportPage(s.page(r, i18n.T(ctx, "report.heading", a.Title), "assessments"), d))
 }

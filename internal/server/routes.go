@@ -96,6 +96,16 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence", s.handleAnswerEvidenceAdd)
 			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}/remove", s.handleAnswerEvidenceRemove)
 			r.Post("/assessments/{assessmentID}/evidence-reviews/{evidenceID}", s.handleEvidenceReviewSet)
+			// Improvement actions and the what-if planner.
+			r.Get("/actions", s.handleActions)
+			r.Get("/actions/new", s.handleActionNew)
+			r.Post("/orgs/{orgID}/actions", s.handleActionCreate)
+			r.Get("/actions/{actionID}", s.handleAction)
+			r.Get("/actions/{actionID}/edit", s.handleActionEdit)
+			r.Post("/actions/{actionID}/edit", s.handleActionSave)
+			r.Post("/actions/{actionID}/status", s.handleActionStatus)
+			r.Post("/actions/{actionID}/notes", s.handleActionNote)
+			r.Get("/assessments/{assessmentID}/what-if", s.handleWhatIf)
 
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
@@ -155,6 +165,17 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments/{assessmentID}/answers/{questionID}/evidence", s.apiAnswerEvidenceLink)
 			r.Delete("/assessments/{assessmentID}/answers/{questionID}/evidence/{evidenceID}", s.apiAnswerEvidenceUnlink)
 			r.Put("/assessments/{assessmentID}/evidence-reviews/{evidenceID}", s.apiEvidenceReview)
+
+			// Improvement actions and the what-if planner.
+			r.Get("/orgs/{orgID}/actions", s.apiActions)
+			r.Post("/orgs/{orgID}/actions", s.apiActionCreate)
+			r.Get("/me/actions", s.apiMyActions)
+			r.Get("/actions/{actionID}", s.apiAction)
+			r.Patch("/actions/{actionID}", s.apiActionUpdate)
+			r.Post("/actions/{actionID}/status", s.apiActionStatus)
+			r.Get("/actions/{actionID}/notes", s.apiActionNotes)
+			r.Post("/actions/{actionID}/notes", s.apiActionNoteCreate)
+			r.Post("/assessments/{assessmentID}/what-if", s.apiWhatIf)
 		})
 	})
 

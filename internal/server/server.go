@@ -61,8 +61,8 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-// Sweep deletes expired sessions and old login failures now and then until
-// ctx ends.
+// Sweep deletes expired sessions and old login failures, and reopens
+// accepted risks whose review date has come, now and then until ctx ends.
 func (s *Server) Sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -78,6 +78,11 @@ func (s *Server) Sweep(ctx context.Context, every time.Duration) {
 				s.log.Warn("session sweep failed", "err", err)
 			} else if n > 0 {
 				s.log.Info("expired sessions removed", "count", n)
+			}
+			if n, err := s.store.ReopenDueRisks(ctx, s.today()); err != nil {
+				s.log.Warn("reopening accepted risks failed", "err", err)
+			} else if n > 0 {
+				s.log.Info("accepted risks reopened for review", "count", n)
 			}
 		}
 	}

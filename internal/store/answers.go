@@ -15,26 +15,30 @@ import (
 
 // Answer is the answer to one question.
 type Answer struct {
-	QuestionID    string
-	Level         *int
-	Comment       string
-	PointsMet     []string
-	CarriedOver   bool
-	Version       int
-	UpdatedAt     time.Time
-	UpdatedBy     string
-	UpdatedByName string
+	QuestionID  string
+	Level       *int
+	Comment     string
+	PointsMet   []string
+	CarriedOver bool
+	// ImprovementClaimed: carried over into a new assessment while an
+	// action on the question was done since the one copied: the officer
+	// checks the level rather than confirming it by habit.
+	ImprovementClaimed bool
+	Version            int
+	UpdatedAt          time.Time
+	UpdatedBy          string
+	UpdatedByName      string
 }
 
 const answerSelect = `
-	SELECT x.question_id, x.level, x.comment, x.points_met, x.carried_over, x.version, x.updated_at,
+	SELECT x.question_id, x.level, x.comment, x.points_met, x.carried_over, x.improvement_claimed, x.version, x.updated_at,
 		coalesce(x.updated_by::text, ''), coalesce(u.display_name, '')
 	FROM answers x LEFT JOIN users u ON u.id = x.updated_by`
 
 func scanAnswer(row pgx.Row) (Answer, error) {
 	var a Answer
 	var level *int16
-	err := row.Scan(&a.QuestionID, &level, &a.Comment, &a.PointsMet, &a.CarriedOver, &a.Version, &a.UpdatedAt, &a.UpdatedBy, &a.UpdatedByName)
+	err := row.Scan(&a.QuestionID, &level, &a.Comment, &a.PointsMet, &a.CarriedOver, &a.ImprovementClaimed, &a.Version, &a.UpdatedAt, &a.UpdatedBy, &a.UpdatedByName)
 	if level != nil {
 		l := int(*level)
 		a.Level = &l
@@ -132,7 +136,7 @@ func (s *Store) saveAnswerFast(ctx context.Context, assessmentID, questionID str
 					AND p.points_met = $5 AND NOT p.carried_over) FROM prior p)
 				ELSE $8 = 0 END
 			ON CONFLICT (assessment_id, question_id) DO UPDATE SET level = EXCLUDED.level, comment = EXCLUDED.comment,
-				points_met = EXCLUDED.points_met, carried_over = false, version = answers.version + 1,
+				points_met = EXCLUDED.points_met, carried_over = false, improvement_claimed = false, version = answers.version + 1,
 				updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
 				WHERE answers.version = $8
 			RETURNING version, updated_at),
@@ -197,7 +201,7 @@ func (s *Store) saveAnswerLocked(ctx context.Context, assessmentID, questionID s
 			INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, version, updated_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, false, 1, $6, now())
 			ON CONFLICT (assessment_id, question_id) DO UPDATE SET level = EXCLUDED.level, comment = EXCLUDED.comment,
-				points_met = EXCLUDED.points_met, carried_over = false, version = answers.version + 1,
+				points_met = EXCLUDED.points_met, carried_over = false, improvement_claimed = false, version = answers.version + 1,
 				updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
 			RETURNING version, updated_at`,
 			assessmentID, questionID, level, in.Comment, in.PointsMet, nullable(actor.UserID)).Scan(&saved.Version, &saved.UpdatedAt)

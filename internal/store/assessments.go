@@ -65,7 +65,8 @@ type Actor struct {
 }
 
 // CreateAssessment inserts a draft; with CopyFrom, copies its answers marked
-// as carried over.
+// as carried over, and flags as improvement claimed those whose question an
+// action done since the copied assessment was created addresses.
 func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessment, error) {
 	var id string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -94,9 +95,12 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 		}
 		if n.CopyFrom != "" {
 			_, err = tx.Exec(ctx, `
-				INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, updated_by)
-				SELECT $1, question_id, level, comment, points_met, true, $3
-				FROM answers WHERE assessment_id = $2`, id, n.CopyFrom, nullable(n.Actor.UserID))
+				INSERT INTO answers (assessment_id, question_id, level, comment, points_met, carried_over, improvement_claimed, updated_by)
+				SELECT $1, x.question_id, x.level, x.comment, x.points_met, true,
+					EXISTS (SELECT 1 FROM actions ac WHERE ac.org_id = a.org_id AND ac.status = 'done' AND ac.done_at >= a.created_at
+						AND ac.questions @> jsonb_build_array(jsonb_build_object('question_id', x.question_id))),
+					$3
+				FROM answers x JOIN assessments a ON a.id = x.assessment_id WHERE x.assessment_id = $2`, id, n.CopyFrom, nullable(n.Actor.UserID))
 			if err != nil {
 				return err
 			}

@@ -96,6 +96,9 @@ func TestAuditMigrationKeepsTheOldChainVerifiable(t *testing.T) {
 	if err := m.DownTo(singleChain); err != nil {
 		t.Fatal(err)
 	}
+	if v, _, _ := m.Version(); v != singleChain {
+		t.Fatalf("down to version %d, want %d", v, singleChain)
+	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -277,3 +277,18 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 	}
 	return c.principal(), nil
 }
+
+// OrgMembers lists the active users of an organisation by name: the people
+// an action of the organisation can be given to.
+func (s *Store) OrgMembers(ctx context.Context, orgID string) ([]User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u
+		WHERE u.org_id::text = $1 AND u.active ORDER BY u.display_name, u.email`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: org members: %w", err)
+	}
+	us, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: org members: %w", err)
+	}
+	return us, nil
+}
