@@ -175,3 +175,42 @@ func Admin(p *Principal) error {
 	}
 	return nil
 }
+
+// AssignQuestions: officers of the organisation give its questions to
+// colleagues, while the assessment can still be answered.
+func AssignQuestions(p *Principal, orgID string, status assessment.Status) error {
+	return EditAnswers(p, orgID, status)
+}
+
+// ViewAssignments: anyone who can see the organisation.
+func ViewAssignments(p *Principal, orgID string) error { return see(p, orgID) }
+
+// OwnTasks: every signed-in user reads their own tasks, notifications and
+// notification settings, and changes the latter two.
+func OwnTasks(p *Principal) error {
+	if p == nil {
+		return errSignIn
+	}
+	return nil
+}
+
+// LaunchCampaign: managers launch campaigns for their own organisation (and
+// its descendants, checked against the organisation tree by the caller).
+func LaunchCampaign(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if !member(p, orgID, assessment.Manager) {
+		return errForbidden
+	}
+	return nil
+}
+
+// ViewCampaign: anyone who can see the organisation that runs it.
+func ViewCampaign(p *Principal, orgID string) error { return see(p, orgID) }
+
+// CloseCampaign: the managers of the organisation that runs it.
+func CloseCampaign(p *Principal, orgID string) error { return LaunchCampaign(p, orgID) }
+
+// AdminMail: the outbox and the job queue, for platform administrators.
+func AdminMail(p *Principal) error { return Admin(p) }

@@ -50,6 +50,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/account/totp/confirm", s.handleTOTPConfirm)
 			r.Post("/account/totp/recovery-codes", s.handleRecoveryCodes)
 			r.Post("/account/totp/disable", s.handleTOTPDisable)
+			r.Post("/account/notifications", s.handleNotificationSettings)
+
+			// Work to do: tasks, notifications (notifications.go, tasks.go).
+			r.Get("/tasks", s.handleTasks)
+			r.Get("/notifications", s.handleNotifications)
+			r.Post("/notifications/read", s.handleNotificationsRead)
 
 			r.Get("/assessments", s.handleAssessments)
 			r.Post("/assessments", s.handleAssessmentCreate)
@@ -57,6 +63,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/categories/{category}", s.handleCategory)
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
+			r.Post("/assessments/{assessmentID}/assignments", s.handleAssign)
 
 			// Review: queue, review page, decisions, comments, marks, history.
 			r.Get("/reviews", s.handleReviews)
@@ -128,6 +135,14 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/benchmark", s.apiBenchmark)
 			r.With(s.sameSiteDownload).Get("/assessments/{assessmentID}/export", s.handleExport)
 			r.Post("/assessments/{assessmentID}/import", s.apiImport)
+			r.Get("/assessments/{assessmentID}/assignments", s.apiAssignments)
+			r.Put("/assessments/{assessmentID}/assignments/{questionID}", s.apiAssign)
+			r.Delete("/assessments/{assessmentID}/assignments/{questionID}", s.apiUnassign)
+			r.Get("/tasks", s.apiTasks)
+			r.Get("/notifications", s.apiNotifications)
+			r.Post("/notifications/read", s.apiNotificationsRead)
+			r.Get("/account/notification-settings", s.apiNotificationSettings)
+			r.Put("/account/notification-settings", s.apiNotificationSettingsPut)
 		})
 	})
 

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"mamori/internal/notice"
+)
+
+// KindAssigned and the other kinds are notice's; repeated here for the
+// store's callers.
+const KindAssigned = notice.Assigned
+
+// Notification is one in-app notification of a user. Params are the values
+// its message is written with (titles only of what the user can see); Link
+// is the page it leads to.
+type Notification struct {
+	ID        string
+	Kind      string
+	Params    map[string]any
+	Link      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// Notice is a notification to create. DedupeKey makes one event notify a
+// user once, however many instances or retries plan it.
+type Notice struct {
+	OrgID      string // the recipient's organisation
+	UserID     string
+	Kind       string
+	SubjectOrg string // the organisation the event is about
+	Params     map[string]any
+	Link       string
+	DedupeKey  string
+}
+
+// notify creates the notices inside tx, and queues the email of each new
+// one whose recipient receives that kind immediately, in the same
+// transaction. It returns how many notices were new.
+func (s *Store) notify(ctx context.Context, tx pgx.Tx, ns []Notice) error {
+	var jobs []river.JobArgs
+	for _, n := range ns {
+		params, err := json.Marshal(n.Params)
+		if err != nil {
+			return fmt.Errorf("store: notify: %w", err)
+		}
+		var id, mode string
+		err = tx.QueryRow(ctx, `
+			WITH ins AS (
+				INSERT INTO notifications (org_id, user_id, kind, subject_org, params, link, dedupe_key)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (user_id, dedupe_key) DO NOTHING
+				RETURNING id, user_id, kind)
+			SELECT ins.id, coalesce(ns.mode, 'immediate')
+			FROM ins LEFT JOIN notification_settings ns ON ns.user_id = ins.user_id AND ns.kind = ins.kind`,
+			n.OrgID, n.UserID, n.Kind, nullable(n.SubjectOrg), params, n.Link, n.DedupeKey).Scan(&id, &mode)
+		if err == pgx.ErrNoRows {
+			continue // notified already
+		}
+		if err != nil {
+			return fmt.Errorf("store: notify: %w", err)
+		}
+		if mode == notice.Immediate {
+			jobs = append(jobs, DeliverArgs{NotificationID: id})
+		}
+	}
+	return s.insertJobs(ctx, tx, jobs)
+}
+
+// Notifications returns a user's latest notifications, newest first.
+func (s *Store) Notifications(ctx context.Context, userID string, unreadOnly bool, limit int) ([]Notification, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, kind, params, link, created_at, read_at FROM notifications
+		WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL)
+		ORDER BY created_at DESC, id LIMIT $3`, userID, unreadOnly, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	ns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+		var n Notification
+		err := r.Scan(&n.ID, &n.Kind, &n.Params, &n.Link, &n.CreatedAt, &n.ReadAt)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	return ns, nil
+}
+
+// UnreadCount is the number on the bell.
+func (s *Store) UnreadCount(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: unread count: %w", err)
+	}
+	return n, nil
+}
+
+// MarkRead marks the user's notifications ids (all of them when all) read,
+// and returns how many changed. Others' ids are ignored.
+func (s *Store) MarkRead(ctx context.Context, userID string, ids []string, all bool) (int, error) {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE notifications SET read_at = now()
+		WHERE user_id = $1 AND read_at IS NULL AND ($3 OR id::text = ANY($2::text[]))`, userID, ids, all)
+	if err != nil {
+		return 0, fmt.Errorf("store: mark read: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// NotificationSettings returns the user's mode for every kind (immediate
+// when not chosen).
+func (s *Store) NotificationSettings(ctx context.Context, userID string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, k := range notice.Kinds {
+		m[k] = notice.Immediate
+	}
+	rows, err := s.pool.Query(ctx, `SELECT kind, mode FROM notification_settings WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: notification settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, mode string
+		if err := rows.Scan(&k, &mode); err != nil {
+			return nil, fmt.Errorf("store: notification settings: %w", err)
+		}
+		if _, ok := m[k]; ok {
+			m[k] = mode
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: notification settings: %w", err)
+	}
+	return m, nil
+}
+
+// SetNotificationSettings stores the user's modes (validated by the caller)
+// and records the change.
+func (s *Store) SetNotificationSettings(ctx context.Context, u Actor, orgID string, modes map[string]string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for k, m := range modes {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO notification_settings (user_id, kind, mode) VALUES ($1, $2, $3)
+				ON CONFLICT (user_id, kind) DO UPDATE SET mode = EXCLUDED.mode`, u.UserID, k, m); err != nil {
+				return err
+			}
+		}
+		return appendAudit(ctx, tx, Audit{ActorID: u.UserID, Actor: u.Email, OrgID: orgID, Action: "notification_settings.changed", Detail: modes})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set notification settings: %w", err)
+	}
+	return nil
+}
