@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mamori/internal/demo"
+	"mamori/internal/mailer"
 	"mamori/internal/server"
 )
 
@@ -37,6 +38,23 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprint(env.stdout, demo.Describe(logins, "http://"+cfg.Addr))
 	}
+
+	// Background jobs (notification email) on River, in this instance.
+	m, err := mailer.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	jobs, err := mailer.Start(ctx, st, m)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := jobs.Stop(jctx); err != nil {
+			log.Warn("jobs not stopped cleanly", "err", err)
+		}
+	}()
 
 	srv := server.New(cfg, st, log)
 	httpSrv := srv.HTTPServer(cfg.Addr)

@@ -1,0 +1,49 @@
+package mailer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"mamori/internal/store"
+)
+
+// Runner is the River client of one instance, working the jobs.
+type Runner struct {
+	client interface {
+		Start(context.Context) error
+		Stop(context.Context) error
+	}
+}
+
+// Start starts working jobs (notification email) until Stop. Every
+// instance runs one; River hands each job to one of them.
+func Start(ctx context.Context, st *store.Store, m *Mailer) (*Runner, error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &DeliverWorker{m: m}); err != nil {
+		return nil, fmt.Errorf("mailer: %w", err)
+	}
+	c, err := st.NewRiverClient(&river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		FetchPollInterval: 500 * time.Millisecond,
+		Logger:            m.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(ctx); err != nil {
+		return nil, fmt.Errorf("mailer: start jobs: %w", err)
+	}
+	return &Runner{client: c}, nil
+}
+
+// Stop lets running jobs finish (within ctx) and stops fetching new ones.
+func (r *Runner) Stop(ctx context.Context) error {
+	if err := r.client.Stop(ctx); err != nil {
+		return fmt.Errorf("mailer: stop jobs: %w", err)
+	}
+	return nil
+}
