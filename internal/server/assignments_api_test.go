@@ -137,3 +137,25 @@ func TestAssignments(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusNotifications: a submission notifies the organisation's
+// auditors (not the unassigned one), a return its officers.
+func TestStatusNotifications(t *testing.T) {
+	f := newRvFix(t)
+	a := f.submitted("通知テスト")
+	_, m := f.api(f.tAuditor, "GET", "/api/v1/notifications", nil)
+	ns := m["notifications"].([]any)
+	if len(ns) != 1 || ns[0].(map[string]any)["link"] != "/assessments/"+a.ID+"/review" || ns[0].(map[string]any)["kind"] != "submitted" {
+		t.Fatalf("auditor: %v", m)
+	}
+	if _, m := f.api(f.tOutsider, "GET", "/api/v1/notifications", nil); len(m["notifications"].([]any)) != 0 {
+		t.Fatalf("unassigned auditor notified: %v", m)
+	}
+	if code, m := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+a.ID+"/return", map[string]any{"comment": "再確認を"}); code != 200 {
+		t.Fatalf("return: %d %v", code, m)
+	}
+	_, m = f.api(f.tOfficer, "GET", "/api/v1/notifications?unread=true", nil)
+	if ns := m["notifications"].([]any); len(ns) != 1 || ns[0].(map[string]any)["kind"] != "decided" {
+		t.Fatalf("officer: %v", m)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"mamori/internal/assessment"
 	"mamori/internal/notice"
 )
 
@@ -159,4 +160,56 @@ func (s *Store) SetNotificationSettings(ctx context.Context, u Actor, orgID stri
 		return fmt.Errorf("store: set notification settings: %w", err)
 	}
 	return nil
+}
+
+// notifyStatus tells, in the transaction of a status change, the auditors
+// who review the organisation about a submission, and its officers about a
+// return or an approval. Each names only the assessment and organisation
+// the recipient can see.
+func (s *Store) notifyStatus(ctx context.Context, tx pgx.Tx, c StatusChange, orgID string) error {
+	var who, kind string
+	switch c.To {
+	case assessment.Submitted:
+		kind = notice.Submitted
+		who = `SELECT u.id, u.org_id FROM users u WHERE u.active AND u.role = 'auditor'
+			AND (u.org_id = $1 OR EXISTS (SELECT 1 FROM auditor_assignments aa WHERE aa.user_id = u.id AND aa.org_id = $1))`
+	case assessment.Returned, assessment.Approved:
+		kind = notice.Decided
+		who = `SELECT u.id, u.org_id FROM users u WHERE u.active AND u.role = 'officer' AND u.org_id = $1`
+	default:
+		return nil
+	}
+	var title, orgName string
+	var version int
+	if err := tx.QueryRow(ctx, `SELECT a.title, o.name, a.status_version FROM assessments a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`,
+		c.AssessmentID).Scan(&title, &orgName, &version); err != nil {
+		return fmt.Errorf("store: notify status: %w", err)
+	}
+	rows, err := tx.Query(ctx, who, orgID)
+	if err != nil {
+		return fmt.Errorf("store: notify status: %w", err)
+	}
+	type rcpt struct{ id, org string }
+	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rcpt, error) {
+		var x rcpt
+		err := r.Scan(&x.id, &x.org)
+		return x, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: notify status: %w", err)
+	}
+	link := "/assessments/" + c.AssessmentID
+	if kind == notice.Submitted {
+		link += "/review"
+	}
+	ns := make([]Notice, 0, len(rs))
+	for _, r := range rs {
+		if r.id == c.Actor.UserID {
+			continue
+		}
+		ns = append(ns, Notice{OrgID: r.org, UserID: r.id, Kind: kind, SubjectOrg: orgID, Link: link,
+			Params:    map[string]any{"assessment": title, "org": orgName, "status": string(c.To)},
+			DedupeKey: fmt.Sprintf("status:%s:%d", c.AssessmentID, version)})
+	}
+	return s.notify(ctx, tx, ns)
 }
