@@ -213,6 +213,8 @@ var routeMatrix = map[string]rule{
 	}},
 	"POST /admin/orgs/{orgID}/totp": {want: only(seeOther, denied, admin), body: form(url.Values{})},
 	"GET /admin/users":              {want: only(ok, denied, admin)},
+	"GET /admin/outbox":             {want: only(ok, denied, admin)},
+	"GET /admin/jobs":               {want: only(ok, denied, admin)},
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
 	}},

@@ -105,6 +105,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/users/{userID}/password", s.handleAdminUserPassword)
 			r.Post("/admin/assignments", s.handleAdminAssign)
 			r.Post("/admin/assignments/remove", s.handleAdminUnassign)
+			r.Get("/admin/outbox", s.handleAdminOutbox) // email and jobs (admin_mail.go)
+			r.Get("/admin/jobs", s.handleAdminJobs)
 		})
 
 		// JSON API: bearer token or session.
