@@ -43,7 +43,10 @@ type Mailer struct {
 	// nil); tests shorten it. GiveUpAfter bounds the retries (24 hours).
 	Retry       func(attempt int) time.Duration
 	GiveUpAfter time.Duration
-	Now         func() time.Time
+	// Now is the clock of the reminder planner and of giving up; PlanEvery
+	// how often the planner runs (15 minutes). Tests set both.
+	Now       func() time.Time
+	PlanEvery time.Duration
 }
 
 // New returns a mailer for cfg: SMTP when MAMORI_SMTP_URL is set.

@@ -25,11 +25,21 @@ func Start(ctx context.Context, st *store.Store, m *Mailer) (*Runner, error) {
 	if err := river.AddWorkerSafely(workers, &DeliverWorker{m: m}); err != nil {
 		return nil, fmt.Errorf("mailer: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &PlanWorker{m: m}); err != nil {
+		return nil, fmt.Errorf("mailer: %w", err)
+	}
+	every := m.PlanEvery
+	if every <= 0 {
+		every = 15 * time.Minute
+	}
 	c, err := st.NewRiverClient(&river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers:           workers,
 		FetchPollInterval: 500 * time.Millisecond,
 		Logger:            m.log,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return store.PlanRemindersArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
 		return nil, err
@@ -46,4 +56,19 @@ func (r *Runner) Stop(ctx context.Context) error {
 		return fmt.Errorf("mailer: stop jobs: %w", err)
 	}
 	return nil
+}
+
+// PlanWorker works store.PlanRemindersArgs at the mailer's clock.
+type PlanWorker struct {
+	river.WorkerDefaults[store.PlanRemindersArgs]
+	m *Mailer
+}
+
+// Work sends the campaign reminders due now.
+func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[store.PlanRemindersArgs]) error {
+	n, err := w.m.st.PlanReminders(ctx, w.m.Now())
+	if n > 0 {
+		w.m.log.Info("campaign reminders planned", "organisations", n)
+	}
+	return err
 }

@@ -206,8 +206,18 @@ func LaunchCampaign(p *Principal, orgID string) error {
 	return nil
 }
 
-// ViewCampaign: anyone who can see the organisation that runs it.
-func ViewCampaign(p *Principal, orgID string) error { return see(p, orgID) }
+// ViewCampaign: managers who can see the organisation that runs it (they
+// see its descendants too), and admins. Others of that organisation are
+// refused: the page names the subsidiaries and their progress.
+func ViewCampaign(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if p.Admin || p.Role == assessment.Manager {
+		return nil
+	}
+	return errForbidden
+}
 
 // CloseCampaign: the managers of the organisation that runs it.
 func CloseCampaign(p *Principal, orgID string) error { return LaunchCampaign(p, orgID) }

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -213,8 +214,21 @@ var routeMatrix = map[string]rule{
 	}},
 	"POST /admin/orgs/{orgID}/totp": {want: only(seeOther, denied, admin), body: form(url.Values{})},
 	"GET /admin/users":              {want: only(ok, denied, admin)},
-	"GET /admin/outbox":             {want: only(ok, denied, admin)},
-	"GET /admin/jobs":               {want: only(ok, denied, admin)},
+	"GET /campaigns":                {want: only(ok, denied, manager, managerB, admin)},
+	"GET /api/v1/campaigns":         {want: only(ok, denied, manager, managerB, admin)},
+	"POST /campaigns": {want: only(seeOther, denied, manager, managerB, admin), body: func(_ *matrix, c *caller, _ string) (string, io.Reader) {
+		return form(url.Values{"title": {unique("matrix campaign")}, "deadline": {time.Now().AddDate(0, 2, 0).Format(time.DateOnly)}, "org_ids": {c.user.OrgID}})(nil, nil, "")
+	}},
+	"POST /api/v1/campaigns": {want: only(created, denied, manager, managerB, admin), body: func(*matrix, *caller, string) (string, io.Reader) {
+		return jsonBody(map[string]any{"title": unique("matrix campaign"), "deadline": time.Now().AddDate(0, 2, 0).Format(time.DateOnly), "scope": "subtree"})(nil, nil, "")
+	}},
+	"GET /campaigns/{campaignID}":               {want: roles(ok, denied, manager, admin)},
+	"GET /campaigns/{campaignID}/export.xlsx":   {want: roles(ok, denied, manager, admin)},
+	"GET /api/v1/campaigns/{campaignID}":        {want: roles(ok, denied, manager, admin)},
+	"POST /campaigns/{campaignID}/close":        {want: roles(seeOther, denied, manager)},
+	"POST /api/v1/campaigns/{campaignID}/close": {want: roles(ok, denied, manager)},
+	"GET /admin/outbox":                         {want: only(ok, denied, admin)},
+	"GET /admin/jobs":                           {want: only(ok, denied, admin)},
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
 	}},
@@ -348,6 +362,19 @@ type matrix struct {
 	needles        []string // what must never reach an outsider
 	freshAssessed  int
 	officerA, audA *caller
+	campaign       string // a campaign of A (over A alone)
+}
+
+// freshCampaign launches a campaign of A, as A's manager would.
+func (m *matrix) freshCampaign(t *testing.T) string {
+	m.freshAssessed++
+	c, err := m.e.st.LaunchCampaign(context.Background(), store.NewCampaign{OrgID: m.orgA.ID, Title: fmt.Sprintf("%s 調査 %d", strings.ToUpper(marker), m.freshAssessed),
+		ChecklistID: checklist.Default().ID, OrgIDs: []string{m.orgA.ID}, Deadline: time.Now().AddDate(0, 1, 0), ReminderDays: []int{7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.needles = append(m.needles, c.ID)
+	return c.ID
 }
 
 // marker is in every name, title and comment of A: an outsider's response
@@ -411,6 +438,7 @@ func newMatrix(t *testing.T) *matrix {
 		m.shared[st] = m.assessmentIn(t, st)
 	}
 	m.other = m.assessmentIn(t, "approved")
+	m.campaign = m.freshCampaign(t)
 	m.needles = append(m.needles, `"score":97,`, `"total":97,`)
 	m.comment(t, m.shared["approved"], marker+" コメント")
 	m.comment(t, m.shared["submitted"], marker+" コメント")
@@ -509,6 +537,8 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 			return m.orgA.ID
 		case "{userID}":
 			return m.victim.ID
+		case "{campaignID}":
+			return m.campaign
 		case "{checklistID}":
 			return checklist.Default().ID
 		case "{file}":
@@ -536,6 +566,9 @@ func (m *matrix) call(t *testing.T, method, pattern string, r rule, c *caller, e
 	aid := m.shared[state]
 	if method != http.MethodGet && expectOK && strings.Contains(pattern, "{assessmentID}") {
 		aid = m.assessmentIn(t, state) // a success changes it: the next caller gets its own
+	}
+	if method != http.MethodGet && expectOK && strings.Contains(pattern, "{campaignID}") {
+		m.campaign = m.freshCampaign(t) // closing twice is a conflict
 	}
 	var ct string
 	var in io.Reader

@@ -93,6 +93,13 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/import", s.handleImportForm)
 			r.Post("/assessments/{assessmentID}/import", s.handleImport)
 
+			// Group-wide campaigns (campaigns.go).
+			r.Get("/campaigns", s.handleCampaigns)
+			r.Post("/campaigns", s.handleCampaignCreate)
+			r.Get("/campaigns/{campaignID}", s.handleCampaign)
+			r.Post("/campaigns/{campaignID}/close", s.handleCampaignClose)
+			r.With(s.sameSiteDownload).Get("/campaigns/{campaignID}/export.xlsx", s.handleCampaignExport)
+
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
 			r.Get("/admin/orgs/{orgID}", s.handleAdminOrg)
@@ -141,6 +148,10 @@ func (s *Server) routes() http.Handler {
 			r.Put("/assessments/{assessmentID}/assignments/{questionID}", s.apiAssign)
 			r.Delete("/assessments/{assessmentID}/assignments/{questionID}", s.apiUnassign)
 			r.Get("/tasks", s.apiTasks)
+			r.Get("/campaigns", s.apiCampaigns)
+			r.Post("/campaigns", s.apiCampaignCreate)
+			r.Get("/campaigns/{campaignID}", s.apiCampaign)
+			r.Post("/campaigns/{campaignID}/close", s.apiCampaignClose)
 			r.Get("/notifications", s.apiNotifications)
 			r.Post("/notifications/read", s.apiNotificationsRead)
 			r.Get("/account/notification-settings", s.apiNotificationSettings)

@@ -111,3 +111,10 @@ func migrateRiver(ctx context.Context, url string) error {
 	}
 	return nil
 }
+
+// PlanRemindersArgs runs the campaign reminder planner (PlanReminders), a
+// periodic job of the instance River elects leader.
+type PlanRemindersArgs struct{}
+
+// Kind is River's name of the job.
+func (PlanRemindersArgs) Kind() string { return "plan_reminders" }
