@@ -111,8 +111,8 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 			}
 			for _, u := range officers {
 				notices = append(notices, Notice{OrgID: org, UserID: u, Kind: notice.CampaignLaunched, SubjectOrg: org,
-					Params:    map[string]any{"campaign": n.Title, "deadline": n.Deadline.Format(time.DateOnly)},
-					Link:      "/assessments/" + aid, DedupeKey: "campaign:" + id + ":launched"})
+					Params: map[string]any{"campaign": n.Title, "deadline": n.Deadline.Format(time.DateOnly)},
+					Link:   "/assessments/" + aid, DedupeKey: "campaign:" + id + ":launched"})
 			}
 			if err := appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: org, AssessmentID: aid, Action: "campaign.launched",
 				Detail: map[string]any{"campaign_id": id, "title": n.Title, "deadline": n.Deadline.Format(time.DateOnly), "prefill": n.Prefill}}); err != nil {
