@@ -318,3 +318,50 @@ func TestGivenUpAfter24h(t *testing.T) {
 	}
 	t.Fatal("not given up")
 }
+
+// TestReminderEmail: the periodic planner, run by two instances with the
+// clock injected at one day before the deadline, reminds each officer of
+// the late organisation once, by email, in their language, with the link
+// to their draft.
+func TestReminderEmail(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	srv := startSMTP(t, "127.0.0.1:0", nil)
+	second := storetest.Open(t, f.url)
+	// The launch's own notification goes to the in-app list only.
+	for _, u := range []store.User{f.officer, f.helper} {
+		if err := f.st.SetNotificationSettings(ctx, store.Actor{UserID: u.ID}, f.org.ID, map[string]string{"campaign_launched": "off"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	deadline := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 10)
+	c, err := f.st.LaunchCampaign(ctx, store.NewCampaign{OrgID: f.org.ID, Title: "Group survey 2026", ChecklistID: "ipa-benchmark-4",
+		OrgIDs: []string{f.org.ID}, Deadline: deadline, ReminderDays: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return deadline.AddDate(0, 0, -1).Add(3 * time.Hour) } // noon JST, the day before
+	tune := func(m *mailer.Mailer) { m.Now, m.PlanEvery = clock, time.Second }
+	f.start(t, f.st, srv.addr, tune)
+	f.start(t, second, srv.addr, tune)
+	msgs := srv.waitFor(t, 2, 30*time.Second)
+	link := "https://mamori.example.jp/assessments/" + c.Orgs[0].AssessmentID
+	langs := map[string]bool{}
+	for _, m := range msgs {
+		body, _ := io.ReadAll(m.Body)
+		subj := decodeSubject(t, m)
+		if !strings.Contains(subj, "Group survey 2026") || !strings.Contains(string(body), link) {
+			t.Fatalf("reminder: %q\n%s", subj, body)
+		}
+		switch {
+		case strings.Contains(subj, "days left"):
+			langs["en"] = true
+		case strings.Contains(subj, "あと 1 日"):
+			langs["ja"] = true
+		}
+	}
+	if !langs["en"] || !langs["ja"] {
+		t.Fatalf("languages: %v", langs)
+	}
+}
