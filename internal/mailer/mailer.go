@@ -193,3 +193,50 @@ func (w *DeliverWorker) NextRetry(job *river.Job[store.DeliverArgs]) time.Time {
 	}
 	return time.Now().Add(w.m.Retry(job.Attempt))
 }
+
+// sendDigests emails each user who chose a digest the notifications created
+// before the last 9:00 JST, in one email keyed by user and day.
+func (m *Mailer) sendDigests(ctx context.Context, now time.Time) error {
+	day, cutoff := notice.DigestDay(now)
+	batches, err := m.st.DigestBatches(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	for _, b := range batches {
+		if !b.User.Active {
+			continue
+		}
+		e := m.RenderDigest(b, day)
+		o, err := m.st.OutboxPut(ctx, store.OutboxMail{Key: "digest:" + b.User.ID + ":" + day, To: e.To, Subject: e.Subject, Body: e.Body}, b.User.ID)
+		if err != nil {
+			return err
+		}
+		if err := m.deliver(ctx, o, o.CreatedAt); err != nil {
+			return err
+		}
+		ids := make([]string, len(b.Notifications))
+		for i, n := range b.Notifications {
+			ids[i] = n.ID
+		}
+		if err := m.st.MarkEmailed(ctx, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RenderDigest writes one user's daily digest: each notification's text and
+// link, in the user's language.
+func (m *Mailer) RenderDigest(b store.DigestBatch, day string) Email {
+	lang := b.User.Locale
+	if !i18n.Supported(lang) {
+		lang = i18n.Langs[0]
+	}
+	var sb strings.Builder
+	sb.WriteString(i18n.TL(lang, "mail.greeting", b.User.Name) + "\n\n" + i18n.TL(lang, "mail.digest_intro", len(b.Notifications)) + "\n\n")
+	for _, n := range b.Notifications {
+		sb.WriteString("- " + notice.Text(lang, n.Kind, n.Params) + "\n  " + m.baseURL + n.Link + "\n")
+	}
+	sb.WriteString("\n" + i18n.TL(lang, "mail.footer", m.baseURL+"/account#notification-settings") + "\n")
+	return Email{To: b.User.Email, Subject: "[Mamori] " + i18n.TL(lang, "mail.digest_subject", day), Body: sb.String()}
+}

@@ -21,6 +21,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/config"
 	"mamori/internal/mailer"
+	"mamori/internal/notice"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 	"mamori/internal/testdb"
@@ -363,5 +364,31 @@ func TestReminderEmail(t *testing.T) {
 	}
 	if !langs["en"] || !langs["ja"] {
 		t.Fatalf("languages: %v", langs)
+	}
+}
+
+// TestDailyDigest: a user who takes assignments as a digest gets no email
+// at once, then one email at the next 9:00 JST (clock injected) listing
+// both, and nothing more on the next runs.
+func TestDailyDigest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	srv := startSMTP(t, "127.0.0.1:0", nil)
+	if err := f.st.SetNotificationSettings(ctx, store.Actor{UserID: f.helper.ID}, f.org.ID, map[string]string{"assigned": "digest"}); err != nil {
+		t.Fatal(err)
+	}
+	f.assign(t, "1-1")
+	f.assign(t, "2-1")
+	tomorrow := time.Now().In(notice.JST).AddDate(0, 0, 1)
+	at := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 9, 30, 0, 0, notice.JST)
+	f.start(t, f.st, srv.addr, func(m *mailer.Mailer) { m.Now, m.PlanEvery = func() time.Time { return at }, time.Second })
+	m := srv.waitFor(t, 1, 20*time.Second)[0]
+	time.Sleep(2 * time.Second) // more planner runs
+	if n := len(srv.messages()); n != 1 {
+		t.Fatalf("%d emails, want one digest", n)
+	}
+	body, _ := io.ReadAll(m.Body)
+	if !strings.Contains(decodeSubject(t, m), "digest") || strings.Count(string(body), "https://mamori.example.jp/tasks") != 2 {
+		t.Fatalf("digest: %q\n%s", decodeSubject(t, m), body)
 	}
 }

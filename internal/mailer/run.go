@@ -7,6 +7,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"mamori/internal/campaign"
+	"mamori/internal/notice"
 	"mamori/internal/store"
 )
 
@@ -64,11 +66,20 @@ type PlanWorker struct {
 	m *Mailer
 }
 
-// Work sends the campaign reminders due now.
+// Work sends the campaign reminders and the assignment due dates due now,
+// and the daily digests once 9:00 JST has passed. Each step is idempotent:
+// a retry or a second planner sends nothing twice.
 func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[store.PlanRemindersArgs]) error {
-	n, err := w.m.st.PlanReminders(ctx, w.m.Now())
+	now := w.m.Now()
+	n, err := w.m.st.PlanReminders(ctx, now)
 	if n > 0 {
 		w.m.log.Info("campaign reminders planned", "organisations", n)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if err := w.m.st.NotifyDueAssignments(ctx, campaign.Day(now.In(notice.JST))); err != nil {
+		return err
+	}
+	return w.m.sendDigests(ctx, now)
 }

@@ -213,3 +213,93 @@ func (s *Store) notifyStatus(ctx context.Context, tx pgx.Tx, c StatusChange, org
 	}
 	return s.notify(ctx, tx, ns)
 }
+
+// DigestBatch is one user's notifications waiting for their daily digest.
+type DigestBatch struct {
+	User          User
+	Notifications []Notification
+}
+
+// DigestBatches returns, per user, the notifications created before cutoff
+// of the kinds they receive as a digest that no email has carried yet.
+func (s *Store) DigestBatches(ctx context.Context, cutoff time.Time) ([]DigestBatch, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT n.user_id, n.id, n.kind, n.params, n.link, n.created_at, n.read_at
+		FROM notifications n JOIN notification_settings ns ON ns.user_id = n.user_id AND ns.kind = n.kind AND ns.mode = 'digest'
+		WHERE n.emailed_at IS NULL AND n.created_at < $1
+		ORDER BY n.user_id, n.created_at, n.id`, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("store: digest: %w", err)
+	}
+	var out []DigestBatch
+	var last string
+	for rows.Next() {
+		var uid string
+		var n Notification
+		if err := rows.Scan(&uid, &n.ID, &n.Kind, &n.Params, &n.Link, &n.CreatedAt, &n.ReadAt); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: digest: %w", err)
+		}
+		if uid != last {
+			out = append(out, DigestBatch{User: User{ID: uid}})
+			last = uid
+		}
+		out[len(out)-1].Notifications = append(out[len(out)-1].Notifications, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: digest: %w", err)
+	}
+	for i := range out {
+		if out[i].User, err = s.GetUser(ctx, out[i].User.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// NotifyDueAssignments tells assignees about their open assignments due in
+// 7 days or 1 day (kind due), or past due (kind overdue, once), as of the
+// day today. Each is told once per assignment and milestone.
+func (s *Store) NotifyDueAssignments(ctx context.Context, today time.Time) error {
+	rows, err := s.pool.Query(ctx, `
+		SELECT qa.org_id, qa.user_id, qa.assessment_id, a.title, qa.question_id, qa.due_on, qa.assigned_at
+		FROM question_assignments qa
+		JOIN assessments a ON a.id = qa.assessment_id
+		LEFT JOIN answers an ON an.assessment_id = qa.assessment_id AND an.question_id = qa.question_id
+		WHERE qa.due_on IS NOT NULL AND a.status IN ('draft', 'returned') AND (an.level IS NULL OR an.carried_over)
+			AND (qa.due_on IN ($1::date + 7, $1::date + 1) OR qa.due_on < $1::date)`, today)
+	if err != nil {
+		return fmt.Errorf("store: due assignments: %w", err)
+	}
+	var ns []Notice
+	for rows.Next() {
+		var org, user, aid, title, qid string
+		var due, at time.Time
+		if err := rows.Scan(&org, &user, &aid, &title, &qid, &due, &at); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: due assignments: %w", err)
+		}
+		kind, milestone := notice.Due, due.Format(time.DateOnly)
+		if due.Before(today) {
+			kind, milestone = notice.Overdue, "overdue"
+		} else {
+			milestone = fmt.Sprint(int(due.Sub(today).Hours() / 24))
+		}
+		ns = append(ns, Notice{OrgID: org, UserID: user, Kind: kind, SubjectOrg: org, Link: "/tasks",
+			Params:    map[string]any{"assessment": title, "questions": []string{qid}, "due_on": due.Format(time.DateOnly)},
+			DedupeKey: fmt.Sprintf("due:%s:%s:%s:%d:%s", aid, qid, user, at.Unix(), milestone)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: due assignments: %w", err)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error { return s.notify(ctx, tx, ns) })
+	if err != nil {
+		return fmt.Errorf("store: due assignments: %w", err)
+	}
+	return nil
+}
