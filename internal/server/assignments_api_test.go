@@ -72,6 +72,17 @@ func TestAssignments(t *testing.T) {
 		if code != 200 || len(ns) != 1 || m["unread"].(float64) != 1 || !strings.Contains(ns[0].(map[string]any)["text"].(string), "割当テスト") {
 			t.Fatalf("notifications: %d %v", code, m)
 		}
+		// A comment on an assigned question reaches its assignee.
+		if code, m := f.api(f.tOfficer, "POST", "/api/v1/assessments/"+aid+"/comments", map[string]any{"question_id": "2-2", "body": "鍵の管理は？"}); code != 201 {
+			t.Fatalf("comment: %d %v", code, m)
+		}
+		_, m = f.api(tColleague, "GET", "/api/v1/notifications?unread=true", nil)
+		if ns := m["notifications"].([]any); len(ns) != 2 || ns[0].(map[string]any)["kind"] != "commented" || ns[0].(map[string]any)["link"] != "/assessments/"+aid+"/categories/2#q-2-2" {
+			t.Fatalf("after the comment: %v", m)
+		}
+		if code, r := f.api(tColleague, "POST", "/api/v1/notifications/read", map[string]any{"ids": []string{ns0ID(m)}}); code != 200 || r["marked"].(float64) != 1 {
+			t.Fatalf("read one: %d %v", code, r)
+		}
 		// Answering removes the task.
 		if code, m := f.api(tColleague, "PUT", "/api/v1/assessments/"+aid+"/answers/2-1", map[string]any{"level": 3, "version": 0}); code != 200 {
 			t.Fatalf("answer: %d %v", code, m)
@@ -158,4 +169,8 @@ func TestStatusNotifications(t *testing.T) {
 	if ns := m["notifications"].([]any); len(ns) != 1 || ns[0].(map[string]any)["kind"] != "decided" {
 		t.Fatalf("officer: %v", m)
 	}
+}
+
+func ns0ID(m map[string]any) string {
+	return m["notifications"].([]any)[0].(map[string]any)["id"].(string)
 }
