@@ -5,14 +5,14 @@ package demo
 import (
 	"context"
 	"fmt"
-	"time"
 	"strings"
+	"time"
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
-	"mamori/internal/campaign"
 	"mamori/internal/auth"
+	"mamori/internal/campaign"
 	"mamori/internal/score"
 	"mamori/internal/store"
 )
