@@ -2,11 +2,13 @@ package mailer_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"os"
@@ -55,7 +57,17 @@ func (x *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	body, _ := io.ReadAll(m.Body)
+	var rd io.Reader = m.Body
+	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		rd = quotedprintable.NewReader(rd)
+	case "base64":
+		rd = base64.NewDecoder(base64.StdEncoding, rd)
+	}
+	body, err := io.ReadAll(rd)
+	if err != nil {
+		return err
+	}
 	m.Body = strings.NewReader(string(body))
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, m)
