@@ -27,6 +27,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"mamori/internal/config"
+	"mamori/internal/jobargs"
 	"mamori/internal/notice"
 	"mamori/internal/store"
 	"mamori/web/i18n"
@@ -51,7 +52,7 @@ type Mailer struct {
 
 // New returns a mailer for cfg: SMTP when MAMORI_SMTP_URL is set.
 func New(cfg config.Config, st *store.Store, log *slog.Logger) (*Mailer, error) {
-	m := &Mailer{st: st, from: cfg.MailFrom, baseURL: cfg.BaseURL, log: log, GiveUpAfter: store.MaxJobAge, Now: time.Now}
+	m := &Mailer{st: st, from: cfg.MailFrom, baseURL: cfg.BaseURL, log: log, GiveUpAfter: jobargs.MaxAge, Now: time.Now}
 	if cfg.SMTPURL != "" {
 		s, err := config.ParseSMTPURL(cfg.SMTPURL)
 		if err != nil {
@@ -158,15 +159,15 @@ func (m *Mailer) deliver(ctx context.Context, o store.OutboxMail, started time.T
 	return err
 }
 
-// DeliverWorker works store.DeliverArgs.
+// DeliverWorker works jobargs.Deliver.
 type DeliverWorker struct {
-	river.WorkerDefaults[store.DeliverArgs]
+	river.WorkerDefaults[jobargs.Deliver]
 	m *Mailer
 }
 
 // Work renders the notification's email, records it in the outbox under its
 // key and sends it.
-func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[store.DeliverArgs]) error {
+func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[jobargs.Deliver]) error {
 	d, err := w.m.st.DeliveryOf(ctx, job.Args.NotificationID)
 	if err != nil {
 		return err
@@ -187,7 +188,7 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[store.DeliverAr
 }
 
 // NextRetry is the mailer's Retry when set, else River's default backoff.
-func (w *DeliverWorker) NextRetry(job *river.Job[store.DeliverArgs]) time.Time {
+func (w *DeliverWorker) NextRetry(job *river.Job[jobargs.Deliver]) time.Time {
 	if w.m.Retry == nil {
 		return time.Time{}
 	}

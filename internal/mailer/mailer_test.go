@@ -22,6 +22,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
 	"mamori/internal/config"
+	"mamori/internal/jobargs"
 	"mamori/internal/mailer"
 	"mamori/internal/notice"
 	"mamori/internal/store"
@@ -228,7 +229,7 @@ func TestRolledBackChangeLeavesNoJob(t *testing.T) {
 		}
 		return len(js)
 	}
-	if err := f.st.InsertJobInTx(ctx, store.DeliverArgs{NotificationID: "00000000-0000-0000-0000-000000000001"}, errors.New("boom")); err == nil {
+	if err := f.st.InsertJobInTx(ctx, jobargs.Deliver{NotificationID: "00000000-0000-0000-0000-000000000001"}, errors.New("boom")); err == nil {
 		t.Fatal("rolled back transaction reported success")
 	}
 	if n := count(); n != 0 {
@@ -244,7 +245,7 @@ func TestRolledBackChangeLeavesNoJob(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("%d jobs after a refused assignment", n)
 	}
-	if err := f.st.InsertJobInTx(ctx, store.DeliverArgs{NotificationID: "00000000-0000-0000-0000-000000000001"}, nil); err != nil {
+	if err := f.st.InsertJobInTx(ctx, jobargs.Deliver{NotificationID: "00000000-0000-0000-0000-000000000001"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != 1 {

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"mamori/internal/campaign"
+	"mamori/internal/jobargs"
 	"mamori/internal/notice"
 	"mamori/internal/store"
 )
@@ -40,7 +41,7 @@ func Start(ctx context.Context, st *store.Store, m *Mailer) (*Runner, error) {
 		FetchPollInterval: 500 * time.Millisecond,
 		Logger:            m.log,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return store.PlanRemindersArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return jobargs.PlanReminders{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
@@ -60,16 +61,16 @@ func (r *Runner) Stop(ctx context.Context) error {
 	return nil
 }
 
-// PlanWorker works store.PlanRemindersArgs at the mailer's clock.
+// PlanWorker works jobargs.PlanReminders at the mailer's clock.
 type PlanWorker struct {
-	river.WorkerDefaults[store.PlanRemindersArgs]
+	river.WorkerDefaults[jobargs.PlanReminders]
 	m *Mailer
 }
 
 // Work sends the campaign reminders and the assignment due dates due now,
 // and the daily digests once 9:00 JST has passed. Each step is idempotent:
 // a retry or a second planner sends nothing twice.
-func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[store.PlanRemindersArgs]) error {
+func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[jobargs.PlanReminders]) error {
 	now := w.m.Now()
 	n, err := w.m.st.PlanReminders(ctx, now)
 	if n > 0 {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -12,28 +11,9 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-// The jobs that a change enqueues in its own transaction (River's InsertTx),
-// so that the change and its job commit together or not at all. Their
-// workers are in internal/mailer.
-
-// DeliverArgs sends the email of one notification. Unique by notification:
-// two instances, or a retried request, never queue it twice.
-type DeliverArgs struct {
-	NotificationID string `json:"notification_id" river:"unique"`
-}
-
-// Kind is River's name of the job.
-func (DeliverArgs) Kind() string { return "deliver_notification" }
-
-// InsertOpts: unique for as long as River keeps the job; the mail outbox's
-// message key guards after that. Retried with backoff for up to 24 hours
-// (the worker gives up then); MaxAttempts is only a ceiling.
-func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 200, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// MaxJobAge is how long a delivery is retried before it is given up on.
-const MaxJobAge = 24 * time.Hour
+// A change enqueues its jobs (internal/jobargs) in its own transaction
+// (River's InsertTx), so that the change and its job commit together or not
+// at all. Their workers are in internal/mailer.
 
 // riverInserter is an insert-only River client on the store's pool.
 func (s *Store) riverInserter() (*river.Client[pgx.Tx], error) {
@@ -111,10 +91,3 @@ func migrateRiver(ctx context.Context, url string) error {
 	}
 	return nil
 }
-
-// PlanRemindersArgs runs the campaign reminder planner (PlanReminders), a
-// periodic job of the instance River elects leader.
-type PlanRemindersArgs struct{}
-
-// Kind is River's name of the job.
-func (PlanRemindersArgs) Kind() string { return "plan_reminders" }

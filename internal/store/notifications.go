@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"mamori/internal/assessment"
+	"mamori/internal/jobargs"
 	"mamori/internal/notice"
 )
 
@@ -68,7 +69,7 @@ func (s *Store) notify(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 			return fmt.Errorf("store: notify: %w", err)
 		}
 		if mode == notice.Immediate {
-			jobs = append(jobs, DeliverArgs{NotificationID: id})
+			jobs = append(jobs, jobargs.Deliver{NotificationID: id})
 		}
 	}
 	return s.insertJobs(ctx, tx, jobs)
