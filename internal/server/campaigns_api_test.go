@@ -90,6 +90,22 @@ func TestCampaigns(t *testing.T) {
 		if res.StatusCode != 200 || !strings.HasPrefix(body, "PK") {
 			t.Fatalf("export: %d", res.StatusCode)
 		}
+		// The dashboard's current cycle is the selected campaign's draft,
+		// even when the subsidiary started a newer assessment.
+		if code, m := e.api(tSubOfficer, "POST", "/api/v1/assessments", map[string]any{"title": "臨時の点検"}); code != 201 {
+			t.Fatalf("newer assessment: %d %v", code, m)
+		}
+		_, page = e.get(c, "/dashboard")
+		if !strings.Contains(page, "臨時の点検") {
+			t.Fatal("dashboard without the newest assessment")
+		}
+		_, page = e.get(c, "/dashboard?campaign="+id)
+		if strings.Contains(page, "臨時の点検") || !strings.Contains(page, `selected value="`+id+`"`) && !strings.Contains(page, `value="`+id+`" selected`) {
+			t.Fatal("dashboard of the campaign shows another cycle, or does not show the campaign selected")
+		}
+		if res, _ := e.get(c, "/dashboard?campaign=00000000-0000-0000-0000-000000000000"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("unknown campaign: %d", res.StatusCode)
+		}
 		// The subsidiary's manager cannot open the holding's campaign.
 		if code, _ := e.api(tSubManager, "GET", "/api/v1/campaigns/"+id, nil); code != http.StatusNotFound {
 			t.Fatalf("subsidiary manager: %d", code)
