@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -173,4 +174,28 @@ func TestStatusNotifications(t *testing.T) {
 
 func ns0ID(m map[string]any) string {
 	return m["notifications"].([]any)[0].(map[string]any)["id"].(string)
+}
+
+// TestNotificationSettingsPage: the account page's form changes a kind's
+// mode, shown selected afterwards and read back by the API; an unknown mode
+// changes nothing.
+func TestNotificationSettingsPage(t *testing.T) {
+	e := newEnv(t)
+	o := e.org("設定株式会社", nil)
+	u := e.user(o.ID, assessment.Officer, false)
+	c := e.login(u)
+	if res := e.postForm(c, "/account/notifications", url.Values{"mode_campaign_reminder": {"digest"}, "mode_decided": {"off"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	_, page := e.get(c, "/account")
+	if !strings.Contains(page, `<option value="digest" selected>`) || !strings.Contains(page, `<option value="off" selected>`) {
+		t.Fatal("account page does not show the saved modes")
+	}
+	if res := e.postForm(c, "/account/notifications", url.Values{"mode_decided": {"hourly"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown mode: %d", res.StatusCode)
+	}
+	_, m := e.api(e.token(u), "GET", "/api/v1/account/notification-settings", nil)
+	if s := m["settings"].(map[string]any); s["decided"] != "off" || s["campaign_reminder"] != "digest" || s["assigned"] != "immediate" {
+		t.Fatalf("settings: %v", m)
+	}
 }

@@ -267,7 +267,9 @@ func (s *Store) PlanReminders(ctx context.Context, now time.Time) (int, error) {
 		if !ok {
 			continue
 		}
+		reminded := false
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			reminded = false
 			tag, err := tx.Exec(ctx, `INSERT INTO campaign_reminders (campaign_id, org_id, due_on) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 				x.campaignID, x.orgID, r.On)
 			if err != nil || tag.RowsAffected() == 0 {
@@ -284,7 +286,7 @@ func (s *Store) PlanReminders(ctx context.Context, now time.Time) (int, error) {
 						"overdue": fmt.Sprint(r.Overdue)},
 					DedupeKey: "campaign:" + x.campaignID + ":reminder:" + r.On.Format(time.DateOnly)}
 			}
-			sent++
+			reminded = true
 			if err := s.notify(ctx, tx, ns); err != nil {
 				return err
 			}
@@ -293,6 +295,9 @@ func (s *Store) PlanReminders(ctx context.Context, now time.Time) (int, error) {
 		})
 		if err != nil {
 			return sent, fmt.Errorf("store: plan reminders: %w", err)
+		}
+		if reminded {
+			sent++
 		}
 	}
 	return sent, nil

@@ -14,10 +14,6 @@ import (
 	"mamori/internal/notice"
 )
 
-// KindAssigned and the other kinds are notice's; repeated here for the
-// store's callers.
-const KindAssigned = notice.Assigned
-
 // Notification is one in-app notification of a user. Params are the values
 // its message is written with (titles only of what the user can see); Link
 // is the page it leads to.
@@ -44,7 +40,7 @@ type Notice struct {
 
 // notify creates the notices inside tx, and queues the email of each new
 // one whose recipient receives that kind immediately, in the same
-// transaction. It returns how many notices were new.
+// transaction. A notice whose key was used already is skipped.
 func (s *Store) notify(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	var jobs []river.JobArgs
 	for _, n := range ns {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/apperr"
+	"mamori/internal/notice"
 )
 
 // QuestionAssignment is a question of an assessment given to an officer of
@@ -84,7 +85,7 @@ func (s *Store) AssignQuestions(ctx context.Context, n NewQuestionAssignment) ([
 			return err
 		}
 		if err := s.notify(ctx, tx, []Notice{{
-			OrgID: orgID, UserID: n.UserID, Kind: KindAssigned, SubjectOrg: orgID,
+			OrgID: orgID, UserID: n.UserID, Kind: notice.Assigned, SubjectOrg: orgID,
 			Params: map[string]any{"assessment": title, "questions": n.QuestionIDs, "due_on": dateString(n.DueOn)},
 			Link:   "/tasks", DedupeKey: fmt.Sprintf("assigned:%s:%s:%v:%s", n.AssessmentID, n.UserID, n.QuestionIDs, s.now().UTC().Format(time.RFC3339Nano)),
 		}}); err != nil {
