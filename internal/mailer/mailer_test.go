@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
@@ -214,6 +215,41 @@ func TestAssignmentEmail(t *testing.T) {
 	out, err := f.st.Outbox(context.Background(), 10)
 	if err != nil || len(out) != 1 || out[0].Status != "sent" {
 		t.Fatalf("outbox: %v %+v", err, out)
+	}
+
+	// The same delivery queued again is a duplicate River skips; and once
+	// River has cleaned its completed jobs, a new job for it finds the
+	// outbox row sent and sends nothing.
+	ctx := context.Background()
+	ns, err := f.st.Notifications(ctx, f.helper.ID, false, 10)
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("notifications: %v %d", err, len(ns))
+	}
+	if err := f.st.InsertJobInTx(ctx, jobargs.Deliver{NotificationID: ns[0].ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var jobs int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'deliver_notification'`).Scan(&jobs); err != nil || jobs != 1 {
+		t.Fatalf("deliver jobs: %d %v, want the one", jobs, err)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM river_job`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.InsertJobInTx(ctx, jobargs.Deliver{NotificationID: ns[0].ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for done := 0; done != 1; time.Sleep(100 * time.Millisecond) {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'completed'`).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(srv.messages()); n != 1 {
+		t.Fatalf("the job worked again sent %d emails in all, want 1", n)
 	}
 }
 
