@@ -163,6 +163,14 @@ func TestStatusNotifications(t *testing.T) {
 	if _, m := f.api(f.tOutsider, "GET", "/api/v1/notifications", nil); len(m["notifications"].([]any)) != 0 {
 		t.Fatalf("unassigned auditor notified: %v", m)
 	}
+	// The review is in the auditor's tasks, not in the outsider's.
+	_, m = f.api(f.tAuditor, "GET", "/api/v1/tasks", nil)
+	if ts := m["tasks"].([]any); len(ts) != 1 || ts[0].(map[string]any)["kind"] != "review" || ts[0].(map[string]any)["link"] != "/assessments/"+a.ID+"/review" {
+		t.Fatalf("auditor's tasks: %v", m)
+	}
+	if _, m := f.api(f.tOutsider, "GET", "/api/v1/tasks", nil); len(m["tasks"].([]any)) != 0 {
+		t.Fatalf("outsider's tasks: %v", m)
+	}
 	if code, m := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+a.ID+"/return", map[string]any{"comment": "再確認を"}); code != 200 {
 		t.Fatalf("return: %d %v", code, m)
 	}
