@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mamori/internal/demo"
+	"mamori/internal/mailer"
 	"mamori/internal/server"
 )
 
@@ -50,6 +51,23 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	if n := server.RemoveStaleUploads(os.TempDir(), time.Hour); n > 0 {
 		log.Info("removed the temporary files of interrupted evidence uploads", "files", n)
 	}
+	// Background jobs (notification email) on River, in this instance.
+	m, err := mailer.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	jobs, err := mailer.Start(ctx, st, m)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := jobs.Stop(jctx); err != nil {
+			log.Warn("jobs not stopped cleanly", "err", err)
+		}
+	}()
+
 	srv := server.New(cfg, st, log)
 	httpSrv := srv.HTTPServer(cfg.Addr)
 	ln, err := net.Listen("tcp", cfg.Addr)

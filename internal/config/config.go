@@ -36,6 +36,11 @@ type Config struct {
 	// BlobURL keeps evidence contents in object storage instead of the
 	// database: s3://bucket?endpoint=…&region=… or file:///path.
 	BlobURL string // MAMORI_BLOB_URL
+	// Email (docs/operations.md, "Email and jobs"). Without SMTPURL, mail
+	// goes to the log and /admin/outbox.
+	SMTPURL  string // MAMORI_SMTP_URL: smtp://user:pass@host:587?starttls=true
+	MailFrom string // MAMORI_MAIL_FROM: the From address
+	BaseURL  string // MAMORI_BASE_URL: the address users open, for links in emails
 	// Measurement aids for `make bench`, off by default (docs/performance.md).
 	DebugQueryCount bool // MAMORI_DEBUG_QUERY_COUNT: X-Mamori-Queries response header
 	DebugPprof      bool // MAMORI_DEBUG_PPROF: /debug/pprof/ for loopback callers
@@ -122,6 +127,27 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("MAMORI_BLOB_URL", &c.BlobURL)
 	boolean("MAMORI_DEBUG_QUERY_COUNT", &c.DebugQueryCount)
 	boolean("MAMORI_DEBUG_PPROF", &c.DebugPprof)
+	str("MAMORI_SMTP_URL", &c.SMTPURL)
+	str("MAMORI_MAIL_FROM", &c.MailFrom)
+	str("MAMORI_BASE_URL", &c.BaseURL)
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("MAMORI_BASE_URL=%q: want an http(s) address such as https://mamori.example.jp", c.BaseURL))
+	}
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("MAMORI_SMTP_URL: %w", err))
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("MAMORI_MAIL_FROM: required with MAMORI_SMTP_URL"))
+		}
+	}
+	if strings.ContainsAny(c.MailFrom, "\r\n") {
+		errs = append(errs, errors.New("MAMORI_MAIL_FROM: must not contain a line break"))
+	}
 
 	if v := strings.TrimSpace(getenv("MAMORI_SECRET_KEY")); v != "" {
 		key, err := base64.StdEncoding.Strict().DecodeString(v)
@@ -160,4 +186,54 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// SMTP is a parsed MAMORI_SMTP_URL.
+type SMTP struct {
+	Host, User, Password string
+	Port                 int
+	StartTLS             bool // upgrade with STARTTLS (required); otherwise plain, or TLS from the start for smtps://
+	TLS                  bool // smtps://: TLS from the start
+}
+
+// ParseSMTPURL reads smtp://user:pass@host:587?starttls=true (or smtps://
+// for TLS from the start; without starttls=true an smtp:// server is
+// spoken to in clear, for a relay on the same host).
+func ParseSMTPURL(raw string) (SMTP, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return SMTP{}, fmt.Errorf("not a URL")
+	}
+	var s SMTP
+	switch u.Scheme {
+	case "smtp":
+		s.Port = 25
+	case "smtps":
+		s.Port, s.TLS = 465, true
+	default:
+		return SMTP{}, fmt.Errorf("want smtp:// or smtps://, got %q", u.Scheme)
+	}
+	s.Host = u.Hostname()
+	if s.Host == "" {
+		return SMTP{}, fmt.Errorf("no host")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return SMTP{}, fmt.Errorf("bad port %q", p)
+		}
+		s.Port = n
+	}
+	if u.User != nil {
+		s.User = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	if v := u.Query().Get("starttls"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return SMTP{}, fmt.Errorf("starttls=%q: want true or false", v)
+		}
+		s.StartTLS = b
+	}
+	return s, nil
 }

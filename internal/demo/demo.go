@@ -13,6 +13,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
+	"mamori/internal/campaign"
 	"mamori/internal/score"
 	"mamori/internal/store"
 )
@@ -38,8 +39,10 @@ var names = map[string]string{
 	"admin":   "管理者",
 }
 
-// Seed creates the demo organisation, its subsidiary, one user per role and a
-// half-answered assessment. Running it again changes nothing.
+// Seed creates the demo organisation, its subsidiary, one user per role and
+// a running group campaign: the demo draft is half answered with questions
+// assigned (My tasks), the subsidiary's is submitted and waits for the
+// auditor. Running it again changes nothing.
 func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	if _, err := st.UserByEmail(ctx, Logins[0].Email); err == nil {
 		return Logins, nil
@@ -50,7 +53,8 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if _, err := st.CreateOrg(ctx, "デモ株式会社 九州工場", &org.ID, "manufacturing"); err != nil {
+	plant, err := st.CreateOrg(ctx, "デモ株式会社 九州工場", &org.ID, "manufacturing")
+	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	ids := map[string]string{}
@@ -74,9 +78,23 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	}
 	officer := store.Actor{UserID: ids["officer"], Email: Logins[0].Email}
 	cl := checklist.Default()
-	a, err := st.CreateAssessment(ctx, store.NewAssessment{OrgID: org.ID, Title: "2026年度 自己評価", ChecklistID: cl.ID, Actor: officer})
+	// The head office's yearly survey of the group, running: the demo
+	// organisation's draft is the officer's assessment.
+	c, err := st.LaunchCampaign(ctx, store.NewCampaign{OrgID: org.ID, Title: "2026年度 グループ実態調査", ChecklistID: cl.ID,
+		OrgIDs: []string{org.ID, plant.ID}, Deadline: time.Now().AddDate(0, 0, 21), ReminderDays: campaign.DefaultReminderDays,
+		Actor: store.Actor{UserID: ids["manager"], Email: Logins[2].Email}})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	var a store.Assessment
+	for _, o := range c.Orgs {
+		if o.OrgID == org.ID {
+			if a, err = st.GetAssessment(ctx, o.AssessmentID); err != nil {
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+		} else if err := seedPlant(ctx, st, plant.ID, o.AssessmentID, ids["auditor"]); err != nil {
+			return nil, err
+		}
 	}
 	// Answer the first two categories: a plausible, uneven picture.
 	levels := []int{4, 3, 3, 2, 3, 4, 3, 2, 3, 4, 3, 3}
@@ -96,6 +114,9 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 			}
 			i++
 		}
+	}
+	if err := seedAssignments(ctx, st, org.ID, a.ID, officer); err != nil {
+		return nil, err
 	}
 	if err := seedProfile(ctx, st, org.ID, store.Actor{UserID: ids["manager"], Email: Logins[2].Email}); err != nil {
 		return nil, err
@@ -151,4 +172,72 @@ func Describe(logins []Login, url string) string {
 		fmt.Fprintf(&b, "  %-8s %-32s password: %s\n", l.Role, l.Email, l.Password)
 	}
 	return b.String()
+}
+
+// colleague adds an officer without a demo login (a random password).
+func colleague(ctx context.Context, st *store.Store, orgID, email, name string) (store.User, error) {
+	hash, err := auth.HashPassword(auth.GeneratePassword())
+	if err != nil {
+		return store.User{}, fmt.Errorf("demo: %w", err)
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: name, PasswordHash: hash, Role: assessment.Officer, OrgID: orgID})
+	if err != nil {
+		return store.User{}, fmt.Errorf("demo: %w", err)
+	}
+	return u, nil
+}
+
+// seedAssignments gives category 3 to a colleague in facilities and
+// category 5 (incident response) to the demo officer, with due dates.
+func seedAssignments(ctx context.Context, st *store.Store, orgID, assessmentID string, by store.Actor) error {
+	facilities, err := colleague(ctx, st, orgID, "facilities@demo.mamori.example", "田中 誠（総務・施設管理）")
+	if err != nil {
+		return err
+	}
+	cl := checklist.Default()
+	for _, x := range []struct {
+		cat, user, note string
+		days            int
+	}{
+		{"3", facilities.ID, "入退室と機器の管理状況の確認をお願いします。", 14},
+		{"5", by.UserID, "CSIRT と相談して回答してください。", 10},
+	} {
+		c, ok := cl.Category(x.cat)
+		if !ok {
+			return fmt.Errorf("demo: category %s not in the checklist", x.cat)
+		}
+		var qs []string
+		for _, q := range c.Questions {
+			qs = append(qs, q.ID)
+		}
+		due := time.Now().AddDate(0, 0, x.days)
+		due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+		if _, err := st.AssignQuestions(ctx, store.NewQuestionAssignment{AssessmentID: assessmentID, QuestionIDs: qs, UserID: x.user, DueOn: &due, Note: x.note, Actor: by}); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedPlant: the subsidiary's officer answered its campaign draft and
+// submitted it; it waits for the demo auditor, assigned to the plant.
+func seedPlant(ctx context.Context, st *store.Store, plantID, assessmentID, auditorID string) error {
+	if err := st.AssignAuditor(ctx, auditorID, plantID, store.Actor{Email: "demo"}); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	u, err := colleague(ctx, st, plantID, "kyushu@demo.mamori.example", "高橋 美咲（九州工場 情報セキュリティ担当）")
+	if err != nil {
+		return err
+	}
+	by := store.Actor{UserID: u.ID, Email: u.Email}
+	for i, q := range checklist.Default().QuestionIDs() {
+		lvl := 2 + i%3
+		if _, err := st.SaveAnswer(ctx, assessmentID, q, assessment.AnswerValues{Level: &lvl, Comment: "工場の運用に合わせて実施しています。"}, by); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if _, err := st.Submit(ctx, assessmentID, assessment.Draft, by); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
 }

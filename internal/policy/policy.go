@@ -180,6 +180,7 @@ func Admin(p *Principal) error {
 // ManageSSO: connecting, changing, testing and removing identity providers,
 // and switching an organisation's password sign-in; platform admins only.
 func ManageSSO(p *Principal) error { return Admin(p) }
+
 // ViewEvidence: reading an organisation's evidence (metadata and contents):
 // whoever sees the organisation, like its assessments.
 func ViewEvidence(p *Principal, orgID string) error { return see(p, orgID) }
@@ -219,6 +220,7 @@ func ReviewEvidence(p *Principal, orgID string) error {
 	}
 	return nil
 }
+
 // ViewActions: anyone who can see the organisation reads its improvement
 // actions and their notes.
 func ViewActions(p *Principal, orgID string) error { return see(p, orgID) }
@@ -283,3 +285,52 @@ func MyActions(p *Principal) error {
 func manages(p *Principal, orgID string) bool {
 	return p.Role == assessment.Manager && p.Visible[orgID]
 }
+
+// AssignQuestions: officers of the organisation give its questions to
+// colleagues, while the assessment can still be answered.
+func AssignQuestions(p *Principal, orgID string, status assessment.Status) error {
+	return EditAnswers(p, orgID, status)
+}
+
+// ViewAssignments: anyone who can see the organisation.
+func ViewAssignments(p *Principal, orgID string) error { return see(p, orgID) }
+
+// OwnTasks: every signed-in user reads their own tasks, notifications and
+// notification settings, and changes the latter two.
+func OwnTasks(p *Principal) error {
+	if p == nil {
+		return errSignIn
+	}
+	return nil
+}
+
+// LaunchCampaign: managers launch campaigns for their own organisation (and
+// its descendants, checked against the organisation tree by the caller).
+func LaunchCampaign(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if !member(p, orgID, assessment.Manager) {
+		return errForbidden
+	}
+	return nil
+}
+
+// ViewCampaign: managers who can see the organisation that runs it (they
+// see its descendants too), and admins. Others of that organisation are
+// refused: the page names the subsidiaries and their progress.
+func ViewCampaign(p *Principal, orgID string) error {
+	if err := see(p, orgID); err != nil {
+		return err
+	}
+	if p.Admin || p.Role == assessment.Manager {
+		return nil
+	}
+	return errForbidden
+}
+
+// CloseCampaign: the managers of the organisation that runs it.
+func CloseCampaign(p *Principal, orgID string) error { return LaunchCampaign(p, orgID) }
+
+// AdminMail: the outbox and the job queue, for platform administrators.
+func AdminMail(p *Principal) error { return Admin(p) }

@@ -68,7 +68,7 @@ type want map[string]int
 // rule is the expectation of one route.
 type rule struct {
 	want want
-	// state is the assessment {assessmentID} names: "draft", "complete"
+	// state is the assessment {assessmentID} names: "draft", "assigned" (a draft with 1-1 assigned), "complete"
 	// (every question answered, still a draft), "submitted" or "approved".
 	// State-changing requests of callers expected to succeed get a fresh one,
 	// so that the order of the calls does not matter. Default "approved".
@@ -179,28 +179,37 @@ var routeMatrix = map[string]rule{
 	"POST /lang":              {want: public(seeOther), body: form(url.Values{"lang": {"ja"}})},
 
 	// The caller's own account.
-	"GET /":                                 {want: everyone(seeOther)},
-	"GET /account":                          {want: everyone(ok)},
-	"POST /account/password":                {want: everyone(seeOther), body: form(url.Values{"current": {testPassword}, "new": {testPassword}})},
-	"POST /account/tokens":                  {want: everyone(created), body: form(url.Values{"label": {"matrix"}})},
-	"POST /account/tokens/{tokenID}/revoke": {want: only(seeOther, missing, officer)}, // the token is the officer's
-	"GET /account/totp":                     {want: everyone(ok)},
-	"POST /account/totp/confirm":            {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
-	"POST /account/totp/recovery-codes":     {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
-	"POST /account/totp/disable":            {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
-	"GET /assessments":                      {want: everyone(ok)},
-	"GET /reviews":                          {want: only(ok, denied, auditor, assigned, auditorB, unassigned)},
-	"GET /profile":                          {want: everyone(ok)},
-	"GET /dashboard":                        {want: only(ok, denied, manager, managerB, admin)},
-	"GET /dashboard/export.xlsx":            {want: only(ok, denied, manager, managerB, admin)},
-	"POST /assessments":                     {want: only(seeOther, denied, officer, officerB), body: form(url.Values{"title": {"matrix"}})},
-	"GET /api/v1/me":                        {want: everyone(ok)},
-	"GET /api/v1/checklists":                {want: everyone(ok)},
-	"GET /api/v1/checklists/{checklistID}":  {want: everyone(ok)},
-	"GET /api/v1/assessments":               {want: everyone(ok)},
-	"GET /api/v1/reviews":                   {want: only(ok, denied, auditor, assigned, auditorB, unassigned)},
-	"POST /api/v1/assessments":              {want: only(created, denied, officer, officerB), body: jsonBody(map[string]any{"title": "matrix"})},
-	"GET /admin/orgs":                       {want: only(ok, denied, admin)},
+	"GET /":                                     {want: everyone(seeOther)},
+	"GET /account":                              {want: everyone(ok)},
+	"POST /account/password":                    {want: everyone(seeOther), body: form(url.Values{"current": {testPassword}, "new": {testPassword}})},
+	"POST /account/tokens":                      {want: everyone(created), body: form(url.Values{"label": {"matrix"}})},
+	"POST /account/tokens/{tokenID}/revoke":     {want: only(seeOther, missing, officer)}, // the token is the officer's
+	"GET /account/totp":                         {want: everyone(ok)},
+	"POST /account/totp/confirm":                {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
+	"POST /account/totp/recovery-codes":         {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
+	"POST /account/totp/disable":                {want: everyone(http.StatusUnprocessableEntity), body: form(url.Values{"code": {"000000"}})},
+	"GET /assessments":                          {want: everyone(ok)},
+	"GET /reviews":                              {want: only(ok, denied, auditor, assigned, auditorB, unassigned)},
+	"GET /profile":                              {want: everyone(ok)},
+	"GET /dashboard":                            {want: only(ok, denied, manager, managerB, admin)},
+	"GET /dashboard/export.xlsx":                {want: only(ok, denied, manager, managerB, admin)},
+	"POST /assessments":                         {want: only(seeOther, denied, officer, officerB), body: form(url.Values{"title": {"matrix"}})},
+	"GET /api/v1/me":                            {want: everyone(ok)},
+	"GET /tasks":                                {want: everyone(ok)},
+	"GET /api/v1/tasks":                         {want: everyone(ok)},
+	"GET /notifications":                        {want: everyone(ok)},
+	"POST /notifications/read":                  {want: everyone(seeOther), body: form(url.Values{})},
+	"GET /api/v1/notifications":                 {want: everyone(ok)},
+	"POST /api/v1/notifications/read":           {want: everyone(ok), body: jsonBody(map[string]any{"all": true})},
+	"POST /account/notifications":               {want: everyone(seeOther), body: form(url.Values{"mode_assigned": {"digest"}})},
+	"GET /api/v1/account/notification-settings": {want: everyone(ok)},
+	"PUT /api/v1/account/notification-settings": {want: everyone(ok), body: jsonBody(map[string]any{"settings": map[string]string{"assigned": "immediate"}})},
+	"GET /api/v1/checklists":                    {want: everyone(ok)},
+	"GET /api/v1/checklists/{checklistID}":      {want: everyone(ok)},
+	"GET /api/v1/assessments":                   {want: everyone(ok)},
+	"GET /api/v1/reviews":                       {want: only(ok, denied, auditor, assigned, auditorB, unassigned)},
+	"POST /api/v1/assessments":                  {want: only(created, denied, officer, officerB), body: jsonBody(map[string]any{"title": "matrix"})},
+	"GET /admin/orgs":                           {want: only(ok, denied, admin)},
 	"POST /admin/orgs": {want: only(seeOther, denied, admin), body: func(*matrix, *caller, string) (string, io.Reader) {
 		return form(url.Values{"name": {unique("matrix org")}, "industry": {"other"}})(nil, nil, "")
 	}},
@@ -224,6 +233,21 @@ var routeMatrix = map[string]rule{
 	"POST /admin/sso/{providerID}/remove":     {want: only(seeOther, denied, admin)},
 	"POST /admin/sso/{providerID}/test":       {want: only(http.StatusServiceUnavailable, denied, admin)}, // the issuer answers nothing
 	"POST /admin/orgs/{orgID}/password-login": {want: only(seeOther, denied, admin), body: form(url.Values{"password_login": {"on"}})},
+	"GET /campaigns":                          {want: only(ok, denied, manager, managerB, admin)},
+	"GET /api/v1/campaigns":                   {want: only(ok, denied, manager, managerB, admin)},
+	"POST /campaigns": {want: only(seeOther, denied, manager, managerB, admin), body: func(_ *matrix, c *caller, _ string) (string, io.Reader) {
+		return form(url.Values{"title": {unique("matrix campaign")}, "deadline": {time.Now().AddDate(0, 2, 0).Format(time.DateOnly)}, "org_ids": {c.user.OrgID}})(nil, nil, "")
+	}},
+	"POST /api/v1/campaigns": {want: only(created, denied, manager, managerB, admin), body: func(*matrix, *caller, string) (string, io.Reader) {
+		return jsonBody(map[string]any{"title": unique("matrix campaign"), "deadline": time.Now().AddDate(0, 2, 0).Format(time.DateOnly), "scope": "subtree"})(nil, nil, "")
+	}},
+	"GET /campaigns/{campaignID}":               {want: roles(ok, denied, manager, admin)},
+	"GET /campaigns/{campaignID}/export.xlsx":   {want: roles(ok, denied, manager, admin)},
+	"GET /api/v1/campaigns/{campaignID}":        {want: roles(ok, denied, manager, admin)},
+	"POST /campaigns/{campaignID}/close":        {want: roles(seeOther, denied, manager)},
+	"POST /api/v1/campaigns/{campaignID}/close": {want: roles(ok, denied, manager)},
+	"GET /admin/outbox":                         {want: only(ok, denied, admin)},
+	"GET /admin/jobs":                           {want: only(ok, denied, admin)},
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
 	}},
@@ -253,6 +277,7 @@ var routeMatrix = map[string]rule{
 	"GET /api/v1/assessments/{assessmentID}":                {want: viewers(ok)},
 	"GET /api/v1/assessments/{assessmentID}/comments":       {want: viewers(ok)},
 	"GET /api/v1/assessments/{assessmentID}/marks":          {want: viewers(ok)},
+	"GET /api/v1/assessments/{assessmentID}/assignments":    {want: viewers(ok)},
 	"GET /api/v1/assessments/{assessmentID}/audit":          {want: viewers(ok)},
 	"GET /api/v1/assessments/{assessmentID}/report":         {want: viewers(ok)},
 	"GET /api/v1/assessments/{assessmentID}/benchmark":      {want: viewers(ok)},
@@ -283,6 +308,13 @@ var routeMatrix = map[string]rule{
 	"PUT /api/v1/assessments/{assessmentID}/marks/{questionID}": {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"mark": "ok"})},
 	"POST /assessments/{assessmentID}/import":                   {want: roles(seeOther, denied, officer), state: "draft", body: importUpload},
 	"POST /api/v1/assessments/{assessmentID}/import":            {want: roles(ok, denied, officer), state: "draft", body: importCSV},
+	"POST /assessments/{assessmentID}/assignments": {want: roles(seeOther, denied, officer), state: "draft", body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		return form(url.Values{"target": {"2"}, "user_id": {m.officerA.user.ID}, "due_on": {"2030-01-31"}})(nil, nil, "")
+	}},
+	"PUT /api/v1/assessments/{assessmentID}/assignments/{questionID}": {want: roles(ok, denied, officer), state: "draft", body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		return jsonBody(map[string]any{"user_id": m.officerA.user.ID, "note": "matrix"})(nil, nil, "")
+	}},
+	"DELETE /api/v1/assessments/{assessmentID}/assignments/{questionID}": {want: roles(http.StatusNoContent, denied, officer), state: "assigned"},
 
 	// A's profile and targets.
 	"POST /orgs/{orgID}/profile":       {want: roles(seeOther, denied, officer, manager, admin), body: profileForm},
@@ -471,6 +503,19 @@ type matrix struct {
 	needles        []string // what must never reach an outsider
 	freshAssessed  int
 	officerA, audA *caller
+	campaign       string // a campaign of A (over A alone)
+}
+
+// freshCampaign launches a campaign of A, as A's manager would.
+func (m *matrix) freshCampaign(t *testing.T) string {
+	m.freshAssessed++
+	c, err := m.e.st.LaunchCampaign(context.Background(), store.NewCampaign{OrgID: m.orgA.ID, Title: fmt.Sprintf("%s 調査 %d", strings.ToUpper(marker), m.freshAssessed),
+		ChecklistID: checklist.Default().ID, OrgIDs: []string{m.orgA.ID}, Deadline: time.Now().AddDate(0, 1, 0), ReminderDays: []int{7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.needles = append(m.needles, c.ID)
+	return c.ID
 }
 
 // marker is in every name, title and comment of A: an outsider's response
@@ -530,10 +575,11 @@ func newMatrix(t *testing.T) *matrix {
 
 	// A's assessments, with a total of 97 (16 questions at 4, 11 at 3) that
 	// no other organisation has; B's with everything at 2.
-	for _, st := range []string{"draft", "complete", "submitted", "approved"} {
+	for _, st := range []string{"draft", "assigned", "complete", "submitted", "approved"} {
 		m.shared[st] = m.assessmentIn(t, st)
 	}
 	m.other = m.assessmentIn(t, "approved")
+	m.campaign = m.freshCampaign(t)
 	m.needles = append(m.needles, `"score":97,`, `"total":97,`)
 	code, body := e.api(m.officerA.token, "POST", "/api/v1/orgs/"+m.orgA.ID+"/actions", map[string]any{"title": marker + " 規程の整備",
 		"questions": []map[string]any{{"question_id": "1-1", "planned_level": 5}}, "owner_id": m.officerA.user.ID,
@@ -595,6 +641,12 @@ func (m *matrix) assessmentIn(t *testing.T, state string) string {
 	if state == "draft" {
 		return id
 	}
+	if state == "assigned" { // a draft whose question 1-1 is the officer's
+		if _, err := m.e.st.AssignQuestions(context.Background(), store.NewQuestionAssignment{AssessmentID: id, QuestionIDs: []string{"1-1"}, UserID: m.officerA.user.ID}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
 	m.answerAll(t, id, func(i int) int {
 		if i < 16 {
 			return 4
@@ -636,6 +688,8 @@ func (m *matrix) path(t *testing.T, pattern, aid string) string {
 			return m.action
 		case "{userID}":
 			return m.victim.ID
+		case "{campaignID}":
+			return m.campaign
 		case "{checklistID}":
 			return checklist.Default().ID
 		case "{file}":
@@ -676,6 +730,9 @@ func (m *matrix) call(t *testing.T, method, pattern string, r rule, c *caller, e
 	aid := m.shared[state]
 	if method != http.MethodGet && expectOK && strings.Contains(pattern, "{assessmentID}") {
 		aid = m.assessmentIn(t, state) // a success changes it: the next caller gets its own
+	}
+	if method != http.MethodGet && expectOK && strings.Contains(pattern, "{campaignID}") {
+		m.campaign = m.freshCampaign(t) // closing twice is a conflict
 	}
 	var ct string
 	var in io.Reader

@@ -34,6 +34,10 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d.TOTPEnabled, d.TOTPRequired, d.RecoveryLeft = tf.Enabled, tf.OrgRequires, tf.RecoveryLeft
+	if d.Notifications.Modes, err = s.store.NotificationSettings(ctx, p.UserID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	s.render(w, r, status, views.Account(s.page(r, i18n.T(ctx, "account.title"), "account"), d))
 }
 

@@ -157,6 +157,15 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, submitErr bool) {
+	s.overviewPage(w, r, status, submitErr, "")
+}
+
+// overviewWith shows the overview with the assignment form's error.
+func (s *Server) overviewWith(w http.ResponseWriter, r *http.Request, status int, assignErr string) {
+	s.overviewPage(w, r, status, false, assignErr)
+}
+
+func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, status int, submitErr bool, assignErr string) {
 	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
 	if err != nil {
@@ -174,6 +183,18 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, su
 	_, serr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Submit)
 	d.CanSubmit = serr == nil
 	d.Unanswered, d.Carried = pendingQuestions(cl, answers)
+	if d.Assignments, err = s.store.QuestionAssignments(ctx, a.ID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Assignees = views.AssigneeProgress(d.Assignments, answers)
+	d.AssignError = assignErr
+	if policy.AssignQuestions(p, a.OrgID, a.Status) == nil {
+		if d.Officers, err = s.store.OrgOfficers(ctx, a.OrgID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, status, views.AssessmentOverview(s.page(r, a.Title, "assessments"), d))
 }
 
@@ -221,6 +242,9 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 		}
 	}
 	d.Today = s.now()
+	if d.Assignments, err = s.store.QuestionAssignments(r.Context(), a.ID); err != nil {
+		return views.CategoryData{}, err
+	}
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

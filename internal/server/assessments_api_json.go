@@ -34,10 +34,10 @@ type apiProgress struct {
 
 // apiAnswer is the answer to one question, keyed by its question id.
 type apiAnswer struct {
-	Level              *int     `json:"level"`
-	Comment            string   `json:"comment"`
-	PointsMet          []string `json:"points_met"`
-	CarriedOver        bool     `json:"carried_over"`
+	Level       *int     `json:"level"`
+	Comment     string   `json:"comment"`
+	PointsMet   []string `json:"points_met"`
+	CarriedOver bool     `json:"carried_over"`
 	// ImprovementClaimed: an action on the question was done since the
 	// assessment this one was copied from: check the level.
 	ImprovementClaimed bool      `json:"improvement_claimed"`

@@ -32,6 +32,16 @@ func (s *Server) dashboardRows(r *http.Request) ([]store.DashboardRow, error) {
 		return nil, err
 	}
 	scope := store.OrgScope{All: p.Admin}
+	if id := r.URL.Query().Get("campaign"); id != "" { // the current cycle is this campaign's
+		c, err := s.store.GetCampaign(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		if err := policy.ViewCampaign(p, c.OrgID); err != nil {
+			return nil, err
+		}
+		scope.CampaignID = c.ID
+	}
 	if !p.Admin {
 		for id := range p.Visible {
 			scope.OrgIDs = append(scope.OrgIDs, id)
@@ -44,7 +54,7 @@ func (s *Server) dashboardRows(r *http.Request) ([]store.DashboardRow, error) {
 // known values.
 func dashboardQuery(r *http.Request) views.DashboardQuery {
 	v := r.URL.Query()
-	q := views.DashboardQuery{Q: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Group: v.Get("group"), Status: v.Get("status")}
+	q := views.DashboardQuery{Q: strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"), Group: v.Get("group"), Status: v.Get("status"), Campaign: v.Get("campaign")}
 	if len([]rune(q.Q)) > 100 {
 		q.Q = string([]rune(q.Q)[:100])
 	}
@@ -176,6 +186,14 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	cs, err := s.visibleCampaigns(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, c := range cs {
+		d.Campaigns = append(d.Campaigns, views.Link{Href: c.ID, Label: c.Title + " (" + c.Deadline.Format("2006-01-02") + ")"})
+	}
 	pickTrend(&d, all, shown, r.URL.Query().Get("org"), principal(ctx).OrgID)
 	if d.TrendRow != nil {
 		if d.Trend, err = s.store.ApprovedResults(ctx, d.TrendRow.Row.OrgID); err != nil {

@@ -12,6 +12,12 @@ const flashKey = "_flash"
 // page builds the layout data of a page, taking the pending flash message.
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
 	p := views.Page{Title: title, User: principal(r.Context()), Path: r.URL.RequestURI(), Nav: nav}
+	if p.User != nil && s.store != nil {
+		// The bell's count; a failure only hides the number.
+		if n, err := s.store.UnreadCount(r.Context(), p.User.UserID); err == nil {
+			p.Unread = n
+		}
+	}
 	if sess := sessionOf(r.Context()); sess != nil {
 		if f, ok := sess.Values[flashKey].(string); ok {
 			kind, text, _ := strings.Cut(f, "|")

@@ -52,6 +52,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/account/totp/confirm", s.handleTOTPConfirm)
 			r.Post("/account/totp/recovery-codes", s.handleRecoveryCodes)
 			r.Post("/account/totp/disable", s.handleTOTPDisable)
+			r.Post("/account/notifications", s.handleNotificationSettings)
+
+			// Work to do: tasks, notifications (notifications.go, tasks.go).
+			r.Get("/tasks", s.handleTasks)
+			r.Get("/notifications", s.handleNotifications)
+			r.Post("/notifications/read", s.handleNotificationsRead)
 
 			r.Get("/assessments", s.handleAssessments)
 			r.Post("/assessments", s.handleAssessmentCreate)
@@ -59,6 +65,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/assessments/{assessmentID}/categories/{category}", s.handleCategory)
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
+			r.Post("/assessments/{assessmentID}/assignments", s.handleAssign)
 
 			// Review: queue, review page, decisions, comments, marks, history.
 			r.Get("/reviews", s.handleReviews)
@@ -106,6 +113,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/actions/{actionID}/status", s.handleActionStatus)
 			r.Post("/actions/{actionID}/notes", s.handleActionNote)
 			r.Get("/assessments/{assessmentID}/what-if", s.handleWhatIf)
+			// Group-wide campaigns (campaigns.go).
+			r.Get("/campaigns", s.handleCampaigns)
+			r.Post("/campaigns", s.handleCampaignCreate)
+			r.Get("/campaigns/{campaignID}", s.handleCampaign)
+			r.Post("/campaigns/{campaignID}/close", s.handleCampaignClose)
+			r.With(s.sameSiteDownload).Get("/campaigns/{campaignID}/export.xlsx", s.handleCampaignExport)
 
 			r.Get("/admin/orgs", s.handleAdminOrgs)
 			r.Post("/admin/orgs", s.handleAdminOrgCreate)
@@ -126,6 +139,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/sso/{providerID}/remove", s.handleAdminSSORemove)
 			r.Post("/admin/sso/{providerID}/test", s.handleAdminSSOTest)
 			r.Post("/admin/orgs/{orgID}/password-login", s.handleAdminOrgPasswordLogin)
+			r.Get("/admin/outbox", s.handleAdminOutbox) // email and jobs (admin_mail.go)
+			r.Get("/admin/jobs", s.handleAdminJobs)
 		})
 
 		// JSON API: bearer token or session.
@@ -176,6 +191,18 @@ func (s *Server) routes() http.Handler {
 			r.Get("/actions/{actionID}/notes", s.apiActionNotes)
 			r.Post("/actions/{actionID}/notes", s.apiActionNoteCreate)
 			r.Post("/assessments/{assessmentID}/what-if", s.apiWhatIf)
+			r.Get("/assessments/{assessmentID}/assignments", s.apiAssignments)
+			r.Put("/assessments/{assessmentID}/assignments/{questionID}", s.apiAssign)
+			r.Delete("/assessments/{assessmentID}/assignments/{questionID}", s.apiUnassign)
+			r.Get("/tasks", s.apiTasks)
+			r.Get("/campaigns", s.apiCampaigns)
+			r.Post("/campaigns", s.apiCampaignCreate)
+			r.Get("/campaigns/{campaignID}", s.apiCampaign)
+			r.Post("/campaigns/{campaignID}/close", s.apiCampaignClose)
+			r.Get("/notifications", s.apiNotifications)
+			r.Post("/notifications/read", s.apiNotificationsRead)
+			r.Get("/account/notification-settings", s.apiNotificationSettings)
+			r.Put("/account/notification-settings", s.apiNotificationSettingsPut)
 		})
 	})
 

@@ -231,6 +231,9 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 				return err
 			}
 		}
+		if err := s.notifyStatus(ctx, tx, c, orgID); err != nil {
+			return err
+		}
 		detail := map[string]any{"from": c.From, "to": c.To}
 		if c.Comment != "" {
 			detail["comment"] = c.Comment

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -19,6 +21,8 @@ import (
 	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
+	"mamori/internal/config"
+	"mamori/internal/mailer"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 )
@@ -334,6 +338,36 @@ func TestAuditAppRolePrivileges(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := app.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The job queue works with the same grants: the submission queued the
+	// auditor's email, which the app role's River client works (to the
+	// outbox, with no SMTP configured).
+	m, err := mailer.New(config.Config{BaseURL: "http://127.0.0.1:8080"}, app, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := mailer.Start(ctx, app, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := app.Outbox(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) == 1 && out[0].Status == "logged" && out[0].To == au.Email {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the app role's job did not run: %+v", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := jobs.Stop(sctx); err != nil {
 		t.Fatal(err)
 	}
 

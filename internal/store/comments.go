@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/assessment"
+	"mamori/internal/notice"
 )
 
 // Comment is one message of an assessment's review thread: about a question,
@@ -58,6 +61,9 @@ func (s *Store) AddComment(ctx context.Context, n NewComment) (Comment, error) {
 			return notFound(err)
 		}
 		if c, err = insertComment(ctx, tx, n); err != nil {
+			return err
+		}
+		if err := s.notifyComment(ctx, tx, n, orgID, c.ID); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: orgID, AssessmentID: n.AssessmentID,
@@ -112,4 +118,26 @@ func Threads(cs []Comment) map[string][]Comment {
 		m[k] = append(m[k], c)
 	}
 	return m
+}
+
+// notifyComment tells the assignee of a question about a comment on it,
+// unless they wrote it.
+func (s *Store) notifyComment(ctx context.Context, tx pgx.Tx, n NewComment, orgID, commentID string) error {
+	if n.QuestionID == "" {
+		return nil
+	}
+	var userID, title string
+	err := tx.QueryRow(ctx, `
+		SELECT qa.user_id, a.title FROM question_assignments qa JOIN assessments a ON a.id = qa.assessment_id
+		WHERE qa.assessment_id = $1 AND qa.question_id = $2`, n.AssessmentID, n.QuestionID).Scan(&userID, &title)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && userID == n.Actor.UserID) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: notify comment: %w", err)
+	}
+	return s.notify(ctx, tx, []Notice{{OrgID: orgID, UserID: userID, Kind: notice.Commented, SubjectOrg: orgID,
+		Params:    map[string]any{"assessment": title, "question": n.QuestionID},
+		Link:      "/assessments/" + n.AssessmentID + "/categories/" + strings.SplitN(n.QuestionID, "-", 2)[0] + "#q-" + n.QuestionID,
+		DedupeKey: "comment:" + commentID}})
 }

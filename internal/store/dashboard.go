@@ -68,6 +68,9 @@ type Cycle struct {
 type OrgScope struct {
 	All    bool
 	OrgIDs []string
+	// CampaignID, when set, makes each organisation's current cycle its
+	// assessment of that campaign (none for an organisation outside it).
+	CampaignID string
 }
 
 // dashboardSQL is the dashboard's one query: per organisation its parent,
@@ -99,6 +102,7 @@ const dashboardSQL = `
 				CASE WHEN a.status IN ('draft', 'returned')
 					THEN (SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL) END AS answered
 			FROM assessments a WHERE a.org_id = o.id
+				AND ($3::text = '' OR a.id IN (SELECT co.assessment_id FROM campaign_orgs co WHERE co.org_id = o.id AND co.campaign_id::text = $3))
 			ORDER BY a.created_at DESC, a.id DESC LIMIT 1
 		) cur ON true
 		WHERE $1 OR o.id = ANY($2::uuid[])
@@ -114,7 +118,7 @@ func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, 
 	}
 	var out []DashboardRow
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, dashboardSQL, scope.All, ids)
+		rows, err := tx.Query(ctx, dashboardSQL, scope.All, ids, scope.CampaignID)
 		if err != nil {
 			return err
 		}

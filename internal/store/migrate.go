@@ -15,10 +15,12 @@ import (
 	"mamori/migrations"
 )
 
-// Migrator applies the embedded migrations to one database.
+// Migrator applies the embedded migrations to one database, then River's
+// own schema (the job queue's river_* tables) with River's migrator.
 type Migrator struct {
-	m  *migrate.Migrate
-	db *sql.DB
+	m   *migrate.Migrate
+	db  *sql.DB
+	url string
 }
 
 // NewMigrator opens a migrator on url.
@@ -43,7 +45,7 @@ func NewMigrator(url string) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
-	return &Migrator{m: m, db: db}, nil
+	return &Migrator{m: m, db: db, url: url}, nil
 }
 
 // Close releases the migrator's connection.
@@ -52,12 +54,12 @@ func (g *Migrator) Close() error {
 	return g.db.Close()
 }
 
-// Up applies every pending migration.
+// Up applies every pending migration, Mamori's then River's.
 func (g *Migrator) Up() error {
 	if err := g.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("store: migrate up: %w", err)
 	}
-	return nil
+	return migrateRiver(context.Background(), g.url)
 }
 
 // Down reverts n migrations.

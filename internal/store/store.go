@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"mamori/internal/apperr"
 )
@@ -23,6 +25,10 @@ type Store struct {
 	pool  db
 	now   func() time.Time
 	blobs Blobs // evidence contents in object storage; nil: in the database
+
+	riverOnce   sync.Once // the insert-only River client (jobs.go)
+	riverClient *river.Client[pgx.Tx]
+	riverErr    error
 }
 
 // Open connects to url and checks the connection. Options (trace.go) adjust

@@ -52,6 +52,10 @@ func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(
 // CreateUser inserts a user and records it in the audit trail; a taken email
 // answers Conflict.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	// An address or name with a line break could split an email header.
+	if strings.ContainsAny(nu.Email, "\r\n<>\"") || strings.ContainsAny(nu.Name, "\r\n") {
+		return User{}, fmt.Errorf("store: create user: %w", apperr.InvalidFieldsK("err.user_invalid", map[string]string{"user": "line_break"}))
+	}
 	var u User
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"mamori/internal/assessment"
+	"mamori/internal/policy"
+	"mamori/web/i18n"
+	"mamori/web/views"
+)
+
+// myTasks is what the signed-in user has to do, across organisations: the
+// questions assigned to them that are unanswered or carried over (earliest
+// due date first), then the reviews waiting for them (longest waiting
+// first).
+func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	if err := policy.OwnTasks(p); err != nil {
+		return nil, err
+	}
+	ts, err := s.store.Tasks(ctx, p.OrgID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var out []views.TaskItem
+	for _, t := range ts {
+		out = append(out, views.TaskItem{Kind: "question", AssessmentID: t.AssessmentID, Title: t.Title, Org: t.OrgName,
+			QuestionID: t.QuestionID, DueOn: t.DueOn, Note: t.Note, CarriedOver: t.CarriedOver,
+			Href: views.QuestionHref(t.AssessmentID, t.QuestionID)})
+	}
+	if p.Role == assessment.Auditor {
+		orgs, err := s.visibleOrgs(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		q, err := s.store.ReviewQueue(ctx, orgs)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range q {
+			out = append(out, views.TaskItem{Kind: "review", AssessmentID: x.AssessmentID, Title: x.Title, Org: x.OrgName,
+				Href: "/assessments/" + x.AssessmentID + "/review"})
+		}
+	}
+	return out, nil
+}
+
+// handleTasks is /tasks, "My tasks".
+func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) {
+	items, err := s.myTasks(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.TasksPage(s.page(r, i18n.T(r.Context(), "tasks.title"), "tasks"), views.TasksData{Items: items, Today: time.Now()}))
+}
+
+// apiTasks is GET /api/v1/tasks: the caller's tasks.
+func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
+	items, err := s.myTasks(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]taskJSON, len(items))
+	for i, t := range items {
+		out[i] = taskJSON{Kind: t.Kind, AssessmentID: t.AssessmentID, Title: t.Title, Org: t.Org, QuestionID: t.QuestionID,
+			DueOn: dateJSON(t.DueOn), Note: t.Note, CarriedOver: t.CarriedOver, Link: t.Href}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": out})
+}
