@@ -67,6 +67,17 @@ func LoadedPrincipal(s *sessions.Session) *policy.Principal {
 	return p
 }
 
+// unreadKey holds, in a session's values, the user's unread notifications as
+// counted when the session was loaded; it is never stored.
+type unreadKey struct{}
+
+// LoadedUnread is the signed-in user's unread notifications as counted with
+// the session, and whether they were.
+func LoadedUnread(s *sessions.Session) (int, bool) {
+	n, ok := s.Values[unreadKey{}].(int)
+	return n, ok
+}
+
 // rotationKey marks, in a session's values, the signed-in session it is
 // about to replace (see Rotate); it is never stored.
 type rotationKey struct{}
@@ -112,6 +123,7 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	if row.Principal != nil {
 		s.Values[principalKey{}] = row.Principal
+		s.Values[unreadKey{}] = row.Unread
 	}
 	s.Values[keyCreated] = row.CreatedAt
 	s.Values[keySeen] = row.LastSeenAt
@@ -148,7 +160,7 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	row := store.SessionRow{IDHash: HashToken(id), Data: map[string]any{}, CreatedAt: created, LastSeenAt: now, ExpiresAt: st.expires(created, now)}
 	for k, v := range s.Values {
 		switch k.(type) {
-		case rotationKey, principalKey: // never stored
+		case rotationKey, principalKey, unreadKey: // never stored
 			continue
 		}
 		ks, ok := k.(string)

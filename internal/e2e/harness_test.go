@@ -41,6 +41,9 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser journey: not part of the quick loop (make test-unit)")
+	}
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

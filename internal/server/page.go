@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"mamori/internal/auth"
+	"mamori/internal/policy"
 	"mamori/web/views"
 )
 
@@ -13,10 +15,7 @@ const flashKey = "_flash"
 func (s *Server) page(r *http.Request, title, nav string) views.Page {
 	p := views.Page{Title: title, User: principal(r.Context()), Path: r.URL.RequestURI(), Nav: nav}
 	if p.User != nil && s.store != nil {
-		// The bell's count; a failure only hides the number.
-		if n, err := s.store.UnreadCount(r.Context(), p.User.UserID); err == nil {
-			p.Unread = n
-		}
+		p.Unread = s.unread(r, p.User)
 	}
 	if sess := sessionOf(r.Context()); sess != nil {
 		if f, ok := sess.Values[flashKey].(string); ok {
@@ -48,3 +47,19 @@ type discardHeaders struct{}
 func (discardHeaders) Header() http.Header         { return http.Header{} }
 func (discardHeaders) Write(b []byte) (int, error) { return len(b), nil }
 func (discardHeaders) WriteHeader(int)             {}
+
+// unread is the bell's count of the caller's unread notifications: as loaded
+// with the session when it is the session's user, else counted now. A
+// failure only hides the number.
+func (s *Server) unread(r *http.Request, u *policy.Principal) int {
+	if sess := sessionOf(r.Context()); sess != nil && auth.LoadedPrincipal(sess) == u {
+		if n, ok := auth.LoadedUnread(sess); ok {
+			return n
+		}
+	}
+	n, err := s.store.UnreadCount(r.Context(), u.UserID)
+	if err != nil {
+		return 0
+	}
+	return n
+}

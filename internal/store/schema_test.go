@@ -12,16 +12,18 @@ import (
 // sharedTables are the tables that belong to no one organisation, and why.
 // Every other table is a tenant table: docs/scaling.md.
 var sharedTables = map[string]string{
-	"schema_migrations": "the schema's version",
-	"orgs":              "the tenants themselves (their id is the distribution key)",
-	"peer_stats":        "benchmark sums across organisations, by peer group",
-	"benchmark_state":   "when the benchmark sums were built",
-	"audit_chains":      "one head per audit chain, keyed by the organisation's id as text (or 'system')",
-	"login_failures":    "sign-in attempts, before anyone is known",
-	"sessions":          "sign-in state by user, anonymous visitors included",
-	"api_tokens":        "credentials by user",
-	"recovery_codes":    "second-factor credentials by user",
-	"api_rate":          "the API rate limit's counts, by token or user",
+	"schema_migrations":     "the schema's version",
+	"orgs":                  "the tenants themselves (their id is the distribution key)",
+	"peer_stats":            "benchmark sums across organisations, by peer group",
+	"benchmark_state":       "when the benchmark sums were built",
+	"audit_chains":          "one head per audit chain, keyed by the organisation's id as text (or 'system')",
+	"login_failures":        "sign-in attempts, before anyone is known",
+	"sessions":              "sign-in state by user, anonymous visitors included",
+	"api_tokens":            "credentials by user",
+	"recovery_codes":        "second-factor credentials by user",
+	"api_rate":              "the API rate limit's counts, by token or user",
+	"mail_outbox":           "every email sent or to be sent, for the administrators' outbox",
+	"notification_settings": "each user's choice of delivery per kind of notification",
 }
 
 // nullableOrg are tenant tables whose rows may belong to no organisation.

@@ -29,6 +29,8 @@ type SessionRow struct {
 	// Principal is the signed-in user, loaded with the session (nil when
 	// none, or when the user was deactivated).
 	Principal *policy.Principal
+	// Unread is the user's unread notifications, for the bell of every page.
+	Unread int
 }
 
 // CreateSession inserts a session under a fresh id: a first visit, or a
@@ -106,11 +108,13 @@ func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, err
 	var data []byte
 	var p principalColumns
 	err := s.pool.QueryRow(ctx, `
-		SELECT s.user_id, s.data, s.created_at, s.last_seen_at, s.expires_at, p.*
+		SELECT s.user_id, s.data, s.created_at, s.last_seen_at, s.expires_at,
+			CASE WHEN s.user_id IS NULL THEN 0 ELSE
+				(SELECT count(*) FROM notifications n WHERE n.user_id = s.user_id AND n.read_at IS NULL) END, p.*
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 		LEFT JOIN LATERAL (`+fmt.Sprintf(principalSQL, "s.user_id")+`) p ON true
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND (s.user_id IS NULL OR s.user_gen = u.session_gen)`, idHash).
-		Scan(append([]any{&r.UserID, &data, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt}, p.dest()...)...)
+		Scan(append([]any{&r.UserID, &data, &r.CreatedAt, &r.LastSeenAt, &r.ExpiresAt, &r.Unread}, p.dest()...)...)
 	if err != nil {
 		return SessionRow{}, fmt.Errorf("store: load session: %w", notFound(err))
 	}
