@@ -62,6 +62,16 @@ func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d 
 		return
 	}
 	d.Orgs, d.Industries = orgs, score.Industries
+	nodes, err := s.store.ReviewNodes(r.Context(), "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ids := make([]string, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	d.Unreviewed = policy.Unreviewed(ids, nodes)
 	if d.Form.Industry == "" {
 		d.Form.Industry = "other"
 	}

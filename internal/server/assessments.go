@@ -174,6 +174,15 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, su
 	_, serr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Submit)
 	d.CanSubmit = serr == nil
 	d.Unanswered, d.Carried = pendingQuestions(cl, answers)
+	nodes, err := s.store.ReviewNodes(ctx, a.OrgID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	reviewers, _ := policy.Reviewers(a.OrgID, nodes)
+	for _, rv := range reviewers {
+		d.Reviewers = append(d.Reviewers, rv.Name)
+	}
 	s.render(w, r, status, views.AssessmentOverview(s.page(r, a.Title, "assessments"), d))
 }
 

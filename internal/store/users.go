@@ -222,7 +222,9 @@ func (s *Store) displayName(ctx context.Context, userID string) (string, error) 
 
 // Principal loads an active user with the organisations they may see, in one
 // round trip: their own organisation; for managers its descendants; for
-// auditors the organisations they are assigned to.
+// auditors the organisations they review (policy.Reviewers): their own and
+// those they are assigned to, with the descendants that have no auditor of
+// their own.
 func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal, error) {
 	var p policy.Principal
 	var locale string
@@ -234,6 +236,15 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 			SELECT org_id AS id FROM u WHERE role = 'manager'
 			UNION
 			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
+		), reviewed AS (
+			SELECT org_id AS id FROM u WHERE role = 'auditor'
+			UNION
+			SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor'
+			UNION
+			SELECT o.id FROM orgs o JOIN reviewed ON o.parent_id = reviewed.id
+			WHERE NOT EXISTS (SELECT 1 FROM users x WHERE x.org_id = o.id AND x.role = 'auditor' AND x.active)
+				AND NOT EXISTS (SELECT 1 FROM auditor_assignments aa JOIN users y ON y.id = aa.user_id AND y.active AND y.role = 'auditor'
+					WHERE aa.org_id = o.id)
 		)
 		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
 			-- UNION ALL: the map below removes duplicates; UNION would size a
@@ -241,7 +252,7 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 			-- request loads the principal: docs/performance.md).
 			ARRAY(SELECT org_id FROM u
 				UNION ALL SELECT id FROM down
-				UNION ALL SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[]
+				UNION ALL SELECT id FROM reviewed)::text[]
 		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &visible)
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
