@@ -103,7 +103,15 @@ func TestReviewLoop(t *testing.T) {
 	// The auditor approves.
 	navigate(t, actx, s.url+"/assessments/"+a.ID+"/review")
 	waitText(t, actx, "[data-testid=changed-list]", "1-1")
+	// 1-1 is still marked 要対応 and 26 questions were never marked: the
+	// approval asks first, naming them.
 	clickNav(t, actx, "[data-testid=approve]")
+	waitText(t, actx, "[data-testid=confirm-attention]", "1-1")
+	waitText(t, actx, "[data-testid=confirm-approval]", "まだ確認していない設問 26件")
+	waitText(t, actx, "[data-testid=status]", "提出済み")
+	checkA11y(t, actx, "approval confirmation")
+	shot(t, actx, "approve-confirm")
+	clickNav(t, actx, "[data-testid=approve-confirmed]")
 	waitText(t, actx, "main", "承認済み")
 	shot(t, actx, "approved")
 

@@ -250,7 +250,7 @@ var routeMatrix = map[string]rule{
 	"POST /assessments/{assessmentID}/submit":         {want: roles(seeOther, denied, officer), state: "complete"},
 	"POST /api/v1/assessments/{assessmentID}/submit":  {want: roles(ok, denied, officer), state: "complete"},
 	"POST /assessments/{assessmentID}/return":         {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"差し戻します"}})},
-	"POST /assessments/{assessmentID}/approve":        {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"承認します"}})},
+	"POST /assessments/{assessmentID}/approve":        {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"承認します"}, "acknowledge_open_marks": {"1"}})},
 	"POST /assessments/{assessmentID}/reopen":         {want: roles(seeOther, denied, auditor, assigned), state: "approved", body: form(url.Values{"reason": {"再確認"}})},
 	"POST /api/v1/assessments/{assessmentID}/return":  {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "差し戻します"})},
 	"POST /api/v1/assessments/{assessmentID}/approve": {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "承認します"})},

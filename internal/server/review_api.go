@@ -16,7 +16,9 @@ func (s *Server) apiReturn(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiApprove is POST /api/v1/assessments/{id}/approve, with no body or
-// {"comment": "..."} (optional).
+// {"comment": "...", "acknowledge_open_marks": true} (both optional; 422
+// with "open_marks" while questions are marked as needing attention and the
+// approval does not acknowledge them).
 func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request) {
 	s.apiDecision(w, r, assessment.Approve, "comment")
 }
@@ -37,23 +39,34 @@ func (s *Server) apiDecision(w http.ResponseWriter, r *http.Request, action asse
 		return
 	}
 	var text string
+	var ack bool
 	if r.ContentLength != 0 { // no body reads as {}
-		body := map[string]*string{}
+		body := map[string]json.RawMessage{}
 		if err := decodeJSON(r, &body); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
-		for k := range body {
-			if k != field {
+		for k, raw := range body {
+			var dst any
+			switch {
+			case k == field:
+				dst = &text
+			case k == "acknowledge_open_marks" && action == assessment.Approve:
+				dst = &ack
+			default:
 				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_unknown_field", k))
 				return
 			}
-		}
-		if v := body[field]; v != nil {
-			text = *v
+			if string(raw) == "null" {
+				continue
+			}
+			if err := json.Unmarshal(raw, dst); err != nil {
+				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_field_type", k))
+				return
+			}
 		}
 	}
-	out, err := s.decide(r, a, action, text)
+	out, err := s.decide(r, a, action, text, decideOpts{ack: ack})
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -145,6 +145,9 @@ type StatusChange struct {
 	Action       assessment.Action
 	Comment      string
 	Actor        Actor
+	// AcknowledgeOpenMarks: an approval made knowing that questions are
+	// still marked as needing attention (assessment.CheckApprovable).
+	AcknowledgeOpenMarks bool
 }
 
 // Submit submits an assessment that is in status from (draft or returned)
@@ -155,7 +158,7 @@ type StatusChange struct {
 // no longer from.
 func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment.Status, by Actor) (Assessment, error) {
 	c := StatusChange{AssessmentID: assessmentID, From: from, To: assessment.Submitted, Action: assessment.Submit, Actor: by}
-	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string) error {
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string, _ map[string]any) error {
 		cl, ok := checklist.Get(checklistID)
 		if !ok {
 			return fmt.Errorf("checklist %s is not in this build", checklistID)
@@ -175,7 +178,8 @@ func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment
 // with Conflict when the status is no longer From (someone else acted first).
 // check, when set, runs inside the transaction with the assessment row
 // locked, before the change is written; an error aborts the change.
-func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string) error) (Assessment, error) {
+// check may add to the audit entry's detail.
+func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string, detail map[string]any) error) (Assessment, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var cur assessment.Status
 		var orgID, checklistID string
@@ -188,8 +192,9 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 			e.Detail = map[string]any{"status": cur}
 			return e
 		}
+		detail := map[string]any{"from": c.From, "to": c.To}
 		if check != nil {
-			if err := check(tx, checklistID); err != nil {
+			if err := check(tx, checklistID, detail); err != nil {
 				return err
 			}
 		}
@@ -212,7 +217,6 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 				return err
 			}
 		}
-		detail := map[string]any{"from": c.From, "to": c.To}
 		if c.Comment != "" {
 			detail["comment"] = c.Comment
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
 )
 
@@ -54,12 +55,27 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 // entry of the change, and an approval freezes the result with the targets
 // in force now, as at submission: all in one transaction, so nothing is
 // written when the change is refused. It is refused with Conflict when the
-// status is no longer c.From (another auditor acted first).
+// status is no longer c.From (another auditor acted first), and an approval
+// over questions still marked as needing attention is refused with Invalid
+// unless c.AcknowledgeOpenMarks (assessment.CheckApprovable); the audit
+// entry of an acknowledged one names them.
 func (s *Store) Decide(ctx context.Context, c StatusChange) (Assessment, error) {
 	if c.Action == assessment.Submit {
 		return Assessment{}, fmt.Errorf("store: decide %s: a submission is not a decision", c.AssessmentID)
 	}
-	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string) error {
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string, detail map[string]any) error {
+		if c.To == assessment.Approved {
+			open, err := openMarks(ctx, tx, c.AssessmentID, checklistID)
+			if err != nil {
+				return err
+			}
+			if err := assessment.CheckApprovable(open, c.AcknowledgeOpenMarks); err != nil {
+				return err
+			}
+			if len(open) > 0 {
+				detail["acknowledged_open_marks"] = open
+			}
+		}
 		if c.Comment != "" {
 			if _, err := insertComment(ctx, tx, NewComment{AssessmentID: c.AssessmentID, Body: c.Comment, Actor: c.Actor}); err != nil {
 				return err
@@ -190,4 +206,23 @@ func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (Sta
 		return StatusEvent{}, fmt.Errorf("store: latest status event: %w", notFound(err))
 	}
 	return e, nil
+}
+
+// openMarks lists the questions of an assessment marked as needing
+// attention, in checklist order.
+func openMarks(ctx context.Context, tx pgx.Tx, assessmentID, checklistID string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT question_id, mark FROM review_marks WHERE assessment_id = $1`, assessmentID)
+	if err != nil {
+		return nil, err
+	}
+	marks := map[string]string{}
+	var q, m string
+	if _, err := pgx.ForEachRow(rows, []any{&q, &m}, func() error { marks[q] = m; return nil }); err != nil {
+		return nil, err
+	}
+	cl, ok := checklist.Get(checklistID)
+	if !ok {
+		return nil, fmt.Errorf("checklist %s is not in this build", checklistID)
+	}
+	return assessment.OpenItems(cl.QuestionIDs(), marks).Attention, nil
 }
