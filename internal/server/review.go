@@ -114,6 +114,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d.Decision, d.Discussion.Draft, d.Conflict, d.ConfirmApproval = v.decision, v.draft, v.conflict, v.confirm
+	d.Filter = views.ReviewFilter(r.URL.Query().Get("show"))
 	s.render(w, r, status, views.Review(s.page(r, i18n.T(ctx, "review.title_of", a.Title), navFor(principal(ctx))), d))
 }
 
@@ -161,6 +162,16 @@ func (s *Server) reviewData(ctx context.Context, a store.Assessment, cl *checkli
 		return views.ReviewData{}, err
 	}
 	d.Summary = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), res.Targets)
+	if d.HasTargets {
+		d.Targets = res.Targets
+	}
+	if a.CopiedFrom != nil { // last time's answers, to show how each moved
+		prev, err := s.store.Answers(ctx, *a.CopiedFrom)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return views.ReviewData{}, err
+		}
+		d.Previous = prev
+	}
 	d.CanMark = policy.Mark(p, a.OrgID) == nil && a.Status == assessment.Submitted
 	d.CanEdit = policy.EditAnswers(p, a.OrgID, a.Status) == nil
 	for _, x := range []struct {

@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
+	"mamori/internal/store"
 )
 
 // TestSubsidiaryReviewedByHolding: a factory with no auditor of its own
@@ -61,5 +64,75 @@ func TestSubsidiaryReviewedByHolding(t *testing.T) {
 	tid(doc, "unreviewed-org").Each(func(_ int, s *goquery.Selection) { names = append(names, s.Text()) })
 	if !slices.Contains(names, "単独株式会社") || slices.Contains(names, "九州工場") || slices.Contains(names, "レビュー株式会社") {
 		t.Errorf("/admin/orgs unreviewed = %v", names)
+	}
+}
+
+// TestReviewLevelTrailAndFilters: on a reassessment's review, each question
+// shows last time's level, this time's and the desired level, with the gap
+// when below it; the filters narrow the questions without JavaScript.
+func TestReviewLevelTrailAndFilters(t *testing.T) {
+	f := newRvFix(t)
+	last := f.submitted("2025年度")
+	if code, body := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+last.ID+"/approve", map[string]any{"acknowledge_open_marks": true}); code != 200 {
+		t.Fatalf("approve: %d %v", code, body)
+	}
+	if code, body := f.api(f.tManager, "PUT", "/api/v1/orgs/"+f.org.ID+"/targets", map[string]any{"targets": map[string]int{"1-1": 3, "1-2": 4}}); code != 200 {
+		t.Fatalf("targets: %d %v", code, body)
+	}
+	code, body := f.api(f.tOfficer, "POST", "/api/v1/assessments", map[string]any{"title": "2026年度", "copy_from": last.ID})
+	if code != 201 {
+		t.Fatalf("copy: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	var rows []store.ImportRow
+	for _, q := range checklist.Default().QuestionIDs() {
+		lv := map[string]int{"1-1": 4, "1-2": 2}[q]
+		if lv == 0 {
+			lv = 3
+		}
+		rows = append(rows, store.ImportRow{QuestionID: q, Level: &lv, Comment: "運用中"})
+	}
+	if _, err := f.st.ImportAnswers(context.Background(), id, rows, store.Actor{UserID: f.officer.ID, Email: f.officer.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := f.api(f.tOfficer, "POST", "/api/v1/assessments/"+id+"/submit", nil); code != 200 {
+		t.Fatalf("submit: %d %v", code, body)
+	}
+	if code, body := f.api(f.tAuditor, "PUT", "/api/v1/assessments/"+id+"/marks/1-1", map[string]any{"mark": "needs_attention"}); code != 200 {
+		t.Fatalf("mark: %d %v", code, body)
+	}
+	auditor := f.login(f.auditor)
+	rv := "/assessments/" + id + "/review"
+	doc := f.rvPage(auditor, rv, 200)
+	if got := squash(tid(doc, "level-trail-1-1").Text()); got != "前回 3 → 今回 4 / 望まれる水準 3" {
+		t.Errorf("1-1 trail = %q", got)
+	}
+	if got := squash(tid(doc, "level-trail-1-2").Text()); got != "前回 3 → 今回 2 / 望まれる水準 4 望まれる水準まで あと 2" {
+		t.Errorf("1-2 trail = %q", got)
+	}
+	if tid(doc, "below-1-1").Length() != 0 {
+		t.Error("1-1 (above its target) is flagged as below")
+	}
+	if n := doc.Find(`article[data-testid^="review-q-"]`).Length(); n != 27 {
+		t.Errorf("unfiltered page shows %d questions", n)
+	}
+	doc = f.rvPage(auditor, rv+"?show=attention", 200)
+	if n := doc.Find(`article[data-testid^="review-q-"]`).Length(); n != 1 || tid(doc, "review-q-1-1").Length() != 1 {
+		t.Errorf("attention filter shows %d questions", n)
+	}
+	if got := tid(doc, "filter-attention").AttrOr("aria-current", ""); got != "true" {
+		t.Errorf("the selected filter is not marked current: %q", got)
+	}
+	doc = f.rvPage(auditor, rv+"?show=below", 200)
+	if tid(doc, "review-q-1-2").Length() != 1 || tid(doc, "review-q-1-1").Length() != 0 {
+		t.Error("below-target filter shows the wrong questions")
+	}
+	doc = f.rvPage(auditor, rv+"?show=changed", 200)
+	if tid(doc, "filter-empty").Length() != 1 || doc.Find(`article[data-testid^="review-q-"]`).Length() != 0 {
+		t.Error("changed filter on a first submission is not empty")
+	}
+	// The decision forms stay whatever the filter.
+	if tid(doc, "approve-form").Length() != 1 {
+		t.Error("no approval form on a filtered page")
 	}
 }
