@@ -47,3 +47,17 @@ func CheckApprovable(attention []string, acknowledged bool) error {
 	return apperr.InvalidFieldsK("review.open_marks", map[string]string{"acknowledge_open_marks": "required"},
 		len(attention), strings.Join(attention, ", ")).WithDetail(map[string]any{"open_marks": attention})
 }
+
+// Unaddressed lists the findings (questions marked as needing attention, in
+// checklist order) that the officers have neither changed nor commented on
+// since the assessment was returned: resubmitting with them is most likely
+// an oversight, so the page asks first.
+func Unaddressed(findings []string, changed, commented map[string]bool) []string {
+	var out []string
+	for _, id := range findings {
+		if !changed[id] && !commented[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -45,3 +45,13 @@ func TestCheckApprovable(t *testing.T) {
 		})
 	}
 }
+
+func TestUnaddressed(t *testing.T) {
+	got := Unaddressed([]string{"1-1", "2-3", "4-1"}, map[string]bool{"1-1": true}, map[string]bool{"4-1": true, "5-1": true})
+	if !reflect.DeepEqual(got, []string{"2-3"}) {
+		t.Errorf("Unaddressed = %v", got)
+	}
+	if got := Unaddressed(nil, nil, nil); got != nil {
+		t.Errorf("no findings: %v", got)
+	}
+}

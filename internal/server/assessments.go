@@ -156,7 +156,11 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 	return links
 }
 
-func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, submitErr bool) {
+// overviewOpts: submitErr shows why a submission was refused; confirmResubmit
+// asks again before resubmitting with findings left unaddressed.
+type overviewOpts struct{ submitErr, confirmResubmit bool }
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, o overviewOpts) {
 	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
 	if err != nil {
@@ -169,7 +173,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, su
 		return
 	}
 	p := principal(ctx)
-	d := views.OverviewData{A: a, Checklist: cl, Answers: answers, SubmitErr: submitErr, Links: overviewLinks(ctx, a)}
+	d := views.OverviewData{A: a, Checklist: cl, Answers: answers, SubmitErr: o.submitErr, ConfirmResubmit: o.confirmResubmit, Links: overviewLinks(ctx, a)}
 	d.Editable = policy.EditAnswers(p, a.OrgID, a.Status) == nil
 	_, serr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Submit)
 	d.CanSubmit = serr == nil
@@ -182,6 +186,12 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, su
 	reviewers, _ := policy.Reviewers(a.OrgID, nodes)
 	for _, rv := range reviewers {
 		d.Reviewers = append(d.Reviewers, rv.Name)
+	}
+	if a.Status == assessment.Returned {
+		if d.Returned, err = s.returnInfo(ctx, a, cl, answers); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, status, views.AssessmentOverview(s.page(r, a.Title, "assessments"), d))
 }
@@ -202,7 +212,7 @@ func pendingQuestions(cl *checklist.Checklist, answers map[string]store.Answer) 
 }
 
 func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
-	s.overview(w, r, http.StatusOK, false)
+	s.overview(w, r, http.StatusOK, overviewOpts{})
 }
 
 func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
@@ -372,14 +382,39 @@ func versionFromForm(r *http.Request) int {
 // every carried-over answer is confirmed.
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, _, err := s.loadAssessment(r)
+	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+		return
+	}
+	if a.Status == assessment.Returned && r.PostForm.Get("confirm_unaddressed") != "1" {
+		// Resubmitting with findings nobody touched: ask first.
+		if _, err := policy.ChangeStatus(principal(ctx), a.OrgID, a.Status, assessment.Submit); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		answers, err := s.store.Answers(ctx, a.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		info, err := s.returnInfo(ctx, a, cl, answers)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(info.Unaddressed) > 0 {
+			s.overview(w, r, http.StatusUnprocessableEntity, overviewOpts{confirmResubmit: true})
+			return
+		}
+	}
 	if _, err := s.submit(r, a); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
-			s.overview(w, r, http.StatusUnprocessableEntity, true)
+			s.overview(w, r, http.StatusUnprocessableEntity, overviewOpts{submitErr: true})
 			return
 		}
 		s.pageError(w, r, err)
@@ -394,4 +429,42 @@ func (s *Server) submit(r *http.Request, a store.Assessment) (store.Assessment, 
 		return store.Assessment{}, err
 	}
 	return s.store.Submit(r.Context(), a.ID, a.Status, actor(r))
+}
+
+// returnInfo is why a returned assessment came back: the auditor's comment
+// (or reopening reason), the questions marked as needing attention, and
+// those of them the officers have neither changed nor commented on since.
+func (s *Server) returnInfo(ctx context.Context, a store.Assessment, cl *checklist.Checklist, answers map[string]store.Answer) (*views.ReturnInfo, error) {
+	info := &views.ReturnInfo{}
+	ev, err := s.store.LatestStatusEvent(ctx, a.ID)
+	switch {
+	case err == nil:
+		info.By, info.At, info.Comment, info.Reopened = ev.ActorName, ev.At, ev.Comment, ev.Action == assessment.Reopen
+	case !apperr.Is(err, apperr.NotFound):
+		return nil, err
+	}
+	marks, err := s.store.Marks(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.store.Comments(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(marks))
+	for id, x := range marks {
+		m[id] = x.Mark
+	}
+	info.Flagged = assessment.OpenItems(cl.QuestionIDs(), m).Attention
+	changed, commented := map[string]bool{}, map[string]bool{}
+	for id, ans := range answers {
+		changed[id] = ans.UpdatedAt.After(info.At)
+	}
+	for _, c := range comments {
+		if c.QuestionID != nil && c.CreatedAt.After(info.At) {
+			commented[*c.QuestionID] = true
+		}
+	}
+	info.Unaddressed = assessment.Unaddressed(info.Flagged, changed, commented)
+	return info, nil
 }

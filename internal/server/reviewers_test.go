@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -134,5 +135,55 @@ func TestReviewLevelTrailAndFilters(t *testing.T) {
 	// The decision forms stay whatever the filter.
 	if tid(doc, "approve-form").Length() != 1 {
 		t.Error("no approval form on a filtered page")
+	}
+}
+
+// TestReturnedOverview: the overview of a returned assessment shows the
+// auditor's comment and links every flagged question; resubmitting while a
+// flagged question is untouched asks first, naming it.
+func TestReturnedOverview(t *testing.T) {
+	f := newRvFix(t)
+	a := f.submitted("2026年度")
+	base := "/api/v1/assessments/" + a.ID
+	for _, q := range []string{"1-1", "2-1"} {
+		if code, body := f.api(f.tAuditor, "PUT", base+"/marks/"+q, map[string]any{"mark": "needs_attention"}); code != 200 {
+			t.Fatalf("mark: %d %v", code, body)
+		}
+	}
+	if code, body := f.api(f.tAuditor, "POST", base+"/return", map[string]any{"comment": "1-1 と 2-1 の根拠を補ってください。"}); code != 200 {
+		t.Fatalf("return: %d %v", code, body)
+	}
+	officer := f.login(f.officer)
+	ov := "/assessments/" + a.ID
+	doc := f.rvPage(officer, ov, 200)
+	banner := tid(doc, "return-banner")
+	if got := squash(banner.Find(`[data-testid="return-comment"]`).Text()); got != "1-1 と 2-1 の根拠を補ってください。" {
+		t.Fatalf("return comment on the overview = %q (banner %q)", got, squash(banner.Text()))
+	}
+	if !strings.Contains(banner.Text(), f.auditor.Name+" さんが差し戻しました") {
+		t.Errorf("banner does not say who returned it: %q", squash(banner.Text()))
+	}
+	for _, q := range []string{"1-1", "2-1"} {
+		link := banner.Find(`[data-testid="flagged-` + q + `"]`)
+		if href, _ := link.Attr("href"); href != ov+"/categories/"+q[:1]+"#q-"+q {
+			t.Errorf("flagged %s links to %q", q, href)
+		}
+		if title, _ := link.Attr("title"); title == "" || !strings.HasPrefix(squash(link.Text()), q+" ") {
+			t.Errorf("flagged %s label %q title %q", q, link.Text(), title)
+		}
+	}
+	// The officer fixes 1-1 and leaves 2-1 as it was.
+	f.rvPost(officer, ov+"/answers/1-1", url.Values{"level": {"4"}, "comment": {"規程を改訂"}, "version": {"1"}}, 303, "")
+	doc = f.rvPost(officer, ov+"/submit", nil, 422, "")
+	c := tid(doc, "confirm-resubmit")
+	if c.Length() != 1 || !strings.Contains(c.Text(), "2-1") || strings.Contains(c.Text(), "1-1 ") {
+		t.Fatalf("resubmission confirmation: %q", squash(c.Text()))
+	}
+	if s := f.status(a.ID); s != assessment.Returned {
+		t.Fatalf("status %s after an unconfirmed resubmission", s)
+	}
+	f.rvPost(officer, ov+"/submit", url.Values{"confirm_unaddressed": {"1"}}, 303, ov)
+	if s := f.status(a.ID); s != assessment.Submitted {
+		t.Fatalf("status %s after a confirmed resubmission", s)
 	}
 }

@@ -190,6 +190,7 @@ type StatusEvent struct {
 	Actor     string
 	At        time.Time
 	Status    assessment.Status
+	Comment   string // the return's comment or the reopening's reason
 }
 
 // LatestStatusEvent returns the latest submit, return, approve or reopen of
@@ -197,11 +198,12 @@ type StatusEvent struct {
 func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (StatusEvent, error) {
 	var e StatusEvent
 	err := s.pool.QueryRow(ctx, `
-		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to'
+		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to',
+			coalesce(l.detail->>'comment', '')
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
 		WHERE l.assessment_id = $1
 			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen')
-		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status)
+		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status, &e.Comment)
 	if err != nil {
 		return StatusEvent{}, fmt.Errorf("store: latest status event: %w", notFound(err))
 	}
