@@ -140,10 +140,21 @@ func TestReviewLoop(t *testing.T) {
 	waitText(t, octx, "[data-testid=question-5-1]", "引継ぎ")
 	shot(t, octx, "carried-over")
 	cl := checklist.Default()
-	for _, q := range cl.Categories[4].Questions {
-		do(t, octx, "confirm "+q.ID, chromedp.Click(chromedp.CSS("[data-testid=confirm-"+q.ID+"]")))
-		waitVersion(t, octx, q.ID, 2) // copied at version 1; confirming saves once
-	}
+	// One question confirmed on its own (a save), then the rest of the
+	// category in one action.
+	do(t, octx, "confirm 5-1", chromedp.Click(chromedp.CSS("[data-testid=confirm-5-1]")))
+	waitVersion(t, octx, "5-1", 2) // copied at version 1; confirming saves once
+	navigate(t, octx, loc+"/categories/5")
+	waitText(t, octx, "[data-testid=confirm-category-submit]", "未確認 2件")
+	waitText(t, octx, ".category-nav", "未確認 8") // category 1, not confirmed
+	checkA11y(t, octx, "confirm category")
+	shot(t, octx, "confirm-category")
+	clickNav(t, octx, "[data-testid=confirm-category-submit]")
+	waitText(t, octx, "main", "引き継いだ回答 2件を確認しました。")
+	// Progress counts confirmed answers only: 3 of 27.
+	navigate(t, octx, loc)
+	waitText(t, octx, "[data-testid=category-table]", "3/3")
+	waitText(t, octx, "[data-testid=category-table] tr:nth-child(1) [data-testid=unconfirmed]", "未確認 8")
 	answers, err := s.st.Answers(context.Background(), strings.TrimPrefix(loc, s.url+"/assessments/"))
 	if err != nil {
 		t.Fatal(err)

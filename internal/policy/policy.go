@@ -81,6 +81,12 @@ func EditAnswers(p *Principal, orgID string, status assessment.Status) error {
 	return nil
 }
 
+// ConfirmCarried: confirming carried-over answers in one action is editing
+// them: officers of the organisation, while the assessment is editable.
+func ConfirmCarried(p *Principal, orgID string, status assessment.Status) error {
+	return EditAnswers(p, orgID, status)
+}
+
 // ChangeStatus checks a workflow action and returns the status it leads to.
 // Officers submit their own organisation's assessments; auditors who can see
 // the organisation return, approve and reopen.

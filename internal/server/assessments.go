@@ -233,6 +233,11 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	if err := s.fillReviewContext(r.Context(), &d); err != nil {
 		return views.CategoryData{}, err
 	}
+	if a.CopiedFrom != nil && d.Editable { // last time's answers, for confirming
+		if d.Previous, err = s.store.Answers(r.Context(), *a.CopiedFrom); err != nil {
+			return views.CategoryData{}, err
+		}
+	}
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

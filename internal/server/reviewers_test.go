@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -185,5 +186,69 @@ func TestReturnedOverview(t *testing.T) {
 	f.rvPost(officer, ov+"/submit", url.Values{"confirm_unaddressed": {"1"}}, 303, ov)
 	if s := f.status(a.ID); s != assessment.Submitted {
 		t.Fatalf("status %s after a confirmed resubmission", s)
+	}
+}
+
+// TestConfirmCategory: a reassessment counts only confirmed answers as
+// progress, says 「未確認 n」 on the category tabs, and confirms a category
+// in one action (page and API).
+func TestConfirmCategory(t *testing.T) {
+	f := newRvFix(t)
+	last := f.answered("2025年度")
+	code, body := f.api(f.tOfficer, "POST", "/api/v1/assessments", map[string]any{"title": "2026年度", "copy_from": last.ID})
+	if code != 201 {
+		t.Fatalf("copy: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	officer := f.login(f.officer)
+	doc := f.rvPage(officer, "/assessments", 200)
+	row := doc.Find(`[data-testid="assessment-row"]`).FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "2026年度") })
+	if got := squash(row.Find("progress").Parent().Text()); !strings.Contains(got, "0/27") || !strings.Contains(got, "未確認 27") {
+		t.Errorf("list progress of a fresh copy: %q", got)
+	}
+	// The officer changes 1-2, then confirms category 1 in one action.
+	f.rvPost(officer, "/assessments/"+id+"/answers/1-2", url.Values{"level": {"4"}, "comment": {"改善"}, "version": {"1"}}, 303, "")
+	doc = f.rvPage(officer, "/assessments/"+id+"/categories/1", 200)
+	tabs := squash(doc.Find(".category-nav").Text())
+	if !strings.Contains(tabs, "大項目1 (1/8) 未確認 7") || !strings.Contains(tabs, "大項目2 (0/4) 未確認 4") {
+		t.Errorf("category tabs: %q", tabs)
+	}
+	if got := squash(tid(doc, "confirm-row-1-2").Text()); !strings.Contains(got, "変更あり 3 → 4") {
+		t.Errorf("changed row: %q", got)
+	}
+	if got := squash(tid(doc, "confirm-category-submit").Text()); got != "この大項目の未確認 7件をまとめて確認する" {
+		t.Errorf("confirm button: %q", got)
+	}
+	f.rvPost(officer, "/assessments/"+id+"/categories/1/confirm", nil, 303, "/assessments/"+id+"/categories/1")
+	doc = f.rvPage(officer, "/assessments/"+id, 200)
+	table := squash(tid(doc, "category-table").Text())
+	if !strings.Contains(table, "8/8") || !strings.Contains(table, "0/4 未確認 4") {
+		t.Errorf("overview after confirming category 1: %q", table)
+	}
+	// The API confirms category 2 and says which.
+	code, body = f.api(f.tOfficer, "POST", "/api/v1/assessments/"+id+"/categories/2/confirm", nil)
+	if code != 200 || fmt.Sprint(body["confirmed"]) != "[2-1 2-2 2-3 2-4]" {
+		t.Fatalf("API confirm: %d %v", code, body)
+	}
+	code, body = f.api(f.tOfficer, "POST", "/api/v1/assessments/"+id+"/categories/2/confirm", nil)
+	if code != 200 || fmt.Sprint(body["confirmed"]) != "[]" {
+		t.Fatalf("API confirm again: %d %v", code, body)
+	}
+	if code, _ := f.api(f.tOfficer, "POST", "/api/v1/assessments/"+id+"/categories/9/confirm", nil); code != 404 {
+		t.Errorf("unknown category: %d", code)
+	}
+	if code, _ := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+id+"/categories/3/confirm", nil); code != 403 {
+		t.Errorf("auditor confirming: %d", code)
+	}
+	// Every confirmation is its own entry in the trail.
+	code, body = f.api(f.tOfficer, "GET", "/api/v1/assessments/"+id+"/audit", nil)
+	n := 0
+	for _, e := range body["entries"].([]any) {
+		if e.(map[string]any)["action"] == "answer.confirmed" {
+			n++
+		}
+	}
+	if code != 200 || n != 11 {
+		t.Errorf("%d answer.confirmed entries, want 11 (7 + 4)", n)
 	}
 }

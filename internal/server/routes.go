@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments", s.handleAssessmentCreate)
 			r.Get("/assessments/{assessmentID}", s.handleAssessment)
 			r.Get("/assessments/{assessmentID}/categories/{category}", s.handleCategory)
+			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.handleConfirmCategory) // confirm.go
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
 
@@ -110,6 +111,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments", s.apiAssessmentCreate)
 			r.Get("/assessments/{assessmentID}", s.apiAssessment)
 			r.Put("/assessments/{assessmentID}/answers/{questionID}", s.apiAnswerSave)
+			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.apiConfirmCategory)
 			r.Post("/assessments/{assessmentID}/submit", s.apiSubmit)
 			r.Get("/reviews", s.apiReviews)
 			r.Post("/assessments/{assessmentID}/return", s.apiReturn)

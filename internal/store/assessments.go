@@ -31,22 +31,26 @@ type Assessment struct {
 	DecidedAt     *time.Time
 	Answered      int
 	CarriedOver   int
+	Confirmed     int // answered and not awaiting confirmation: what progress counts
 }
 
 const assessmentSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.checklist_id, a.status, a.status_version, a.copied_from,
 		a.created_at, a.updated_at, coalesce(uu.display_name, ''), a.submitted_at, coalesce(su.display_name, ''), a.decided_at,
-		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL),
-		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.carried_over)
+		n.answered, n.carried, n.confirmed
 	FROM assessments a
 	JOIN orgs o ON o.id = a.org_id
+	CROSS JOIN LATERAL (
+		SELECT count(*) FILTER (WHERE x.level IS NOT NULL) AS answered, count(*) FILTER (WHERE x.carried_over) AS carried,
+			count(*) FILTER (WHERE x.level IS NOT NULL AND NOT x.carried_over) AS confirmed
+		FROM answers x WHERE x.assessment_id = a.id) n
 	LEFT JOIN users uu ON uu.id = a.updated_by
 	LEFT JOIN users su ON su.id = a.submitted_by`
 
 func scanAssessment(row pgx.Row) (Assessment, error) {
 	var a Assessment
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
-		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver)
+		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver, &a.Confirmed)
 	return a, err
 }
 
