@@ -88,13 +88,13 @@ func ConfirmCarried(p *Principal, orgID string, status assessment.Status) error 
 }
 
 // ChangeStatus checks a workflow action and returns the status it leads to.
-// Officers submit their own organisation's assessments; auditors who can see
-// the organisation return, approve and reopen.
+// Officers submit (and withdraw) their own organisation's assessments;
+// auditors who can see the organisation return, approve and reopen.
 func ChangeStatus(p *Principal, orgID string, from assessment.Status, action assessment.Action) (assessment.Status, error) {
 	if err := see(p, orgID); err != nil {
 		return "", err
 	}
-	if action == assessment.Submit && p.OrgID != orgID {
+	if (action == assessment.Submit || action == assessment.Withdraw) && p.OrgID != orgID {
 		return "", errForbidden
 	}
 	return assessment.Transition(from, action, p.Role)

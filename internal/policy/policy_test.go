@@ -38,6 +38,10 @@ func TestPolicies(t *testing.T) {
 			_, err := ChangeStatus(p, "A", assessment.Submitted, assessment.Approve)
 			return err
 		},
+		"Withdraw": func(p *Principal) error {
+			_, err := ChangeStatus(p, "A", assessment.Submitted, assessment.Withdraw)
+			return err
+		},
 		"ApproveDraft": func(p *Principal) error {
 			_, err := ChangeStatus(p, "A", assessment.Draft, assessment.Approve)
 			return err
@@ -52,16 +56,16 @@ func TestPolicies(t *testing.T) {
 		"Admin":       Admin,
 	}
 	want := map[string]map[string]string{
-		"officerA":  {"ViewAssessment": ok, "CreateAssessment": ok, "EditDraft": ok, "ConfirmCarried": ok, "EditSubmitted": cf, "Submit": ok, "Approve": fb, "ApproveDraft": fb, "Comment": ok, "Mark": fb, "EditProfile": ok, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": fb, "Admin": fb},
-		"auditorA":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Approve": ok, "ApproveDraft": cf, "Comment": ok, "Mark": ok, "EditProfile": fb, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
-		"managerA":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": ok, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
-		"managerP":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": ok, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
-		"auditorF":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Approve": ok, "ApproveDraft": cf, "Comment": ok, "Mark": ok, "EditProfile": fb, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
-		"officerB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": fb, "ReviewQueue": fb, "Admin": fb},
-		"auditorB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
-		"managerB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
-		"admin":     {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": fb, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": ok},
-		"anonymous": {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": ua, "ReviewQueue": ua, "Admin": ua},
+		"officerA":  {"ViewAssessment": ok, "CreateAssessment": ok, "EditDraft": ok, "ConfirmCarried": ok, "EditSubmitted": cf, "Submit": ok, "Withdraw": ok, "Approve": fb, "ApproveDraft": fb, "Comment": ok, "Mark": fb, "EditProfile": ok, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": fb, "Admin": fb},
+		"auditorA":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Withdraw": fb, "Approve": ok, "ApproveDraft": cf, "Comment": ok, "Mark": ok, "EditProfile": fb, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
+		"managerA":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Withdraw": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": ok, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
+		"managerP":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Withdraw": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": ok, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
+		"auditorF":  {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Withdraw": fb, "Approve": ok, "ApproveDraft": cf, "Comment": ok, "Mark": ok, "EditProfile": fb, "SetTargets": fb, "ViewAudit": ok, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
+		"officerB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Withdraw": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": fb, "ReviewQueue": fb, "Admin": fb},
+		"auditorB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Withdraw": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": fb, "ReviewQueue": ok, "Admin": fb},
+		"managerB":  {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Withdraw": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": ok, "ReviewQueue": fb, "Admin": fb},
+		"admin":     {"ViewAssessment": ok, "CreateAssessment": fb, "EditDraft": fb, "ConfirmCarried": fb, "EditSubmitted": fb, "Submit": fb, "Withdraw": fb, "Approve": fb, "ApproveDraft": fb, "Comment": fb, "Mark": fb, "EditProfile": ok, "SetTargets": fb, "ViewAudit": ok, "Dashboard": ok, "ReviewQueue": fb, "Admin": ok},
+		"anonymous": {"ViewAssessment": nf, "CreateAssessment": nf, "EditDraft": nf, "ConfirmCarried": nf, "EditSubmitted": nf, "Submit": nf, "Withdraw": nf, "Approve": nf, "ApproveDraft": nf, "Comment": nf, "Mark": nf, "EditProfile": nf, "SetTargets": nf, "ViewAudit": nf, "Dashboard": ua, "ReviewQueue": ua, "Admin": ua},
 	}
 	n := 0
 	for name, p := range who {

@@ -250,6 +250,8 @@ var routeMatrix = map[string]rule{
 	"POST /assessments/{assessmentID}/categories/{category}/confirm":        {want: roles(seeOther, denied, officer), state: "draft"},
 	"POST /api/v1/assessments/{assessmentID}/categories/{category}/confirm": {want: roles(ok, denied, officer), state: "draft"},
 	"POST /assessments/{assessmentID}/submit":                               {want: roles(seeOther, denied, officer), state: "complete"},
+	"POST /assessments/{assessmentID}/withdraw":                             {want: roles(seeOther, denied, officer), state: "submitted", body: form(url.Values{"reason": {"記入漏れ"}})},
+	"POST /api/v1/assessments/{assessmentID}/withdraw":                      {want: roles(ok, denied, officer), state: "submitted", body: jsonBody(map[string]any{"reason": "記入漏れ"})},
 	"POST /api/v1/assessments/{assessmentID}/submit":                        {want: roles(ok, denied, officer), state: "complete"},
 	"POST /assessments/{assessmentID}/return":                               {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"差し戻します"}})},
 	"POST /assessments/{assessmentID}/approve":                              {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"承認します"}, "acknowledge_open_marks": {"1"}})},

@@ -158,7 +158,11 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 
 // overviewOpts: submitErr shows why a submission was refused; confirmResubmit
 // asks again before resubmitting with findings left unaddressed.
-type overviewOpts struct{ submitErr, confirmResubmit bool }
+type overviewOpts struct {
+	submitErr, confirmResubmit bool
+	withdrawErr                string // a refused withdrawal: why
+	withdrawReason             string // and the reason given, kept
+}
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, o overviewOpts) {
 	ctx := r.Context()
@@ -186,6 +190,14 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, o 
 	reviewers, _ := policy.Reviewers(a.OrgID, nodes)
 	for _, rv := range reviewers {
 		d.Reviewers = append(d.Reviewers, rv.Name)
+	}
+	if _, werr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Withdraw); werr == nil {
+		acted, err := s.store.AuditorActed(ctx, a.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Withdraw = &views.WithdrawForm{Allowed: !acted, Reason: o.withdrawReason, Error: o.withdrawErr}
 	}
 	if a.Status == assessment.Returned {
 		if d.Returned, err = s.returnInfo(ctx, a, cl, answers); err != nil {

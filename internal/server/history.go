@@ -145,7 +145,7 @@ func historyEntries(es []store.AuditEntry) []views.HistoryEntry {
 			h.Changes = answerChanges(d.Old, d.New)
 			out = append(out, h)
 			continue
-		case "assessment.submit", "assessment.return", "assessment.approve", "assessment.reopen":
+		case "assessment.submit", "assessment.return", "assessment.approve", "assessment.reopen", "assessment.withdraw":
 			var d struct{ From, To, Comment string }
 			if json.Unmarshal(e.Detail, &d) == nil {
 				h.Changes = []views.Change{{Field: "status", Old: d.From, New: d.To}}

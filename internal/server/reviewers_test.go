@@ -252,3 +252,59 @@ func TestConfirmCategory(t *testing.T) {
 		t.Errorf("%d answer.confirmed entries, want 11 (7 + 4)", n)
 	}
 }
+
+// TestWithdraw: the officers take a submission back with a reason while no
+// auditor has acted; once one has marked a question, it is too late (409),
+// and the page says so.
+func TestWithdraw(t *testing.T) {
+	f := newRvFix(t)
+	a := f.submitted("2026年度")
+	base := "/api/v1/assessments/" + a.ID
+	if code, body := f.api(f.tOfficer, "POST", base+"/withdraw", map[string]any{"reason": ""}); code != 422 {
+		t.Errorf("withdraw without a reason: %d %v", code, body)
+	}
+	if code, body := f.api(f.tAuditor, "POST", base+"/withdraw", map[string]any{"reason": "x"}); code != 403 {
+		t.Errorf("auditor withdrawing: %d %v", code, body)
+	}
+	code, body := f.api(f.tOfficer, "POST", base+"/withdraw", map[string]any{"reason": "添付漏れがあったため"})
+	if code != 200 || body["status"] != "draft" || body["submitted_at"] != nil {
+		t.Fatalf("withdraw: %d %v", code, body)
+	}
+	if code, _ := f.api(f.tAuditor, "GET", "/api/v1/reviews", nil); code != 200 {
+		t.Fatal("reviews")
+	}
+	_, rb := f.api(f.tAuditor, "GET", "/api/v1/reviews", nil)
+	if q := rb["queue"].([]any); len(q) != 0 {
+		t.Errorf("a withdrawn assessment is still in the queue: %v", q)
+	}
+	_, cb := f.api(f.tOfficer, "GET", base+"/comments", nil)
+	if cs := cb["comments"].([]any); len(cs) != 1 || cs[0].(map[string]any)["body"] != "添付漏れがあったため" {
+		t.Errorf("the reason is not in the general thread: %v", cs)
+	}
+	// Resubmitted; the auditor comments: too late.
+	if code, body := f.api(f.tOfficer, "POST", base+"/submit", nil); code != 200 {
+		t.Fatalf("resubmit: %d %v", code, body)
+	}
+	officer := f.login(f.officer)
+	doc := f.rvPage(officer, "/assessments/"+a.ID, 200)
+	if tid(doc, "withdraw-form").Length() != 1 {
+		t.Fatal("no withdraw form on a fresh submission")
+	}
+	if code, body := f.api(f.tAuditor, "POST", base+"/comments", map[string]any{"body": "拝見します", "question_id": "1-1"}); code != 201 {
+		t.Fatalf("comment: %d %v", code, body)
+	}
+	if code, body := f.api(f.tOfficer, "POST", base+"/withdraw", map[string]any{"reason": "やはり取り下げ"}); code != 409 {
+		t.Errorf("withdraw after the auditor commented: %d %v", code, body)
+	}
+	doc = f.rvPage(officer, "/assessments/"+a.ID, 200)
+	if tid(doc, "withdraw-form").Length() != 0 || tid(doc, "withdraw-closed").Length() != 1 {
+		t.Error("the page still offers a withdrawal the server refuses")
+	}
+	doc = f.rvPost(officer, "/assessments/"+a.ID+"/withdraw", url.Values{"reason": {"やはり取り下げ"}}, 409, "")
+	if got := squash(tid(doc, "withdraw-error").Text()); !strings.Contains(got, "取り下げできません") {
+		t.Errorf("refused withdrawal: %q", got)
+	}
+	if s := f.status(a.ID); s != assessment.Submitted {
+		t.Errorf("status %s", s)
+	}
+}

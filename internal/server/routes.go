@@ -58,6 +58,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.handleConfirmCategory) // confirm.go
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
+			r.Post("/assessments/{assessmentID}/withdraw", s.handleWithdraw) // withdraw.go
 
 			// Review: queue, review page, decisions, comments, marks, history.
 			r.Get("/reviews", s.handleReviews)
@@ -113,6 +114,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/assessments/{assessmentID}/answers/{questionID}", s.apiAnswerSave)
 			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.apiConfirmCategory)
 			r.Post("/assessments/{assessmentID}/submit", s.apiSubmit)
+			r.Post("/assessments/{assessmentID}/withdraw", s.apiWithdraw)
 			r.Get("/reviews", s.apiReviews)
 			r.Post("/assessments/{assessmentID}/return", s.apiReturn)
 			r.Post("/assessments/{assessmentID}/approve", s.apiApprove)

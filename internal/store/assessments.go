@@ -206,6 +206,8 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 		switch c.To {
 		case assessment.Submitted:
 			set += `, submitted_at = now(), submitted_by = $3`
+		case assessment.Draft: // withdrawn: no longer submitted
+			set += `, submitted_at = NULL, submitted_by = NULL`
 		case assessment.Approved, assessment.Returned:
 			set += `, decided_at = now(), decided_by = $3`
 		}

@@ -202,7 +202,7 @@ func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (Sta
 			coalesce(l.detail->>'comment', '')
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
 		WHERE l.assessment_id = $1
-			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen')
+			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen', 'assessment.withdraw')
 		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status, &e.Comment)
 	if err != nil {
 		return StatusEvent{}, fmt.Errorf("store: latest status event: %w", notFound(err))
@@ -227,4 +227,42 @@ func openMarks(ctx context.Context, tx pgx.Tx, assessmentID, checklistID string)
 		return nil, fmt.Errorf("checklist %s is not in this build", checklistID)
 	}
 	return assessment.OpenItems(cl.QuestionIDs(), marks).Attention, nil
+}
+
+// auditorActedSQL is true when, since the assessment's latest submission,
+// an auditor has marked a question, commented or decided.
+const auditorActedSQL = `EXISTS (
+	SELECT 1 FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+	WHERE l.assessment_id = $1
+		AND l.seq > coalesce((SELECT max(seq) FROM audit_log WHERE assessment_id = $1 AND action = 'assessment.submit'), 0)
+		AND (l.action IN ('review.marked', 'assessment.return', 'assessment.approve', 'assessment.reopen')
+			OR (l.action = 'comment.added' AND u.role = 'auditor')))`
+
+// AuditorActed reports whether an auditor has acted on the assessment's
+// latest submission (assessment.CheckWithdrawable).
+func (s *Store) AuditorActed(ctx context.Context, assessmentID string) (bool, error) {
+	var acted bool
+	if err := s.pool.QueryRow(ctx, `SELECT `+auditorActedSQL, assessmentID).Scan(&acted); err != nil {
+		return false, fmt.Errorf("store: auditor acted on %s: %w", assessmentID, err)
+	}
+	return acted, nil
+}
+
+// Withdraw takes a submission back to a draft (取り下げ) while no auditor
+// has acted on it (Conflict otherwise, as when the status moved). The
+// reason goes to the assessment's general thread and to the audit entry,
+// as a return's comment does.
+func (s *Store) Withdraw(ctx context.Context, assessmentID, reason string, by Actor) (Assessment, error) {
+	c := StatusChange{AssessmentID: assessmentID, From: assessment.Submitted, To: assessment.Draft, Action: assessment.Withdraw, Comment: reason, Actor: by}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string, _ map[string]any) error {
+		var acted bool
+		if err := tx.QueryRow(ctx, `SELECT `+auditorActedSQL, assessmentID).Scan(&acted); err != nil {
+			return err
+		}
+		if err := assessment.CheckWithdrawable(acted); err != nil {
+			return err
+		}
+		_, err := insertComment(ctx, tx, NewComment{AssessmentID: assessmentID, Body: reason, Actor: by})
+		return err
+	})
 }
