@@ -152,15 +152,45 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"entries": auditJSON(es)})
 }
 
-// apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first) and
-// recent decisions.
+// apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first),
+// recent decisions, and the organisations they review with each one's
+// latest assessment.
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 	q, ds, err := s.reviewQueue(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds)})
+	orgs, err := s.reviewedOrgs(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds), "orgs": reviewedOrgsJSON(orgs)})
+}
+
+// reviewedOrgs is the organisations the auditor reviews with their latest
+// assessment; their own organisation only when it has assessments (an audit
+// firm's has none). Call after reviewQueue, which authorises.
+func (s *Server) reviewedOrgs(r *http.Request) ([]store.OrgLatest, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	ids, err := s.visibleOrgs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.LatestByOrg(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.OrgLatest, 0, len(all))
+	for _, o := range all {
+		if o.OrgID == p.OrgID && o.Assessment == nil {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // reviewQueue is the auditor's queue and recent decisions, across the

@@ -308,3 +308,37 @@ func TestWithdraw(t *testing.T) {
 		t.Errorf("status %s", s)
 	}
 }
+
+// TestAuditorFirstScreen: /reviews lists every organisation the auditor
+// reviews with its latest assessment, drafts included, before anything is
+// submitted; the API says the same.
+func TestAuditorFirstScreen(t *testing.T) {
+	f := newRvFix(t)
+	factory := f.env.org("九州工場", &f.org.ID)
+	d := f.answered("2026年度 本社")
+	fo := f.user(factory.ID, assessment.Officer, false)
+	f.answeredBy(fo, "2026年度 九州工場")
+	doc := f.rvPage(f.login(f.auditor), "/reviews", 200)
+	if tid(doc, "queue-empty").Length() != 1 {
+		t.Fatal("something is in the queue")
+	}
+	rows := map[string]string{}
+	tid(doc, "reviewed-org").Each(func(_ int, s *goquery.Selection) { rows[squash(s.Find("th").Text())] = squash(s.Text()) })
+	if len(rows) != 2 || !strings.Contains(rows["レビュー株式会社"], "2026年度 本社下書き 27/27") || !strings.Contains(rows["九州工場"], "2026年度 九州工場下書き") {
+		t.Errorf("reviewed organisations: %v", rows)
+	}
+	code, body := f.api(f.tAuditor, "GET", "/api/v1/reviews", nil)
+	orgs, _ := body["orgs"].([]any)
+	if code != 200 || len(orgs) != 2 {
+		t.Fatalf("API orgs: %d %v", code, body)
+	}
+	var found bool
+	for _, o := range orgs {
+		if a, _ := o.(map[string]any)["assessment"].(map[string]any); a != nil && a["id"] == d.ID && a["status"] == "draft" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("API orgs lack the draft: %v", orgs)
+	}
+}

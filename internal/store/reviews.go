@@ -266,3 +266,66 @@ func (s *Store) Withdraw(ctx context.Context, assessmentID, reason string, by Ac
 		return err
 	})
 }
+
+// OrgLatest is an organisation an auditor reviews with its latest
+// assessment (none: Assessment is nil).
+type OrgLatest struct {
+	OrgID, OrgName string
+	Assessment     *Assessment
+}
+
+// LatestByOrg returns the organisations with their latest assessment (the
+// most recently created), by organisation name.
+func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.id, o.name, l.id
+		FROM orgs o
+		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
+		WHERE o.id = ANY($1::uuid[])
+		ORDER BY o.name, o.id`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+	}
+	type pair struct {
+		o   OrgLatest
+		aid *string
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+		var p pair
+		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+	}
+	var ids []string
+	for _, p := range ps {
+		if p.aid != nil {
+			ids = append(ids, *p.aid)
+		}
+	}
+	byID := map[string]Assessment{}
+	if len(ids) > 0 {
+		rows, err := s.pool.Query(ctx, assessmentSelect+` WHERE a.id = ANY($1::uuid[])`, ids)
+		if err != nil {
+			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		}
+		as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
+		if err != nil {
+			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		}
+		for _, a := range as {
+			byID[a.ID] = a
+		}
+	}
+	out := make([]OrgLatest, len(ps))
+	for i, p := range ps {
+		out[i] = p.o
+		if p.aid != nil {
+			if a, ok := byID[*p.aid]; ok {
+				out[i].Assessment = &a
+			}
+		}
+	}
+	return out, nil
+}

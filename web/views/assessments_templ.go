@@ -775,7 +775,7 @@ func questionLabel(ctx context.Context, cl *checklist.Checklist, id string) stri
 	if !ok {
 		return id
 	}
-	return id + " " + Shorten(tr(ctx, q.Text, q.TextEN), 24)
+	return id + " " + excerpt(tr(ctx, q.Text, q.TextEN), 24)
 }
 
 func questionTitle(ctx context.Context, cl *checklist.Checklist, id string) string {

@@ -2099,7 +2099,7 @@ func confirmCategory(d CategoryData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var123 string
-			templ_7745c5c3_Var123, templ_7745c5c3_Err = templ.JoinStringErrs(Shorten(tr(ctx, q.Text, q.TextEN), 30))
+			templ_7745c5c3_Var123, templ_7745c5c3_Err = templ.JoinStringErrs(excerpt(tr(ctx, q.Text, q.TextEN), 30))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/views/category.templ`, Line: 285, Col: 148}
 			}

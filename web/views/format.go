@@ -33,12 +33,3 @@ func Itoa(n int) string { return fmt.Sprint(n) }
 
 // viewBox is an SVG viewBox attribute for a chart of w × h units.
 func viewBox(w, h int) string { return fmt.Sprintf("0 0 %d %d", w, h) }
-
-// Shorten cuts s to at most n characters (runes), ending with "…" when cut.
-func Shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
