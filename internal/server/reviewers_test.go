@@ -92,7 +92,11 @@ func TestReviewLevelTrailAndFilters(t *testing.T) {
 		if lv == 0 {
 			lv = 3
 		}
-		rows = append(rows, store.ImportRow{QuestionID: q, Level: &lv, Comment: "運用中"})
+		comment := "運用中"
+		if q == "3-1" {
+			comment = ""
+		}
+		rows = append(rows, store.ImportRow{QuestionID: q, Level: &lv, Comment: comment})
 	}
 	if _, err := f.st.ImportAnswers(context.Background(), id, rows, store.Actor{UserID: f.officer.ID, Email: f.officer.Email}); err != nil {
 		t.Fatal(err)
@@ -132,6 +136,10 @@ func TestReviewLevelTrailAndFilters(t *testing.T) {
 	doc = f.rvPage(auditor, rv+"?show=changed", 200)
 	if tid(doc, "filter-empty").Length() != 1 || doc.Find(`article[data-testid^="review-q-"]`).Length() != 0 {
 		t.Error("changed filter on a first submission is not empty")
+	}
+	doc = f.rvPage(auditor, rv+"?show=no_evidence", 200)
+	if n := doc.Find(`article[data-testid^="review-q-"]`).Length(); n != 1 || tid(doc, "review-q-3-1").Length() != 1 {
+		t.Errorf("no-evidence filter shows %d questions", n)
 	}
 	// The decision forms stay whatever the filter.
 	if tid(doc, "approve-form").Length() != 1 {
