@@ -10,7 +10,8 @@ import (
 
 // TestSubsidiaryWithdrawAndReview: a factory with no auditor of its own
 // submits; its overview names the holding's auditor as the reviewer; the
-// officer withdraws it with a reason and submits again; the holding's
+// officer withdraws it with a reason, sees the provisional diagnosis of the
+// draft and submits again; the holding's
 // auditor finds it in the queue and opens the review.
 func TestSubsidiaryWithdrawAndReview(t *testing.T) {
 	s := newSite(t)
@@ -30,6 +31,14 @@ func TestSubsidiaryWithdrawAndReview(t *testing.T) {
 	clickNav(t, octx, "[data-testid=withdraw]")
 	waitText(t, octx, "main", "提出を取り下げました。")
 	waitText(t, octx, "[data-testid=status]", "下書き")
+	// While it is a draft, the diagnosis and the benchmark are provisional.
+	navigate(t, octx, s.url+"/assessments/"+a.ID+"/report")
+	waitText(t, octx, "[data-testid=provisional]", "暫定（未提出）")
+	checkA11y(t, octx, "provisional report")
+	shot(t, octx, "provisional-report")
+	navigate(t, octx, s.url+"/assessments/"+a.ID+"/benchmark")
+	waitText(t, octx, "[data-testid=provisional]", "暫定（未提出）")
+	navigate(t, octx, s.url+"/assessments/"+a.ID)
 	clickNav(t, octx, "[data-testid=submit]")
 	waitText(t, octx, "[data-testid=status]", "提出済み")
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/score"
 	"mamori/internal/store"
@@ -23,15 +24,37 @@ const (
 // in: wide enough that a cell never shows one organisation's exact total.
 const scatterBin = 5
 
-// benchmarkOf compares an assessment's frozen result with its peers.
-func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark, store.BenchmarkPopulations, error) {
-	pops, err := s.store.BenchmarkPopulations(r.Context(), a.ID)
+// benchmarkOf compares an assessment's frozen result with its peers; a
+// draft or returned one is compared provisionally, from the answers so far
+// (score.ProvisionalPeer).
+func (s *Server) benchmarkOf(r *http.Request, a store.Assessment, cl *checklist.Checklist) (apiBenchmark, store.BenchmarkPopulations, error) {
+	ctx := r.Context()
+	provisional := !frozenStatus(a.Status)
+	var pops store.BenchmarkPopulations
+	var err error
+	if provisional {
+		answers, aerr := s.store.Answers(ctx, a.ID)
+		if aerr != nil {
+			return apiBenchmark{}, pops, aerr
+		}
+		dg, derr := s.diagnose(ctx, a, cl, answers)
+		if derr != nil {
+			return apiBenchmark{}, pops, derr
+		}
+		if dg.Report.Answered == 0 { // nothing to compare yet
+			return apiBenchmark{}, pops, apperr.K(apperr.Conflict, "benchmark.no_answers")
+		}
+		own := store.BenchmarkPeer{Peer: score.ProvisionalPeer(dg.Report, dg.Risk.Index), RiskGroup: string(dg.Risk.Group)}
+		pops, err = s.store.ProvisionalBenchmark(ctx, a.ID, own)
+	} else {
+		pops, err = s.store.BenchmarkPopulations(ctx, a.ID)
+	}
 	if err != nil {
 		return apiBenchmark{}, pops, err
 	}
 	own := pops.Own
 	out := apiBenchmark{
-		AssessmentID: a.ID, Total: own.Total, RiskIndex: own.RiskIndex,
+		AssessmentID: a.ID, Total: own.Total, RiskIndex: own.RiskIndex, Provisional: provisional,
 		Group:    score.Benchmark(kindRiskGroup, own.RiskGroup, pops.RiskGroup, own.Total),
 		Industry: score.Benchmark(kindIndustry, own.Industry, pops.Industry, own.Total),
 		Size:     score.Benchmark(kindSize, own.SizeBand, pops.Size, own.Total),
@@ -62,12 +85,12 @@ func scatterCells(peers []score.Peer) []views.ScatterCell {
 }
 
 func (s *Server) apiBenchmark(w http.ResponseWriter, r *http.Request) {
-	a, _, err := s.loadAssessment(r)
+	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	out, _, err := s.benchmarkOf(r, a)
+	out, _, err := s.benchmarkOf(r, a, cl)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -75,8 +98,9 @@ func (s *Server) apiBenchmark(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handleBenchmark is the peer benchmark page. An assessment that was never
-// submitted has nothing to compare: the page says so.
+// handleBenchmark is the peer benchmark page; a draft's is provisional
+// (暫定（未提出）). A submitted assessment without a frozen result (from
+// before results were frozen) has nothing to compare: the page says so.
 func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
@@ -84,8 +108,8 @@ func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := views.BenchmarkData{A: a, Checklist: cl}
-	b, pops, err := s.benchmarkOf(r, a)
+	d := views.BenchmarkData{A: a, Checklist: cl, Provisional: !frozenStatus(a.Status)}
+	b, pops, err := s.benchmarkOf(r, a, cl)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		d.NoResult = true

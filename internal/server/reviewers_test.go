@@ -350,3 +350,34 @@ func TestAuditorFirstScreen(t *testing.T) {
 		t.Errorf("API orgs lack the draft: %v", orgs)
 	}
 }
+
+// TestProvisionalReport: a draft's report is marked 暫定（未提出）, and a
+// category with no answers shows 「—（未回答）」, never 0.00.
+func TestProvisionalReport(t *testing.T) {
+	f := newRvFix(t)
+	a, err := f.st.CreateAssessment(context.Background(), store.NewAssessment{OrgID: f.org.ID, Title: "下書き", ChecklistID: checklist.Default().ID,
+		Actor: store.Actor{UserID: f.officer.ID, Email: f.officer.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rvPost(f.login(f.officer), "/assessments/"+a.ID+"/answers/1-1", url.Values{"level": {"4"}, "version": {"0"}}, 303, "")
+	doc := f.rvPage(f.login(f.manager), "/assessments/"+a.ID+"/report", 200)
+	if got := squash(tid(doc, "provisional").Text()); !strings.HasPrefix(got, "暫定（未提出）") {
+		t.Errorf("provisional marker: %q", got)
+	}
+	if got := tid(doc, "cat-average-2").Text(); got != "—（未回答）" {
+		t.Errorf("category 2 (no answers) average: %q", got)
+	}
+	if got := tid(doc, "cat-average-1").Text(); got != "4.00" {
+		t.Errorf("category 1 average: %q", got)
+	}
+	f.rvPost(f.login(f.officer), "/assessments/"+a.ID+"/submit", nil, 422, "")
+	for _, q := range checklist.Default().QuestionIDs()[1:] {
+		f.rvPost(f.login(f.officer), "/assessments/"+a.ID+"/answers/"+q, url.Values{"level": {"3"}, "version": {"0"}}, 303, "")
+	}
+	f.rvPost(f.login(f.officer), "/assessments/"+a.ID+"/submit", nil, 303, "")
+	doc = f.rvPage(f.login(f.manager), "/assessments/"+a.ID+"/report", 200)
+	if tid(doc, "provisional").Length() != 0 {
+		t.Error("a submitted assessment's report is marked provisional")
+	}
+}

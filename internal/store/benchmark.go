@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -43,11 +44,29 @@ var ErrNoResult = apperr.K(apperr.Conflict, "err.no_result")
 // approved one, so it is counted once and ranked by the result being viewed.
 // It answers ErrNoResult (Conflict) when the assessment has no frozen result.
 func (s *Store) BenchmarkPopulations(ctx context.Context, assessmentID string) (BenchmarkPopulations, error) {
+	return s.benchmarkPopulations(ctx, assessmentID, nil)
+}
+
+// ProvisionalBenchmark is BenchmarkPopulations for an assessment not yet
+// submitted (暫定): own gives its total, risk and category averages as
+// scored from the answers so far; its industry and size band are read as
+// for a frozen one.
+func (s *Store) ProvisionalBenchmark(ctx context.Context, assessmentID string, own BenchmarkPeer) (BenchmarkPopulations, error) {
+	return s.benchmarkPopulations(ctx, assessmentID, &own)
+}
+
+func (s *Store) benchmarkPopulations(ctx context.Context, assessmentID string, provisional *BenchmarkPeer) (BenchmarkPopulations, error) {
 	var out BenchmarkPopulations
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
 		orgID, err := benchmarkOwn(ctx, tx, assessmentID, &out.Own)
+		if provisional != nil && errors.Is(err, ErrNoResult) {
+			err = nil
+		}
 		if err != nil {
 			return err
+		}
+		if provisional != nil {
+			out.Own.Peer, out.Own.RiskGroup = provisional.Peer, provisional.RiskGroup
 		}
 		rows, err := tx.Query(ctx, `
 			SELECT DISTINCT ON (a.org_id) r.total_score, r.risk_index, r.risk_group, r.category_averages,
@@ -106,13 +125,13 @@ func benchmarkOwn(ctx context.Context, tx pgx.Tx, assessmentID string, own *Benc
 	if err != nil {
 		return "", notFound(err)
 	}
-	if !hasResult {
-		return "", ErrNoResult
-	}
-	own.Total, own.RiskIndex = int(total), int(riskIndex)
 	if employees != nil {
 		own.SizeBand = score.SizeBand(int(*employees))
 	}
+	if !hasResult {
+		return orgID, ErrNoResult
+	}
+	own.Total, own.RiskIndex = int(total), int(riskIndex)
 	return orgID, nil
 }
 
