@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
+	"mamori/web/i18n"
 )
 
 // TestSubsidiaryReviewedByHolding: a factory with no auditor of its own
@@ -379,5 +381,75 @@ func TestProvisionalReport(t *testing.T) {
 	doc = f.rvPage(f.login(f.manager), "/assessments/"+a.ID+"/report", 200)
 	if tid(doc, "provisional").Length() != 0 {
 		t.Error("a submitted assessment's report is marked provisional")
+	}
+}
+
+// TestExecutiveSummary: the report's first page names who submitted and
+// approved it and when, the total and its change, the risk group's meaning,
+// the weakest categories and the first actions, worded as actions.
+func TestExecutiveSummary(t *testing.T) {
+	f := newRvFix(t)
+	last := f.submitted("2025年度")
+	if code, body := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+last.ID+"/approve", map[string]any{"acknowledge_open_marks": true}); code != 200 {
+		t.Fatalf("approve: %d %v", code, body)
+	}
+	code, body := f.api(f.tOfficer, "POST", "/api/v1/assessments", map[string]any{"title": "2026年度", "copy_from": last.ID})
+	if code != 201 {
+		t.Fatalf("copy: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	var rows []store.ImportRow
+	for _, q := range checklist.Default().QuestionIDs() {
+		lv := map[string]int{"3-3": 1, "3-4": 2}[q]
+		if lv == 0 {
+			lv = 4
+		}
+		rows = append(rows, store.ImportRow{QuestionID: q, Level: &lv, Comment: "運用中"})
+	}
+	if _, err := f.st.ImportAnswers(context.Background(), id, rows, store.Actor{UserID: f.officer.ID, Email: f.officer.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := f.api(f.tOfficer, "POST", "/api/v1/assessments/"+id+"/submit", nil); code != 200 {
+		t.Fatalf("submit: %d %v", code, body)
+	}
+	if code, body := f.api(f.tAuditor, "POST", "/api/v1/assessments/"+id+"/approve", map[string]any{"acknowledge_open_marks": true}); code != 200 {
+		t.Fatalf("approve: %d %v", code, body)
+	}
+	doc := f.rvPage(f.login(f.manager), "/assessments/"+id+"/report", 200)
+	ex := tid(doc, "exec-summary")
+	get := func(id string) string { return squash(ex.Find(`[data-testid="` + id + `"]`).Text()) }
+	today := time.Now().In(i18n.JST).Format("2006-01-02")
+	if got := get("exec-submitted"); got != f.officer.Name+"（"+today+"）" {
+		t.Errorf("submitted: %q", got)
+	}
+	if got := get("exec-approved"); got != f.auditor.Name+"（"+today+"）" {
+		t.Errorf("approved: %q", got)
+	}
+	if got := get("exec-printed"); got != today {
+		t.Errorf("printed: %q", got)
+	}
+	// 25 × 4 + 1 + 2 = 103, against 27 × 3 = 81 last time.
+	if got := get("exec-total"); got != "103 / 135" {
+		t.Errorf("total: %q", got)
+	}
+	if got := get("exec-change"); got != "前回（2025年度）の 81 点から +22 点" {
+		t.Errorf("change: %q", got)
+	}
+	if got := ex.Find(`[data-testid="exec-weakest"] li`).First().Text(); !strings.HasPrefix(squash(got), "大項目3") {
+		t.Errorf("weakest first: %q", got)
+	}
+	first := squash(ex.Find(`[data-testid="exec-actions"] li`).First().Text())
+	q33, _ := checklist.Default().Question("3-3")
+	if !strings.HasPrefix(first, q33.Action) || strings.Contains(first, "か。") {
+		t.Errorf("first action: %q, want it to start with %q", first, q33.Action)
+	}
+	if n := ex.Find(`[data-testid="exec-actions"] li`).Length(); n > 5 {
+		t.Errorf("%d actions on the first page", n)
+	}
+	if got := tid(doc, "rec-action-3-3").Text(); got != q33.Action {
+		t.Errorf("recommendation worded as %q", got)
+	}
+	if tid(doc, "print-button").Length() != 1 {
+		t.Error("no print button")
 	}
 }

@@ -31,15 +31,17 @@ type Assessment struct {
 	DecidedAt     *time.Time
 	Answered      int
 	CarriedOver   int
-	Confirmed     int // answered and not awaiting confirmation: what progress counts
+	Confirmed     int    // answered and not awaiting confirmation: what progress counts
+	DecidedBy     string // the name of who returned or approved it last
 }
 
 const assessmentSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.checklist_id, a.status, a.status_version, a.copied_from,
 		a.created_at, a.updated_at, coalesce(uu.display_name, ''), a.submitted_at, coalesce(su.display_name, ''), a.decided_at,
-		n.answered, n.carried, n.confirmed
+		n.answered, n.carried, n.confirmed, coalesce(du.display_name, '')
 	FROM assessments a
 	JOIN orgs o ON o.id = a.org_id
+	LEFT JOIN users du ON du.id = a.decided_by
 	CROSS JOIN LATERAL (
 		SELECT count(*) FILTER (WHERE x.level IS NOT NULL) AS answered, count(*) FILTER (WHERE x.carried_over) AS carried,
 			count(*) FILTER (WHERE x.level IS NOT NULL AND NOT x.carried_over) AS confirmed
@@ -50,7 +52,7 @@ const assessmentSelect = `
 func scanAssessment(row pgx.Row) (Assessment, error) {
 	var a Assessment
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
-		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver, &a.Confirmed)
+		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver, &a.Confirmed, &a.DecidedBy)
 	return a, err
 }
 
@@ -240,12 +242,22 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 // demonstration data, whose dashboard trend follows the decision dates.
 // The audit trail keeps the real times.
 func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decidedAt time.Time) error {
-	tag, err := s.pool.Exec(ctx, `
-		UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
-			decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = apperr.ErrNotFound
-	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE assessments SET created_at = $2::timestamptz - interval '45 days', submitted_at = $2::timestamptz - interval '10 days',
+				decided_at = $2, updated_at = $2 WHERE id = $1`, assessmentID, decidedAt)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// The result was frozen at the (backdated) submission, not when the
+		// demonstration was seeded.
+		_, err = tx.Exec(ctx, `UPDATE assessment_results SET computed_at = $2::timestamptz - interval '10 days' WHERE assessment_id = $1`,
+			assessmentID, decidedAt)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: backdate assessment %s: %w", assessmentID, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
@@ -85,5 +86,37 @@ func TestConfirmCarried(t *testing.T) {
 	}
 	if _, err := e.st.ConfirmCarried(ctx, a.ID, cat2, e.officer); !apperr.Is(err, apperr.Conflict) {
 		t.Errorf("confirming a submitted assessment: %v", err)
+	}
+}
+
+// TestBackdateDecisionMovesFrozenDate: demonstration data dated in the past
+// shows its result frozen at the (backdated) submission, not at seeding.
+func TestBackdateDecisionMovesFrozenDate(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	a := e.draft(t, e.org.ID, "2024年度")
+	three := 3
+	for _, q := range checklist.Default().QuestionIDs() {
+		if _, err := e.st.SaveAnswer(ctx, a.ID, q, assessment.AnswerValues{Level: &three}, e.officer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.st.Submit(ctx, a.ID, assessment.Draft, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Submitted, To: assessment.Approved, Action: assessment.Approve, Actor: e.auditor}); err != nil {
+		t.Fatal(err)
+	}
+	decided := time.Date(2024, 7, 15, 10, 0, 0, 0, time.UTC)
+	if err := e.st.BackdateDecision(ctx, a.ID, decided); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.st.GetAssessment(ctx, a.ID)
+	res, err := e.st.GetResult(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SubmittedAt == nil || !res.ComputedAt.Equal(*got.SubmittedAt) || !got.SubmittedAt.Equal(decided.Add(-10*24*time.Hour)) {
+		t.Errorf("frozen at %v, submitted at %v", res.ComputedAt, got.SubmittedAt)
 	}
 }

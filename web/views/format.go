@@ -63,3 +63,11 @@ func CatVsTarget(c score.CategoryScore) string {
 	}
 	return Diff2(c.Average, c.TargetAverage)
 }
+
+// FormatDate shows a date as 2026-04-01 (Japan time).
+func FormatDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(i18n.JST).Format("2006-01-02")
+}
