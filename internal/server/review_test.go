@@ -176,7 +176,7 @@ func TestReviewLoopPages(t *testing.T) {
 		t.Fatalf("status %s after reopening", s)
 	}
 	doc = f.rvPage(auditor, "/reviews", 200)
-	if rows := tid(doc, "decision-row"); rows.Length() != 3 || !strings.Contains(rows.First().Text(), "再オープン") {
+	if rows := tid(doc, "decision-row"); rows.Length() != 3 || !strings.Contains(rows.First().Text(), "承認の取り消し") {
 		t.Fatalf("recent decisions: %q", squash(tid(doc, "recent-decisions").Text()))
 	}
 

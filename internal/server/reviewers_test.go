@@ -72,7 +72,7 @@ func TestSubsidiaryReviewedByHolding(t *testing.T) {
 }
 
 // TestReviewLevelTrailAndFilters: on a reassessment's review, each question
-// shows last time's level, this time's and the desired level, with the gap
+// shows last time's level, this time's and the target level, with the gap
 // when below it; the filters narrow the questions without JavaScript.
 func TestReviewLevelTrailAndFilters(t *testing.T) {
 	f := newRvFix(t)
@@ -451,5 +451,31 @@ func TestExecutiveSummary(t *testing.T) {
 	}
 	if tid(doc, "print-button").Length() != 1 {
 		t.Error("no print button")
+	}
+}
+
+// TestHistoryNamesPeopleAndPoints: the history shows who acted by name (the
+// email as the tooltip) and key points by their shortened text (the id as
+// the tooltip), not bare ids.
+func TestHistoryNamesPeopleAndPoints(t *testing.T) {
+	f := newRvFix(t)
+	a, err := f.st.CreateAssessment(context.Background(), store.NewAssessment{OrgID: f.org.ID, Title: "履歴", ChecklistID: checklist.Default().ID,
+		Actor: store.Actor{UserID: f.officer.ID, Email: f.officer.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer := f.login(f.officer)
+	f.rvPost(officer, "/assessments/"+a.ID+"/answers/1-1", url.Values{"level": {"3"}, "points": {"1-1-1", "1-1-2"}, "version": {"0"}}, 303, "")
+	doc := f.rvPage(f.login(f.manager), "/assessments/"+a.ID+"/history", 200)
+	row := doc.Find(`[data-testid="audit-row"][data-action="answer.saved"]`).First()
+	actor := row.Find("td.small[title]")
+	if squash(actor.Text()) != f.officer.Name || actor.AttrOr("title", "") != f.officer.Email {
+		t.Errorf("actor shown as %q (title %q)", squash(actor.Text()), actor.AttrOr("title", ""))
+	}
+	pt := row.Find(`abbr[data-point="1-1-1"]`)
+	q, _ := checklist.Default().Question("1-1")
+	want := []rune(q.Points[0].Text)
+	if pt.Length() != 1 || pt.AttrOr("title", "") != "1-1-1" || !strings.HasPrefix(q.Points[0].Text, strings.TrimSuffix(pt.Text(), "…")) || len([]rune(pt.Text())) > 21 || len(want) < 3 {
+		t.Errorf("key point shown as %q (title %q)", pt.Text(), pt.AttrOr("title", ""))
 	}
 }

@@ -267,3 +267,20 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 	p.Locale = locale
 	return &p, nil
 }
+
+// UserNames returns the display names of the users among ids that exist.
+func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id::text, display_name FROM users WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	var id, name string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[id] = name; return nil }); err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	return out, nil
+}
