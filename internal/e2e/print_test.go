@@ -103,3 +103,49 @@ func TestExecutiveSummaryPrintsOnOnePage(t *testing.T) {
 	}
 	t.Logf("report: %d A4 pages, executive summary: 1", whole)
 }
+
+// TestPhoneLayout: the report, the dashboard and a category page at 390 ×
+// 844 (device emulation) have nothing wider than the screen and no text
+// squeezed into a narrow box.
+func TestPhoneLayout(t *testing.T) {
+	s := newSite(t)
+	holding := s.org("デモ株式会社", nil)
+	sub := s.org("デモ株式会社 九州工場", &holding.ID)
+	off := s.user(sub.ID, assessment.Officer, false, "officer@phone.example", "山田 花子")
+	aud := s.user(holding.ID, assessment.Auditor, false, "auditor@phone.example", "佐藤 健")
+	s.user(holding.ID, assessment.Manager, false, "manager@phone.example", "鈴木 一郎")
+	s.approved(off, aud, "2025年度 自己評価")
+	a := s.approved(off, aud, "2026年度 自己評価")
+	draft, err := s.st.CreateAssessment(context.Background(), store.NewAssessment{OrgID: sub.ID, Title: "2027年度 自己評価", ChecklistID: checklist.Default().ID,
+		Actor: store.Actor{UserID: off.ID, Email: off.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	mctx := browser(t, 390, 844)
+	login(t, mctx, s.url, "manager@phone.example")
+	if w, _ := chromedp.Run(mctx, chromedp.Evaluate[int](`document.documentElement.clientWidth`)); w != 390 {
+		t.Fatalf("viewport %d px wide, want 390", w)
+	}
+	for _, p := range []struct{ name, path string }{
+		{"report", "/assessments/" + a.ID + "/report"},
+		{"dashboard", "/dashboard"},
+	} {
+		navigate(t, mctx, s.url+p.path)
+		checkLayout(t, mctx, p.name)
+		shot(t, mctx, p.name+"-phone")
+	}
+	// The heat map on a phone: a table scrolling in its own box.
+	navigate(t, mctx, s.url+"/dashboard")
+	waitText(t, mctx, "[data-testid=heatmap-table]", "組織的対策")
+	octx := browser(t, 390, 844)
+	login(t, octx, s.url, "officer@phone.example")
+	navigate(t, octx, s.url+"/assessments/"+draft.ID+"/categories/1")
+	checkLayout(t, octx, "category")
+	shot(t, octx, "category-phone")
+	// The language buttons are touch targets of at least 44 × 44.
+	size, _ := chromedp.Run(octx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector(".lang-switch button").getBoundingClientRect(); return [r.width, r.height]; })()`))
+	if len(size) != 2 || size[0] < 44 || size[1] < 44 {
+		t.Errorf("language button %v px, want at least 44 × 44", size)
+	}
+}
