@@ -130,9 +130,13 @@ func TestPhoneLayout(t *testing.T) {
 	for _, p := range []struct{ name, path string }{
 		{"report", "/assessments/" + a.ID + "/report"},
 		{"dashboard", "/dashboard"},
+		{"benchmark", "/assessments/" + a.ID + "/benchmark"},
+		{"review", "/assessments/" + a.ID + "/review"},
+		{"history", "/assessments/" + a.ID + "/history"},
 	} {
 		navigate(t, mctx, s.url+p.path)
 		checkLayout(t, mctx, p.name)
+		checkA11y(t, mctx, p.name+" (phone)")
 		shot(t, mctx, p.name+"-phone")
 	}
 	// The heat map on a phone: a table scrolling in its own box.
@@ -142,7 +146,11 @@ func TestPhoneLayout(t *testing.T) {
 	login(t, octx, s.url, "officer@phone.example")
 	navigate(t, octx, s.url+"/assessments/"+draft.ID+"/categories/1")
 	checkLayout(t, octx, "category")
+	checkA11y(t, octx, "category (phone)")
 	shot(t, octx, "category-phone")
+	navigate(t, octx, s.url+"/assessments/"+draft.ID)
+	checkLayout(t, octx, "overview")
+	checkA11y(t, octx, "overview (phone)")
 	// The language buttons are touch targets of at least 44 × 44.
 	size, _ := chromedp.Run(octx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector(".lang-switch button").getBoundingClientRect(); return [r.width, r.height]; })()`))
 	if len(size) != 2 || size[0] < 44 || size[1] < 44 {
