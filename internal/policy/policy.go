@@ -23,6 +23,9 @@ type Principal struct {
 	TokenID string          // set when the request came with an API token
 	Visible map[string]bool // organisations whose data the caller may read
 	Locale  string          // the user's language setting ("" follows the browser)
+	// MustChangePassword: signed in with a generated password; nothing but
+	// choosing their own is open to them until they do.
+	MustChangePassword bool
 }
 
 // CanSee reports whether the caller may read the organisation's data:

@@ -277,7 +277,8 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var hash string
 		if hash, err = auth.HashPassword(password); err == nil {
-			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Actor: actor(r)})
+			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Actor: actor(r),
+				MustChangePassword: generated})
 		}
 	}
 	if err != nil {
@@ -363,7 +364,7 @@ func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 	}
 	hash, err := auth.HashPassword(password)
 	if err == nil {
-		err = s.store.SetPassword(ctx, u.ID, hash, nil, actor(r))
+		err = s.store.SetPassword(ctx, u.ID, hash, nil, actor(r), generated)
 	}
 	if err != nil {
 		s.pageError(w, r, err)

@@ -39,7 +39,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/lang", s.handleLang)
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser, s.totpGate)
+			r.Use(s.requireUser, s.totpGate, s.passwordGate)
 			r.Get("/", s.handleHome)
 
 			r.Get("/account", s.handleAccount)
@@ -104,7 +104,7 @@ func (s *Server) routes() http.Handler {
 
 		// JSON API: bearer token or session.
 		r.Route("/api/v1", func(r chi.Router) {
-			r.Use(s.requireUser, s.totpGate, s.apiRateLimit())
+			r.Use(s.requireUser, s.totpGate, s.passwordGate, s.apiRateLimit())
 			r.Get("/me", s.apiMe)
 			r.Get("/checklists", s.apiChecklists)
 			r.Get("/checklists/{checklistID}", s.apiChecklist)

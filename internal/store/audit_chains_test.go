@@ -93,11 +93,7 @@ func TestAuditMigrationKeepsTheOldChainVerifiable(t *testing.T) {
 	}
 	defer m.Close()
 	const singleChain = 6 // the last version with one chain
-	latest, err := store.LatestVersion()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Down(int(latest) - singleChain); err != nil {
+	if err := m.Down(migrationsAbove(t, singleChain)); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := pgx.Connect(ctx, url)

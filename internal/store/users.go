@@ -44,6 +44,9 @@ type NewUser struct {
 	OrgID                     string
 	Admin                     bool
 	Actor                     Actor
+	// MustChangePassword: the password was generated for the user, who
+	// must choose their own at first sign-in.
+	MustChangePassword bool
 }
 
 // NormalizeEmail trims and lower-cases an email address.
@@ -56,9 +59,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		u, err = scanUser(tx.QueryRow(ctx, `
-			INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns,
-			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin))
+			INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin, must_change_password)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userColumns,
+			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin, nu.MustChangePassword))
 		if err != nil {
 			return userErr(err)
 		}
@@ -172,10 +175,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (befor
 // user except keepSession (the hash of the session that made the change, or
 // nil to revoke all). The audit trail records "user.password_changed" when
 // the user changed their own password and "user.password_reset" otherwise.
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte, by Actor) error {
+//
+// mustChange makes the user choose their own password at the next sign-in
+// (an administrator handed them a generated one); a user changing their own
+// password clears it.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte, by Actor, mustChange bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var orgID string
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING org_id`, userID, hash).Scan(&orgID)
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = now() WHERE id = $1 RETURNING org_id`,
+			userID, hash, mustChange && by.UserID != userID).Scan(&orgID)
 		if err != nil {
 			if pgCode(err) == codeInvalidText {
 				err = pgx.ErrNoRows
@@ -231,7 +239,7 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 	var visible []string
 	err := s.pool.QueryRow(ctx, `
 		WITH RECURSIVE u AS (
-			SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = $1 AND active
+			SELECT id, email, display_name, role, org_id, is_admin, locale, must_change_password FROM users WHERE id = $1 AND active
 		), down AS (
 			SELECT org_id AS id FROM u WHERE role = 'manager'
 			UNION
@@ -246,14 +254,14 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 				AND NOT EXISTS (SELECT 1 FROM auditor_assignments aa JOIN users y ON y.id = aa.user_id AND y.active AND y.role = 'auditor'
 					WHERE aa.org_id = o.id)
 		)
-		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
+		SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale, u.must_change_password,
 			-- UNION ALL: the map below removes duplicates; UNION would size a
 			-- hash table for every organisation on each request (every
 			-- request loads the principal: docs/performance.md).
 			ARRAY(SELECT org_id FROM u
 				UNION ALL SELECT id FROM down
 				UNION ALL SELECT id FROM reviewed)::text[]
-		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &visible)
+		FROM u`, userID).Scan(&p.UserID, &p.Email, &p.Name, &p.Role, &p.OrgID, &p.Admin, &locale, &p.MustChangePassword, &visible)
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
