@@ -208,7 +208,8 @@ func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUsersData) {
 	ctx := r.Context()
 	var err error
-	if d.Users, err = s.store.ListUsers(ctx); err != nil {
+	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
+	if d.Users, err = s.store.SearchUsers(ctx, d.Query); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -65,3 +65,32 @@ func TestGeneratedPasswordMustBeChanged(t *testing.T) {
 		t.Errorf("a typed password: /assessments %d", res.StatusCode)
 	}
 }
+
+// TestAdminUserSearch: /admin/users?q= finds users by email, name or
+// organisation, case-insensitively, and % is taken literally.
+func TestAdminUserSearch(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("検索株式会社", nil)
+	other := e.org("別会社", nil)
+	admin := e.user(org.ID, assessment.Manager, true)
+	u1 := e.user(org.ID, assessment.Officer, false)
+	u2 := e.user(other.ID, assessment.Auditor, false)
+	c := e.login(admin)
+	count := func(q string) (int, string) {
+		_, body := e.get(c, "/admin/users?q="+url.QueryEscape(q))
+		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
+		return doc.Find(`[data-testid="user-table"] tbody tr`).Length(), doc.Find(`[data-testid="user-table"] tbody`).Text()
+	}
+	if n, text := count("別会社"); n != 1 || !strings.Contains(text, u2.Email) {
+		t.Errorf("by organisation: %d rows %q", n, text)
+	}
+	if n, text := count(strings.ToUpper(u1.Email)); n != 1 || !strings.Contains(text, u1.Email) {
+		t.Errorf("by email, other case: %d rows", n)
+	}
+	if n, _ := count("%"); n != 0 {
+		t.Errorf("%% matched %d users", n)
+	}
+	if n, _ := count(""); n != 3 {
+		t.Errorf("no search: %d users, want 3", n)
+	}
+}

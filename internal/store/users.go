@@ -109,7 +109,17 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns every user, by organisation then email.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY o.name, u.email`)
+	return s.SearchUsers(ctx, "")
+}
+
+// SearchUsers returns the users whose email, name or organisation's name
+// contains q (case-insensitively; "" is every user), by organisation then
+// email.
+func (s *Store) SearchUsers(ctx context.Context, q string) ([]User, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.TrimSpace(q)) + "%"
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id
+		WHERE u.email ILIKE $1 OR u.display_name ILIKE $1 OR o.name ILIKE $1
+		ORDER BY o.name, u.email`, like)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
