@@ -207,6 +207,14 @@ var routeMatrix = map[string]rule{
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
 	}},
+	"POST /admin/users/import": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "users.csv")
+		fmt.Fprintf(fw, "%s@example.jp,取込,officer,%s\n", unique("imported"), m.orgB.ID)
+		mw.Close()
+		return mw.FormDataContentType(), &buf
+	}},
 	"GET /admin/users/{userID}": {want: only(ok, denied, admin)},
 	"POST /admin/users/{userID}": {want: only(seeOther, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"name": {m.victim.Name}, "role": {"officer"}, "org_id": {m.orgA.ID}, "active": {"1"}})(nil, nil, "")

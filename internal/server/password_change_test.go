@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -92,5 +95,60 @@ func TestAdminUserSearch(t *testing.T) {
 	}
 	if n, _ := count(""); n != 3 {
 		t.Errorf("no search: %d users, want 3", n)
+	}
+}
+
+// usersCSV is a users CSV upload as the admin page sends it.
+func usersCSV(t *testing.T, csv string) (string, *bytes.Buffer) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "users.csv")
+	fw.Write([]byte(csv))
+	mw.Close()
+	return mw.FormDataContentType(), &buf
+}
+
+// TestAdminUserImport: a users CSV with a problem in any line creates
+// nobody and lists every line's problem; a good one creates everyone, each
+// with a generated password they must change.
+func TestAdminUserImport(t *testing.T) {
+	e := newEnv(t)
+	org := e.org("取込株式会社", nil)
+	admin := e.user(org.ID, assessment.Manager, true)
+	taken := e.user(org.ID, assessment.Officer, false)
+	c := e.login(admin)
+	post := func(csv string) (int, *goquery.Document) {
+		ct, body := usersCSV(t, csv)
+		res, html := e.send(c, "POST", "/admin/users/import", body, map[string]string{"Content-Type": ct})
+		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(html))
+		return res.StatusCode, doc
+	}
+	users := func() int { us, _ := e.st.ListUsers(context.Background()); return len(us) }
+	before := users()
+	code, doc := post("メールアドレス,氏名,役割,組織\nyamada@import.example,山田 花子,officer,取込株式会社\nbad-email,佐藤 健,auditor,取込株式会社\nsuzuki@import.example,鈴木 一郎,boss,無い会社\n")
+	var lines []string
+	doc.Find(`[data-testid="import-row-error"]`).Each(func(_ int, s *goquery.Selection) { lines = append(lines, squash(s.Text())) })
+	if code != 422 || len(lines) != 3 || !strings.HasPrefix(lines[0], "3行目") || !strings.HasPrefix(lines[2], "4行目: 組織が見つかりません") {
+		t.Fatalf("refused import: %d %v", code, lines)
+	}
+	if users() != before {
+		t.Fatal("a refused import created users")
+	}
+	code, doc = post("yamada@import.example,山田 花子,officer,取込株式会社\n" + taken.Email + ",重複,officer," + org.ID + "\n")
+	if code != 422 || !strings.Contains(doc.Find(`[data-testid="import-row-error"]`).Text(), "2行目") || users() != before {
+		t.Fatalf("import with a taken email: %d %q", code, doc.Find(`[data-testid="import-error"]`).Text())
+	}
+	code, doc = post("yamada@import.example,山田 花子,officer,取込株式会社\nsato@import.example,佐藤 健,auditor," + org.ID + "\n")
+	rows := doc.Find(`[data-testid="imported-user"]`)
+	if code != 201 || rows.Length() != 2 || users() != before+2 {
+		t.Fatalf("import: %d, %d rows, %d users", code, rows.Length(), users()-before)
+	}
+	pw := strings.TrimSpace(rows.First().Find("code").Text())
+	u := e.browser()
+	if res := e.postForm(u, "/login", url.Values{"email": {"yamada@import.example"}, "password": {pw}}); res.StatusCode != 303 {
+		t.Fatalf("sign-in with the generated password: %d", res.StatusCode)
+	}
+	if res, _ := e.get(u, "/assessments"); res.StatusCode != 303 || res.Header.Get("Location") != "/account" {
+		t.Errorf("an imported user is not asked to change the password: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }

@@ -95,6 +95,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/orgs/{orgID}/totp", s.handleAdminOrgTOTP)
 			r.Get("/admin/users", s.handleAdminUsers)
 			r.Post("/admin/users", s.handleAdminUserCreate)
+			r.Post("/admin/users/import", s.handleAdminUserImport) // admin_import.go
 			r.Get("/admin/users/{userID}", s.handleAdminUser)
 			r.Post("/admin/users/{userID}", s.handleAdminUserUpdate)
 			r.Post("/admin/users/{userID}/password", s.handleAdminUserPassword)

@@ -302,3 +302,37 @@ func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string,
 	}
 	return out, nil
 }
+
+// CreateUsers creates every user in one transaction, each with its audit
+// entry, or none: a taken email answers Conflict with the index of the
+// first such user as the Detail ({"index": i}).
+func (s *Store) CreateUsers(ctx context.Context, nus []NewUser) ([]User, error) {
+	out := make([]User, 0, len(nus))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for i, nu := range nus {
+			u, err := scanUser(tx.QueryRow(ctx, `
+				INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin, must_change_password)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userColumns,
+				NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin, nu.MustChangePassword))
+			if err != nil {
+				e := userErr(err)
+				if ae, ok := apperr.As(e); ok {
+					c := *ae
+					c.Detail = map[string]any{"index": i}
+					return &c
+				}
+				return e
+			}
+			if err := appendAudit(ctx, tx, Audit{ActorID: nu.Actor.UserID, Actor: nu.Actor.Email, OrgID: u.OrgID, Action: "user.created",
+				Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin, "import": true}}); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create %d users: %w", len(nus), err)
+	}
+	return out, nil
+}
