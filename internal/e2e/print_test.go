@@ -151,6 +151,12 @@ func TestPhoneLayout(t *testing.T) {
 	navigate(t, octx, s.url+"/assessments/"+draft.ID)
 	checkLayout(t, octx, "overview")
 	checkA11y(t, octx, "overview (phone)")
+	// The header leaves the screen to the page.
+	header, _ := chromedp.Run(octx, chromedp.Evaluate[float64](`document.querySelector(".site-header").getBoundingClientRect().height`))
+	t.Logf("header height at 390 px: %.0f px", header)
+	if header > 110 {
+		t.Errorf("the header takes %.0f of 844 px", header)
+	}
 	// The language buttons are touch targets of at least 44 × 44.
 	size, _ := chromedp.Run(octx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector(".lang-switch button").getBoundingClientRect(); return [r.width, r.height]; })()`))
 	if len(size) != 2 || size[0] < 44 || size[1] < 44 {
