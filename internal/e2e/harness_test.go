@@ -29,7 +29,11 @@ import (
 
 func TestMain(m *testing.M) {
 	auth.UseFastHashesForTests()
-	os.Exit(testdb.Main(m))
+	code := testdb.Main(m)
+	if n := pagesChecked.Load(); n > 0 {
+		fmt.Printf("accessibility: %d page views checked (axe-core WCAG 2.1 A/AA and the hand-written rules)\n", n)
+	}
+	os.Exit(code)
 }
 
 // site is a running Mamori on a fresh database.
