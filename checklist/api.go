@@ -42,6 +42,9 @@ type APIQuestion struct {
 	Note        string     `json:"note" yaml:"note"`
 	Explanation string     `json:"explanation" yaml:"explanation"`
 	Points      []APIPoint `json:"points" yaml:"points"`
+	// Action (ja) and ActionEN: the recommendation worded as an action.
+	Action   string `json:"action" yaml:"action"`
+	ActionEN string `json:"action_en" yaml:"action_en"`
 }
 
 // APIPoint is one key point in the API view.
@@ -99,6 +102,8 @@ func (c *Checklist) APIView(lang string) APIChecklist {
 				Note:        pick(q.Note, q.NoteEN),
 				Explanation: pick(q.Explanation, q.ExplanationEN),
 				Points:      make([]APIPoint, 0, len(q.Points)),
+				Action:      q.Action, // both languages whatever the request's
+				ActionEN:    q.ActionEN,
 			}
 			for _, p := range q.Points {
 				aq.Points = append(aq.Points, APIPoint{

@@ -187,6 +187,9 @@ func (c *Checklist) validate() error {
 			if err := needEnglish(qpath, "explanation", q.Explanation, q.ExplanationEN); err != nil {
 				return err
 			}
+			if err := validAction(qpath, q.Action, q.ActionEN); err != nil {
+				return err
+			}
 			for pi := range q.Points {
 				p := &q.Points[pi]
 				if blank(p.ID) {
@@ -213,6 +216,23 @@ func (c *Checklist) validate() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// validAction checks a question's recommendation: present in both
+// languages and worded as an action, not as the question (no 「か」 or "?" at
+// the end).
+func validAction(path, ja, en string) error {
+	if blank(ja) {
+		return errAt(path, "action is empty")
+	}
+	if err := needEnglish(path, "action", ja, en); err != nil {
+		return err
+	}
+	ja, en = strings.TrimSpace(ja), strings.TrimSpace(en)
+	if strings.HasSuffix(strings.TrimRight(ja, "。"), "か") || strings.HasSuffix(en, "?") {
+		return errAt(path, "action is worded as a question")
 	}
 	return nil
 }

@@ -463,6 +463,16 @@ func TestLoadRejects(t *testing.T) {
 		{"question without id", mutated(t, func(c *Checklist) { c.Categories[1].Questions[2].ID = "" }), `category "2": questions[2]: id is empty`},
 		{"missing question text", mutated(t, func(c *Checklist) { c.Categories[2].Questions[5].Text = "" }), `question "3-6": text is empty`},
 		{"missing explanation", mutated(t, func(c *Checklist) { c.Categories[0].Questions[0].Explanation = "" }), `question "1-1": explanation is empty`},
+		{"missing action", mutated(t, func(c *Checklist) { c.Categories[0].Questions[2].Action = "" }), `question "1-3": action is empty`},
+		{"missing English action", mutated(t, func(c *Checklist) { c.Categories[1].Questions[0].ActionEN = "" }), `question "2-1": missing English action`},
+		{"action worded as the question", mutated(t, func(c *Checklist) {
+			q := &c.Categories[2].Questions[0]
+			q.Action = q.Text
+		}), `question "3-1": action is worded as a question`},
+		{"English action worded as a question", mutated(t, func(c *Checklist) {
+			q := &c.Categories[4].Questions[1]
+			q.ActionEN = q.TextEN
+		}), `question "5-2": action is worded as a question`},
 		{"point id not under its question", mutated(t, func(c *Checklist) { c.Categories[0].Questions[0].Points[1].ID = "1-2-2" }), `point "1-2-2": id is not under question "1-1"`},
 		{"duplicate point id", mutated(t, func(c *Checklist) { c.Categories[0].Questions[0].Points[1].ID = "1-1-1" }), `point "1-1-1": duplicate id`},
 		{"point out of order", mutated(t, func(c *Checklist) {
@@ -763,7 +773,7 @@ func TestExportJSON(t *testing.T) {
 			name string
 			v    any
 			keys string
-		}{"question", q, "explanation id note number points text"},
+		}{"question", q, "action action_en explanation id note number points text"},
 		struct {
 			name string
 			v    any
@@ -844,4 +854,20 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("questions changed on the round trip")
 		}
 	})
+}
+
+// TestActions: every question has its recommendation worded as an action in
+// both languages, and the API serves both.
+func TestActions(t *testing.T) {
+	c := Default()
+	for _, id := range c.QuestionIDs() {
+		q, _ := c.Question(id)
+		if q.Action == "" || q.ActionEN == "" || q.Action == q.Text {
+			t.Errorf("%s: action %q / %q", id, q.Action, q.ActionEN)
+		}
+	}
+	a := c.APIView("en")
+	if got := a.Categories[0].Questions[0]; got.Action != "情報セキュリティポリシーと管理規程を定め、周知し、実践状況を定期的に確認する" || !strings.HasPrefix(got.ActionEN, "Establish") {
+		t.Errorf("API question 1-1 action %q / %q", got.Action, got.ActionEN)
+	}
 }

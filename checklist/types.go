@@ -49,6 +49,10 @@ type Question struct {
 	TextEN        string  `json:"text_en,omitempty"`
 	NoteEN        string  `json:"note_en,omitempty"`
 	ExplanationEN string  `json:"explanation_en,omitempty"`
+	// Action is the recommendation worded as something to do (「…を定め、
+	// 周知する」), for reports; the question itself asks (「…していますか」).
+	Action   string `json:"action"`
+	ActionEN string `json:"action_en,omitempty"`
 }
 
 // Point is one key point (対策のポイント). ISO27001_2013 marks the points the

@@ -25,10 +25,13 @@ const (
 	Return  Action = "return"
 	Approve Action = "approve"
 	Reopen  Action = "reopen"
+	// Withdraw (取り下げ): the officers take a submission back before an
+	// auditor has acted on it (CheckWithdrawable).
+	Withdraw Action = "withdraw"
 )
 
 // Actions lists every status action.
-var Actions = []Action{Submit, Return, Approve, Reopen}
+var Actions = []Action{Submit, Return, Approve, Reopen, Withdraw}
 
 // Role is a user's role in an organisation.
 type Role string
@@ -65,11 +68,22 @@ type rule struct {
 // machine is the whole workflow: draft → submitted → returned → submitted …
 // → approved; an auditor may reopen an approved assessment (→ returned).
 var machine = map[edge]rule{
-	{Draft, Submit}:      {Submitted, Officer},
-	{Returned, Submit}:   {Submitted, Officer},
-	{Submitted, Return}:  {Returned, Auditor},
-	{Submitted, Approve}: {Approved, Auditor},
-	{Approved, Reopen}:   {Returned, Auditor},
+	{Draft, Submit}:       {Submitted, Officer},
+	{Returned, Submit}:    {Submitted, Officer},
+	{Submitted, Return}:   {Returned, Auditor},
+	{Submitted, Approve}:  {Approved, Auditor},
+	{Approved, Reopen}:    {Returned, Auditor},
+	{Submitted, Withdraw}: {Draft, Officer},
+}
+
+// CheckWithdrawable is the rule of a withdrawal: only while no auditor has
+// acted on the submission (marked a question, commented or decided), since
+// they may already be working from it.
+func CheckWithdrawable(auditorActed bool) error {
+	if auditorActed {
+		return apperr.K(apperr.Conflict, "assessment.withdraw_too_late")
+	}
+	return nil
 }
 
 // Transition returns the status that action leads to from the status when

@@ -14,11 +14,12 @@ func TestTransition(t *testing.T) {
 		role   Role
 	}
 	allowed := map[key]Status{
-		{Draft, Submit, Officer}:      Submitted,
-		{Returned, Submit, Officer}:   Submitted,
-		{Submitted, Return, Auditor}:  Returned,
-		{Submitted, Approve, Auditor}: Approved,
-		{Approved, Reopen, Auditor}:   Returned,
+		{Draft, Submit, Officer}:       Submitted,
+		{Returned, Submit, Officer}:    Submitted,
+		{Submitted, Return, Auditor}:   Returned,
+		{Submitted, Approve, Auditor}:  Approved,
+		{Approved, Reopen, Auditor}:    Returned,
+		{Submitted, Withdraw, Officer}: Draft,
 	}
 	n := 0
 	for _, from := range Statuses {
@@ -36,7 +37,8 @@ func TestTransition(t *testing.T) {
 					// Roles that may never take the action get Forbidden; the
 					// right role in the wrong state gets Conflict.
 					wantCode := apperr.Conflict
-					if (action == Submit && role != Officer) || (action != Submit && role != Auditor) {
+					officers := action == Submit || action == Withdraw
+					if (officers && role != Officer) || (!officers && role != Auditor) {
 						wantCode = apperr.Forbidden
 					}
 					if c := apperr.CodeOf(err); c != wantCode {
@@ -46,8 +48,8 @@ func TestTransition(t *testing.T) {
 			}
 		}
 	}
-	if n != 4*4*3 {
-		t.Fatalf("checked %d combinations, want 48", n)
+	if n != 4*5*3 {
+		t.Fatalf("checked %d combinations, want 60", n)
 	}
 }
 
@@ -56,5 +58,14 @@ func TestEditable(t *testing.T) {
 		if s.Editable() != want {
 			t.Errorf("%s.Editable() = %v", s, !want)
 		}
+	}
+}
+
+func TestCheckWithdrawable(t *testing.T) {
+	if err := CheckWithdrawable(false); err != nil {
+		t.Errorf("no auditor acted: %v", err)
+	}
+	if err := CheckWithdrawable(true); apperr.CodeOf(err) != apperr.Conflict {
+		t.Errorf("an auditor acted: %v, want conflict", err)
 	}
 }

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,4 +101,42 @@ func TestAdminJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=login-submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=logout]")),
 	)
+	// A generated password must be changed first: the account page says so,
+	// and nothing else opens until it is.
+	waitText(t, octx, "[data-testid=must-change-password]", "ご自身のパスワードに変更してください")
+	navigate(t, octx, s.url+"/assessments")
+	waitText(t, octx, "[data-testid=must-change-password]", "仮のパスワード")
+	checkA11y(t, octx, "account, password to change")
+	shot(t, octx, "must-change-password")
+	do(t, octx, "change password",
+		chromedp.SendKeys(chromedp.ID("current"), passwords["officer@holdings.example"]),
+		chromedp.SendKeys(chromedp.ID("new"), "my-own-password-2026"),
+	)
+	clickNav(t, octx, "form[action='/account/password'] button[type=submit]")
+	navigate(t, octx, s.url+"/assessments")
+	waitText(t, octx, "h1", "自己評価")
+
+	// Search and import users.
+	navigate(t, ctx, s.url+"/admin/users?q="+url.QueryEscape("新任 auditor"))
+	waitText(t, ctx, "[data-testid=user-search-result]", "1人")
+	csv := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(csv, []byte("メールアドレス,氏名,役割,組織\nkimura@holdings.example,木村 一,officer,サンプル銀行\nbad,佐藤 二,auditor,サンプル銀行\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "upload bad csv", chromedp.SetUploadFiles(chromedp.ID("users-file"), []string{csv}))
+	clickNav(t, ctx, "[data-testid=import-users]")
+	waitText(t, ctx, "[data-testid=import-errors]", "3行目: メールアドレスの形式が正しくありません")
+	checkA11y(t, ctx, "users import refused")
+	if err := os.WriteFile(csv, []byte("kimura@holdings.example,木村 一,officer,サンプル銀行\nsato2@holdings.example,佐藤 二,auditor,サンプル銀行\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "upload good csv", chromedp.SetUploadFiles(chromedp.ID("users-file"), []string{csv}))
+	clickNav(t, ctx, "[data-testid=import-users]")
+	waitText(t, ctx, "[data-testid=imported-users]", "2人を登録しました")
+	checkA11y(t, ctx, "users imported")
+	shot(t, ctx, "users-imported")
+
+	// Organisations nobody reviews are listed: the platform's own.
+	navigate(t, ctx, s.url+"/admin/orgs")
+	waitText(t, ctx, "[data-testid=unreviewed]", "運営事務局")
 }

@@ -29,7 +29,11 @@ import (
 
 func TestMain(m *testing.M) {
 	auth.UseFastHashesForTests()
-	os.Exit(testdb.Main(m))
+	code := testdb.Main(m)
+	if n := pagesChecked.Load(); n > 0 {
+		fmt.Printf("accessibility: %d page views checked (axe-core WCAG 2.1 A/AA and the hand-written rules)\n", n)
+	}
+	os.Exit(code)
 }
 
 // site is a running Mamori on a fresh database.
@@ -116,13 +120,19 @@ func browser(t *testing.T, width, height int64) context.Context {
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("lang", "ja-JP"),
 		chromedp.Flag("accept-lang", "ja-JP,ja"),
-		chromedp.WindowSize(int(width), int(height)),
+		chromedp.WindowSize(int(max(width, 1280)), int(max(height, 900))),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+	// Phone sizes through device emulation (a mobile, touch viewport):
+	// headless Chromium will not size a window under 500 px.
+	emulate := chromedp.EmulateViewport(width, height)
+	if width < 500 {
+		emulate = chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	}
+	if err := chromedp.Do(ctx, emulate); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx

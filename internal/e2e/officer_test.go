@@ -119,7 +119,7 @@ func officerJourney(t *testing.T, width, height int64) {
 		waitVersion(t, ctx, "1-1", 3)
 		// Taro, on the stale page, types a comment.
 		do(t, other, "taro edits 1-1", chromedp.SendKeys(chromedp.ID("c-1-1"), "太郎の根拠"))
-		waitText(t, other, "[data-testid=conflict-1-1]", "他の人が保存しました")
+		waitText(t, other, "[data-testid=conflict-1-1]", "他の担当者が保存しました")
 		shot(t, other, "conflict")
 		do(t, other, "scroll", chromedp.Evaluate[chromedp.Void](`document.getElementById("conflict-1-1").scrollIntoView({block: "center"})`))
 		if width > 1000 {

@@ -87,6 +87,14 @@ func TestReviewLoop(t *testing.T) {
 	login(t, octx, s.url, "officer@client.example")
 	navigate(t, octx, s.url+"/assessments")
 	waitText(t, octx, "[data-testid=waiting]", "2026年度 自己評価")
+	// The overview says why it came back and links the flagged question.
+	navigate(t, octx, s.url+"/assessments/"+a.ID)
+	waitText(t, octx, "[data-testid=return-comment]", "1-1 の根拠を補ってください。")
+	waitText(t, octx, "[data-testid=flagged-list]", "1-1")
+	checkA11y(t, octx, "returned overview")
+	shot(t, octx, "returned-overview")
+	clickNav(t, octx, "[data-testid=flagged-1-1]")
+	waitText(t, octx, "[data-testid=question-1-1]", "1-1")
 	navigate(t, octx, s.url+"/assessments/"+a.ID+"/categories/1")
 	waitText(t, octx, "[data-testid=thread-1-1]", "規程の承認記録を添付してください。")
 	waitText(t, octx, "[data-testid=question-1-1] [data-testid=attention-marker]", "")
@@ -103,7 +111,15 @@ func TestReviewLoop(t *testing.T) {
 	// The auditor approves.
 	navigate(t, actx, s.url+"/assessments/"+a.ID+"/review")
 	waitText(t, actx, "[data-testid=changed-list]", "1-1")
+	// 1-1 is still marked 要対応 and 26 questions were never marked: the
+	// approval asks first, naming them.
 	clickNav(t, actx, "[data-testid=approve]")
+	waitText(t, actx, "[data-testid=confirm-attention]", "1-1")
+	waitText(t, actx, "[data-testid=confirm-approval]", "まだ確認していない設問 26件")
+	waitText(t, actx, "[data-testid=status]", "提出済み")
+	checkA11y(t, actx, "approval confirmation")
+	shot(t, actx, "approve-confirm")
+	clickNav(t, actx, "[data-testid=approve-confirmed]")
 	waitText(t, actx, "main", "承認済み")
 	shot(t, actx, "approved")
 
@@ -124,10 +140,21 @@ func TestReviewLoop(t *testing.T) {
 	waitText(t, octx, "[data-testid=question-5-1]", "引継ぎ")
 	shot(t, octx, "carried-over")
 	cl := checklist.Default()
-	for _, q := range cl.Categories[4].Questions {
-		do(t, octx, "confirm "+q.ID, chromedp.Click(chromedp.CSS("[data-testid=confirm-"+q.ID+"]")))
-		waitVersion(t, octx, q.ID, 2) // copied at version 1; confirming saves once
-	}
+	// One question confirmed on its own (a save), then the rest of the
+	// category in one action.
+	do(t, octx, "confirm 5-1", chromedp.Click(chromedp.CSS("[data-testid=confirm-5-1]")))
+	waitVersion(t, octx, "5-1", 2) // copied at version 1; confirming saves once
+	navigate(t, octx, loc+"/categories/5")
+	waitText(t, octx, "[data-testid=confirm-category-submit]", "未確認 2件")
+	waitText(t, octx, ".category-nav", "未確認 8") // category 1, not confirmed
+	checkA11y(t, octx, "confirm category")
+	shot(t, octx, "confirm-category")
+	clickNav(t, octx, "[data-testid=confirm-category-submit]")
+	waitText(t, octx, "main", "引き継いだ回答 2件を確認しました。")
+	// Progress counts confirmed answers only: 3 of 27.
+	navigate(t, octx, loc)
+	waitText(t, octx, "[data-testid=category-table]", "3/3")
+	waitText(t, octx, "[data-testid=category-table] tr:nth-child(1) [data-testid=unconfirmed]", "未確認 8")
 	answers, err := s.st.Answers(context.Background(), strings.TrimPrefix(loc, s.url+"/assessments/"))
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,9 @@ type Column struct {
 	Width  float64 // XLSX column width, in characters
 	Wrap   bool
 	Import bool // read back by the import
+	// Former names the import still accepts (files exported before a
+	// header was renamed to follow docs/glossary.md).
+	Former []string
 }
 
 // Header is the column's header cell, e.g. "設問ID / Question ID".
@@ -60,10 +63,12 @@ var AnswerColumns = []Column{
 	{Key: "question_en", JA: "設問（英語）", EN: "Question (English)", Width: 50, Wrap: true},
 	{Key: ColLevel, JA: "回答レベル", EN: "Level", Width: 11, Import: true},
 	{Key: "level_label", JA: "レベルの説明", EN: "Level label", Width: 22, Wrap: true},
-	{Key: "target", JA: "目標", EN: "Target", Width: 8},
+	{Key: "target", JA: "望まれる水準", EN: "Target", Width: 8},
 	{Key: "gap", JA: "ギャップ", EN: "Gap", Width: 9},
 	{Key: ColPoints, JA: "実施済みの対策のポイント", EN: "Key points in place", Width: 26, Wrap: true, Import: true},
-	{Key: ColComment, JA: "コメント", EN: "Comment", Width: 50, Wrap: true, Import: true},
+	// 根拠・備考, not コメント: comments are the discussion threads.
+	{Key: ColComment, JA: "根拠・備考", EN: "Evidence and remarks", Width: 50, Wrap: true, Import: true,
+		Former: []string{"コメント / Comment", "コメント", "Comment"}},
 	{Key: "updated_by", JA: "最終更新者", EN: "Last edited by", Width: 20, Wrap: true},
 	{Key: "updated_at", JA: "最終更新日時", EN: "Last edited at", Width: 18},
 }

@@ -287,7 +287,7 @@ var headerNames = sync.OnceValue(func() map[string]string {
 		if !c.Import {
 			continue
 		}
-		for _, name := range []string{c.Header(), c.JA, c.EN, c.Key} {
+		for _, name := range append([]string{c.Header(), c.JA, c.EN, c.Key}, c.Former...) {
 			if n := normHeader(name); m[n] == "" {
 				m[n] = c.Key
 			}

@@ -24,6 +24,9 @@ type Principal struct {
 	TokenID string          // set when the request came with an API token
 	Visible map[string]bool // organisations whose data the caller may read
 	Locale  string          // the user's language setting ("" follows the browser)
+	// MustChangePassword: signed in with a generated password; nothing but
+	// choosing their own is open to them until they do.
+	MustChangePassword bool
 }
 
 // CanSee reports whether the caller may read the organisation's data:
@@ -82,14 +85,20 @@ func EditAnswers(p *Principal, orgID string, status assessment.Status) error {
 	return nil
 }
 
+// ConfirmCarried: confirming carried-over answers in one action is editing
+// them: officers of the organisation, while the assessment is editable.
+func ConfirmCarried(p *Principal, orgID string, status assessment.Status) error {
+	return EditAnswers(p, orgID, status)
+}
+
 // ChangeStatus checks a workflow action and returns the status it leads to.
-// Officers submit their own organisation's assessments; auditors who can see
-// the organisation return, approve and reopen.
+// Officers submit (and withdraw) their own organisation's assessments;
+// auditors who can see the organisation return, approve and reopen.
 func ChangeStatus(p *Principal, orgID string, from assessment.Status, action assessment.Action) (assessment.Status, error) {
 	if err := see(p, orgID); err != nil {
 		return "", err
 	}
-	if action == assessment.Submit && p.OrgID != orgID {
+	if (action == assessment.Submit || action == assessment.Withdraw) && p.OrgID != orgID {
 		return "", errForbidden
 	}
 	return assessment.Transition(from, action, p.Role)

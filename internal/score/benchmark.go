@@ -2,6 +2,7 @@ package score
 
 import (
 	"encoding/json"
+	"math"
 )
 
 // MinPeers is the smallest group Benchmark reports statistics for; smaller
@@ -113,4 +114,23 @@ func (g GroupStats) MarshalJSON() ([]byte, error) {
 		Histogram        []Bin              `json:"histogram"`
 		CategoryAverages map[string]float64 `json:"category_averages"`
 	}{g.Kind, g.Key, g.N, true, g.Mean, g.SD, g.DeviationScore, g.Percentile, h, ca})
+}
+
+// ProvisionalPeer is how an assessment not yet submitted compares with its
+// peers (暫定): the category averages of the answered categories only (an
+// unanswered category is left out, never counted as 0), and a total
+// projected from the answered questions' average over every question (0
+// when nothing is answered), so that a half-answered draft is not ranked as
+// if its unanswered questions scored nothing.
+func ProvisionalPeer(r Report, riskIndex int) Peer {
+	p := Peer{RiskIndex: riskIndex, CategoryAverages: map[string]float64{}}
+	for _, c := range r.Categories {
+		if c.Answered > 0 {
+			p.CategoryAverages[c.ID] = c.Average
+		}
+	}
+	if r.Answered > 0 {
+		p.Total = int(math.Round(float64(r.Total.Score) / float64(r.Answered) * float64(r.TotalQuestions)))
+	}
+	return p
 }

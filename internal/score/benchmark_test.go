@@ -223,3 +223,19 @@ func BenchmarkBenchmark(b *testing.B) {
 		Benchmark("all", "", peers, 90)
 	}
 }
+
+func TestProvisionalPeer(t *testing.T) {
+	r := Report{Answered: 4, TotalQuestions: 27, Total: Totals{Score: 14},
+		Categories: []CategoryScore{{ID: "1", Answered: 1, Average: 2}, {ID: "2"}, {ID: "5", Answered: 3, Average: 4}}}
+	p := ProvisionalPeer(r, 35)
+	// 14 / 4 × 27 = 94.5 → 95.
+	if p.Total != 95 || p.RiskIndex != 35 {
+		t.Errorf("total %d risk %d, want 95 35", p.Total, p.RiskIndex)
+	}
+	if _, ok := p.CategoryAverages["2"]; ok || p.CategoryAverages["1"] != 2 || p.CategoryAverages["5"] != 4 || len(p.CategoryAverages) != 2 {
+		t.Errorf("category averages %v: the unanswered category must be left out", p.CategoryAverages)
+	}
+	if got := ProvisionalPeer(Report{TotalQuestions: 27}, 0); got.Total != 0 || len(got.CategoryAverages) != 0 {
+		t.Errorf("nothing answered: %+v", got)
+	}
+}

@@ -8,7 +8,10 @@
 // in.
 package score
 
-import "slices"
+import (
+	"slices"
+	"sort"
+)
 
 // Maturity levels run from MinLevel to MaxLevel; Level 0 means unanswered.
 const (
@@ -210,4 +213,27 @@ func DefaultTargets(group RiskGroup, questionIDs []string, overrides map[string]
 		}
 	}
 	return m
+}
+
+// Weakest returns up to n answered categories with the lowest averages,
+// lowest first (ties: the larger shortfall from the target average, then
+// checklist order). Unanswered categories are left out: they have no
+// average to compare.
+func Weakest(r Report, n int) []CategoryScore {
+	var out []CategoryScore
+	for _, c := range r.Categories {
+		if c.Answered > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Average != out[j].Average {
+			return out[i].Average < out[j].Average
+		}
+		return out[i].Average-out[i].TargetAverage < out[j].Average-out[j].TargetAverage
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

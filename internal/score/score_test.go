@@ -405,3 +405,25 @@ func TestRecommendationOrderLargeGaps(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+func TestWeakest(t *testing.T) {
+	r := Report{Categories: []CategoryScore{
+		{ID: "1", Answered: 8, Average: 3.0, TargetAverage: 3},
+		{ID: "2", Answered: 0},
+		{ID: "3", Answered: 7, Average: 2.5, TargetAverage: 3},
+		{ID: "4", Answered: 5, Average: 2.5, TargetAverage: 4},
+		{ID: "5", Answered: 3, Average: 4.0, TargetAverage: 3},
+	}}
+	var ids []string
+	for _, c := range Weakest(r, 3) {
+		ids = append(ids, c.ID)
+	}
+	// 4 and 3 tie at 2.50; 4 falls further short of its target. 2 has no
+	// answers and is left out.
+	if got := strings.Join(ids, ","); got != "4,3,1" {
+		t.Errorf("Weakest = %s, want 4,3,1", got)
+	}
+	if got := Weakest(Report{}, 3); len(got) != 0 {
+		t.Errorf("no categories: %v", got)
+	}
+}

@@ -44,10 +44,10 @@ import (
 const (
 	anon       = "anonymous"
 	officer    = "officer"            // officer of A
-	auditor    = "auditor"            // auditor of A (internal audit)
+	auditor    = "auditor"            // internal auditor of A's holding, reviewing A by inheritance (A has no auditor of its own)
 	manager    = "manager"            // manager of A
-	assigned   = "assigned-auditor"   // an audit firm's auditor assigned to A
-	officerB   = "officer-B"          // the same roles of organisation B
+	assigned   = "assigned-auditor"   // an audit firm's auditor assigned to the holding, reviewing A by inheritance
+	officerB   = "officer-B"          // the same roles of organisation B (also the holding's, with an auditor of its own)
 	auditorB   = "auditor-B"          //
 	managerB   = "manager-B"          //
 	unassigned = "unassigned-auditor" // the audit firm's auditor assigned to B, not A
@@ -215,7 +215,7 @@ var routeMatrix = map[string]rule{
 	}},
 	"GET /admin/orgs/{orgID}": {want: only(ok, denied, admin)},
 	"POST /admin/orgs/{orgID}": {want: only(seeOther, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
-		return form(url.Values{"name": {m.orgA.Name}, "industry": {m.orgA.Industry}})(nil, nil, "")
+		return form(url.Values{"name": {m.orgA.Name}, "parent_id": {*m.orgA.ParentID}, "industry": {m.orgA.Industry}})(nil, nil, "")
 	}},
 	"POST /admin/orgs/{orgID}/totp": {want: only(seeOther, denied, admin), body: form(url.Values{})},
 	"GET /admin/users":              {want: only(ok, denied, admin)},
@@ -250,6 +250,14 @@ var routeMatrix = map[string]rule{
 	"GET /admin/jobs":                           {want: only(ok, denied, admin)},
 	"POST /admin/users": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
 		return form(url.Values{"email": {unique("new") + "@example.jp"}, "name": {"新規"}, "role": {"officer"}, "org_id": {m.orgB.ID}})(nil, nil, "")
+	}},
+	"POST /admin/users/import": {want: only(created, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "users.csv")
+		fmt.Fprintf(fw, "%s@example.jp,取込,officer,%s\n", unique("imported"), m.orgB.ID)
+		mw.Close()
+		return mw.FormDataContentType(), &buf
 	}},
 	"GET /admin/users/{userID}": {want: only(ok, denied, admin)},
 	"POST /admin/users/{userID}": {want: only(seeOther, denied, admin), body: func(m *matrix, _ *caller, _ string) (string, io.Reader) {
@@ -292,14 +300,18 @@ var routeMatrix = map[string]rule{
 		body: form(url.Values{"level": {"3"}, "version": {"0"}, "comment": {"matrix"}, "points": {"1-1-1"}})},
 	"PUT /api/v1/assessments/{assessmentID}/answers/{questionID}": {want: roles(ok, denied, officer), state: "draft",
 		body: jsonBody(map[string]any{"level": 3, "version": 0, "comment": "matrix", "points_met": []string{"1-1-1"}})},
-	"POST /assessments/{assessmentID}/submit":         {want: roles(seeOther, denied, officer), state: "complete"},
-	"POST /api/v1/assessments/{assessmentID}/submit":  {want: roles(ok, denied, officer), state: "complete"},
-	"POST /assessments/{assessmentID}/return":         {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"差し戻します"}})},
-	"POST /assessments/{assessmentID}/approve":        {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"承認します"}})},
-	"POST /assessments/{assessmentID}/reopen":         {want: roles(seeOther, denied, auditor, assigned), state: "approved", body: form(url.Values{"reason": {"再確認"}})},
-	"POST /api/v1/assessments/{assessmentID}/return":  {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "差し戻します"})},
-	"POST /api/v1/assessments/{assessmentID}/approve": {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "承認します"})},
-	"POST /api/v1/assessments/{assessmentID}/reopen":  {want: roles(ok, denied, auditor, assigned), state: "approved", body: jsonBody(map[string]any{"reason": "再確認"})},
+	"POST /assessments/{assessmentID}/categories/{category}/confirm":        {want: roles(seeOther, denied, officer), state: "draft"},
+	"POST /api/v1/assessments/{assessmentID}/categories/{category}/confirm": {want: roles(ok, denied, officer), state: "draft"},
+	"POST /assessments/{assessmentID}/submit":                               {want: roles(seeOther, denied, officer), state: "complete"},
+	"POST /assessments/{assessmentID}/withdraw":                             {want: roles(seeOther, denied, officer), state: "submitted", body: form(url.Values{"reason": {"記入漏れ"}})},
+	"POST /api/v1/assessments/{assessmentID}/withdraw":                      {want: roles(ok, denied, officer), state: "submitted", body: jsonBody(map[string]any{"reason": "記入漏れ"})},
+	"POST /api/v1/assessments/{assessmentID}/submit":                        {want: roles(ok, denied, officer), state: "complete"},
+	"POST /assessments/{assessmentID}/return":                               {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"差し戻します"}})},
+	"POST /assessments/{assessmentID}/approve":                              {want: roles(seeOther, denied, auditor, assigned), state: "submitted", body: form(url.Values{"comment": {"承認します"}, "acknowledge_open_marks": {"1"}})},
+	"POST /assessments/{assessmentID}/reopen":                               {want: roles(seeOther, denied, auditor, assigned), state: "approved", body: form(url.Values{"reason": {"再確認"}})},
+	"POST /api/v1/assessments/{assessmentID}/return":                        {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "差し戻します"})},
+	"POST /api/v1/assessments/{assessmentID}/approve":                       {want: roles(ok, denied, auditor, assigned), state: "submitted", body: jsonBody(map[string]any{"comment": "承認します"})},
+	"POST /api/v1/assessments/{assessmentID}/reopen":                        {want: roles(ok, denied, auditor, assigned), state: "approved", body: jsonBody(map[string]any{"reason": "再確認"})},
 	"POST /assessments/{assessmentID}/comments": {want: roles(seeOther, denied, officer, auditor, assigned), state: "submitted",
 		body: form(url.Values{"body": {"matrix comment"}, "question_id": {"1-1"}})},
 	"POST /api/v1/assessments/{assessmentID}/comments": {want: roles(created, denied, officer, auditor, assigned), state: "submitted",
@@ -529,8 +541,12 @@ func newMatrix(t *testing.T) *matrix {
 	e := newEnv(t, func(c *config.Config) { c.MetricsToken = "matrix-metrics-token"; c.APIRateLimit = 0 })
 	ctx := context.Background()
 	m := &matrix{e: e, callers: map[string]*caller{}, shared: map[string]string{}}
-	m.orgA = e.org(strings.ToUpper(marker)+" 株式会社", nil)
-	m.orgB = e.org("乙株式会社", nil)
+	// A and B are subsidiaries of one holding. The holding's auditors review
+	// A, which has none of its own; B has its own auditor, so they do not
+	// review B (policy.Reviewers).
+	holding := e.org("ホールディングス", nil)
+	m.orgA = e.org(strings.ToUpper(marker)+" 株式会社", &holding.ID)
+	m.orgB = e.org("乙株式会社", &holding.ID)
 	firm := e.org("監査法人", nil)
 	platform := e.org("運営", nil)
 	member := func(name string, org store.Org, role assessment.Role, isAdmin bool) *caller {
@@ -552,7 +568,7 @@ func newMatrix(t *testing.T) *matrix {
 		return c
 	}
 	m.officerA = member(officer, m.orgA, assessment.Officer, false)
-	m.audA = member(auditor, m.orgA, assessment.Auditor, false)
+	m.audA = member(auditor, holding, assessment.Auditor, false)
 	member(manager, m.orgA, assessment.Manager, false)
 	as := member(assigned, firm, assessment.Auditor, false)
 	member(officerB, m.orgB, assessment.Officer, false)
@@ -564,7 +580,7 @@ func newMatrix(t *testing.T) *matrix {
 	for _, a := range []struct {
 		u   store.User
 		org string
-	}{{as.user, m.orgA.ID}, {un.user, m.orgB.ID}} {
+	}{{as.user, holding.ID}, {un.user, m.orgB.ID}} {
 		if err := e.st.AssignAuditor(ctx, a.u.ID, a.org, store.Actor{Email: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -593,6 +609,13 @@ func newMatrix(t *testing.T) *matrix {
 	m.comment(t, m.shared["submitted"], marker+" コメント")
 	bDraft := m.callers[officerB].createAssessment(t, e, "乙の評価")
 	m.answerAll(t, bDraft, func(int) int { return 2 }, "乙の回答")
+	// Inheritance stops where an organisation has an auditor of its own: the
+	// holding's auditors review A (every row below) but not B.
+	for name, want := range map[string]int{auditor: 404, assigned: 404, auditorB: 200, unassigned: 200} {
+		if code, _ := e.api(m.callers[name].token, "GET", "/api/v1/assessments/"+bDraft, nil); code != want {
+			t.Fatalf("%s reading B's assessment: %d, want %d", name, code, want)
+		}
+	}
 
 	req, _ := http.NewRequest("GET", e.ts.URL+"/api/v1/assessments/"+m.shared["complete"]+"/export?format=csv", nil)
 	req.Header.Set("Authorization", "Bearer "+m.officerA.token)

@@ -17,6 +17,7 @@ import (
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, d views.AccountData) {
 	ctx := r.Context()
 	p := principal(ctx)
+	d.MustChangePassword = p.MustChangePassword
 	toks, err := s.store.ListTokens(ctx, p.UserID)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -92,7 +93,7 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionOf(ctx)
-	if err := s.store.SetPassword(ctx, p.UserID, hash, auth.IDHash(sess), actor(r)); err != nil {
+	if err := s.store.SetPassword(ctx, p.UserID, hash, auth.IDHash(sess), actor(r), false); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

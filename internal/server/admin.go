@@ -62,6 +62,16 @@ func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d 
 		return
 	}
 	d.Orgs, d.Industries = orgs, score.Industries
+	nodes, err := s.store.ReviewNodes(r.Context(), "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ids := make([]string, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	d.Unreviewed = policy.Unreviewed(ids, nodes)
 	if d.Form.Industry == "" {
 		d.Form.Industry = "other"
 	}
@@ -198,7 +208,8 @@ func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUsersData) {
 	ctx := r.Context()
 	var err error
-	if d.Users, err = s.store.ListUsers(ctx); err != nil {
+	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
+	if d.Users, err = s.store.SearchUsers(ctx, d.Query); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -267,7 +278,8 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var hash string
 		if hash, err = auth.HashPassword(password); err == nil {
-			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Actor: actor(r)})
+			u, err = s.store.CreateUser(ctx, store.NewUser{Email: f.Email, Name: f.Name, PasswordHash: hash, Role: assessment.Role(f.Role), OrgID: f.OrgID, Admin: f.Admin, Actor: actor(r),
+				MustChangePassword: generated})
 		}
 	}
 	if err != nil {
@@ -353,7 +365,7 @@ func (s *Server) handleAdminUserPassword(w http.ResponseWriter, r *http.Request)
 	}
 	hash, err := auth.HashPassword(password)
 	if err == nil {
-		err = s.store.SetPassword(ctx, u.ID, hash, nil, actor(r))
+		err = s.store.SetPassword(ctx, u.ID, hash, nil, actor(r), generated)
 	}
 	if err != nil {
 		s.pageError(w, r, err)

@@ -156,16 +156,21 @@ func overviewLinks(ctx context.Context, a store.Assessment) []views.Link {
 	return links
 }
 
-func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, submitErr bool) {
-	s.overviewPage(w, r, status, submitErr, "")
+// overviewOpts: submitErr shows why a submission was refused; confirmResubmit
+// asks again before resubmitting with findings left unaddressed.
+type overviewOpts struct {
+	submitErr, confirmResubmit bool
+	withdrawErr                string // a refused withdrawal: why
+	withdrawReason             string // and the reason given, kept
+	assignErr                  string // a refused assignment: why
 }
 
 // overviewWith shows the overview with the assignment form's error.
 func (s *Server) overviewWith(w http.ResponseWriter, r *http.Request, status int, assignErr string) {
-	s.overviewPage(w, r, status, false, assignErr)
+	s.overview(w, r, status, overviewOpts{assignErr: assignErr})
 }
 
-func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, status int, submitErr bool, assignErr string) {
+func (s *Server) overview(w http.ResponseWriter, r *http.Request, status int, o overviewOpts) {
 	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
 	if err != nil {
@@ -178,7 +183,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p := principal(ctx)
-	d := views.OverviewData{A: a, Checklist: cl, Answers: answers, SubmitErr: submitErr, Links: overviewLinks(ctx, a)}
+	d := views.OverviewData{A: a, Checklist: cl, Answers: answers, SubmitErr: o.submitErr, ConfirmResubmit: o.confirmResubmit, Links: overviewLinks(ctx, a)}
 	d.Editable = policy.EditAnswers(p, a.OrgID, a.Status) == nil
 	_, serr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Submit)
 	d.CanSubmit = serr == nil
@@ -188,9 +193,32 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d.Assignees = views.AssigneeProgress(d.Assignments, answers)
-	d.AssignError = assignErr
+	d.AssignError = o.assignErr
 	if policy.AssignQuestions(p, a.OrgID, a.Status) == nil {
 		if d.Officers, err = s.store.OrgOfficers(ctx, a.OrgID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	nodes, err := s.store.ReviewNodes(ctx, a.OrgID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	reviewers, _ := policy.Reviewers(a.OrgID, nodes)
+	for _, rv := range reviewers {
+		d.Reviewers = append(d.Reviewers, rv.Name)
+	}
+	if _, werr := policy.ChangeStatus(p, a.OrgID, a.Status, assessment.Withdraw); werr == nil {
+		acted, err := s.store.AuditorActed(ctx, a.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.Withdraw = &views.WithdrawForm{Allowed: !acted, Reason: o.withdrawReason, Error: o.withdrawErr}
+	}
+	if a.Status == assessment.Returned {
+		if d.Returned, err = s.returnInfo(ctx, a, cl, answers); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -214,7 +242,7 @@ func pendingQuestions(cl *checklist.Checklist, answers map[string]store.Answer) 
 }
 
 func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
-	s.overview(w, r, http.StatusOK, false)
+	s.overview(w, r, http.StatusOK, overviewOpts{})
 }
 
 func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
@@ -244,6 +272,11 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	d.Today = s.now()
 	if d.Assignments, err = s.store.QuestionAssignments(r.Context(), a.ID); err != nil {
 		return views.CategoryData{}, err
+	}
+	if a.CopiedFrom != nil && d.Editable { // last time's answers, for confirming
+		if d.Previous, err = s.store.Answers(r.Context(), *a.CopiedFrom); err != nil {
+			return views.CategoryData{}, err
+		}
 	}
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
@@ -394,14 +427,39 @@ func versionFromForm(r *http.Request) int {
 // every carried-over answer is confirmed.
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, _, err := s.loadAssessment(r)
+	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+		return
+	}
+	if a.Status == assessment.Returned && r.PostForm.Get("confirm_unaddressed") != "1" {
+		// Resubmitting with findings nobody touched: ask first.
+		if _, err := policy.ChangeStatus(principal(ctx), a.OrgID, a.Status, assessment.Submit); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		answers, err := s.store.Answers(ctx, a.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		info, err := s.returnInfo(ctx, a, cl, answers)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(info.Unaddressed) > 0 {
+			s.overview(w, r, http.StatusUnprocessableEntity, overviewOpts{confirmResubmit: true})
+			return
+		}
+	}
 	if _, err := s.submit(r, a); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
-			s.overview(w, r, http.StatusUnprocessableEntity, true)
+			s.overview(w, r, http.StatusUnprocessableEntity, overviewOpts{submitErr: true})
 			return
 		}
 		s.pageError(w, r, err)
@@ -416,4 +474,42 @@ func (s *Server) submit(r *http.Request, a store.Assessment) (store.Assessment, 
 		return store.Assessment{}, err
 	}
 	return s.store.Submit(r.Context(), a.ID, a.Status, actor(r))
+}
+
+// returnInfo is why a returned assessment came back: the auditor's comment
+// (or reopening reason), the questions marked as needing attention, and
+// those of them the officers have neither changed nor commented on since.
+func (s *Server) returnInfo(ctx context.Context, a store.Assessment, cl *checklist.Checklist, answers map[string]store.Answer) (*views.ReturnInfo, error) {
+	info := &views.ReturnInfo{}
+	ev, err := s.store.LatestStatusEvent(ctx, a.ID)
+	switch {
+	case err == nil:
+		info.By, info.At, info.Comment, info.Reopened = ev.ActorName, ev.At, ev.Comment, ev.Action == assessment.Reopen
+	case !apperr.Is(err, apperr.NotFound):
+		return nil, err
+	}
+	marks, err := s.store.Marks(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.store.Comments(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(marks))
+	for id, x := range marks {
+		m[id] = x.Mark
+	}
+	info.Flagged = assessment.OpenItems(cl.QuestionIDs(), m).Attention
+	changed, commented := map[string]bool{}, map[string]bool{}
+	for id, ans := range answers {
+		changed[id] = ans.UpdatedAt.After(info.At)
+	}
+	for _, c := range comments {
+		if c.QuestionID != nil && c.CreatedAt.After(info.At) {
+			commented[*c.QuestionID] = true
+		}
+	}
+	info.Unaddressed = assessment.Unaddressed(info.Flagged, changed, commented)
+	return info, nil
 }

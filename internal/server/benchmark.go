@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/score"
 	"mamori/internal/store"
@@ -17,15 +18,37 @@ const (
 	kindSize      = "size"
 )
 
-// benchmarkOf compares an assessment's frozen result with its peers.
-func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark, store.BenchmarkGroups, error) {
-	gs, err := s.store.BenchmarkGroups(r.Context(), a.ID)
+// benchmarkOf compares an assessment's frozen result with its peers; a
+// draft or returned one is compared provisionally, from the answers so far
+// (score.ProvisionalPeer).
+func (s *Server) benchmarkOf(r *http.Request, a store.Assessment, cl *checklist.Checklist) (apiBenchmark, store.BenchmarkGroups, error) {
+	ctx := r.Context()
+	provisional := !frozenStatus(a.Status)
+	var gs store.BenchmarkGroups
+	var err error
+	if provisional {
+		answers, aerr := s.store.Answers(ctx, a.ID)
+		if aerr != nil {
+			return apiBenchmark{}, gs, aerr
+		}
+		dg, derr := s.diagnose(ctx, a, cl, answers)
+		if derr != nil {
+			return apiBenchmark{}, gs, derr
+		}
+		if dg.Report.Answered == 0 { // nothing to compare yet
+			return apiBenchmark{}, gs, apperr.K(apperr.Conflict, "benchmark.no_answers")
+		}
+		own := store.BenchmarkPeer{Peer: score.ProvisionalPeer(dg.Report, dg.Risk.Index), RiskGroup: string(dg.Risk.Group)}
+		gs, err = s.store.ProvisionalBenchmark(ctx, a.ID, own)
+	} else {
+		gs, err = s.store.BenchmarkGroups(ctx, a.ID)
+	}
 	if err != nil {
 		return apiBenchmark{}, gs, err
 	}
 	own := gs.Own
 	out := apiBenchmark{
-		AssessmentID: a.ID, Total: own.Total, RiskIndex: own.RiskIndex,
+		AssessmentID: a.ID, Total: own.Total, RiskIndex: own.RiskIndex, Provisional: provisional,
 		Group:    gs.RiskGroup.Stats(kindRiskGroup, own.RiskGroup, own.Total),
 		Industry: gs.Industry.Stats(kindIndustry, own.Industry, own.Total),
 		Size:     gs.Size.Stats(kindSize, own.SizeBand, own.Total),
@@ -40,12 +63,12 @@ func (s *Server) benchmarkOf(r *http.Request, a store.Assessment) (apiBenchmark,
 }
 
 func (s *Server) apiBenchmark(w http.ResponseWriter, r *http.Request) {
-	a, _, err := s.loadAssessment(r)
+	a, cl, err := s.loadAssessment(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	out, _, err := s.benchmarkOf(r, a)
+	out, _, err := s.benchmarkOf(r, a, cl)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -53,8 +76,9 @@ func (s *Server) apiBenchmark(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handleBenchmark is the peer benchmark page. An assessment that was never
-// submitted has nothing to compare: the page says so.
+// handleBenchmark is the peer benchmark page; a draft's is provisional
+// (暫定（未提出）). A submitted assessment without a frozen result (from
+// before results were frozen) has nothing to compare: the page says so.
 func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a, cl, err := s.loadAssessment(r)
@@ -62,8 +86,8 @@ func (s *Server) handleBenchmark(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := views.BenchmarkData{A: a, Checklist: cl}
-	b, gs, err := s.benchmarkOf(r, a)
+	d := views.BenchmarkData{A: a, Checklist: cl, Provisional: !frozenStatus(a.Status)}
+	b, gs, err := s.benchmarkOf(r, a, cl)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		d.NoResult = true

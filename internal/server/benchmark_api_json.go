@@ -19,6 +19,9 @@ type apiBenchmark struct {
 	Industry     score.GroupStats `json:"industry"`
 	Size         score.GroupStats `json:"size"`
 	Scatter      apiScatter       `json:"scatter"`
+	// Provisional: not yet submitted; compared from the answers so far, with
+	// a total projected from their average (暫定).
+	Provisional bool `json:"provisional"`
 }
 
 // apiScatter is every organisation's latest approved result counted in

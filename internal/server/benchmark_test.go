@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"mamori/internal/assessment"
+	"mamori/internal/store"
 )
 
 // TestBenchmarkAPI checks the peer groups end to end against numbers
@@ -144,7 +146,33 @@ func TestBenchmarkAPI(t *testing.T) {
 			}
 		}
 	})
-	t.Run("DraftHasNothingToCompare", func(t *testing.T) {
+	t.Run("DraftComparedProvisionally", func(t *testing.T) {
+		d := e.draft(officer)
+		by := store.Actor{UserID: officer.ID, Email: officer.Email}
+		for q, lv := range map[string]int{"1-1": 4, "1-2": 2, "5-1": 3} {
+			lv := lv
+			if _, err := e.st.SaveAnswer(context.Background(), d.ID, q, assessment.AnswerValues{Level: &lv}, by); err != nil {
+				t.Fatal(err)
+			}
+		}
+		status, m := e.api(tok, "GET", "/api/v1/assessments/"+d.ID+"/benchmark", nil)
+		// 9 / 3 answered × 27 questions = 81, projected.
+		if status != http.StatusOK || m["provisional"] != true || m["total"] != 81.0 {
+			t.Fatalf("draft: status %d %v", status, m)
+		}
+		res, body := e.get(e.login(officer), "/assessments/"+d.ID+"/benchmark")
+		doc := parseDoc(t, body)
+		if res.StatusCode != http.StatusOK || testid(doc, "provisional").Length() != 1 {
+			t.Fatalf("draft page: status %d, provisional marker %d", res.StatusCode, testid(doc, "provisional").Length())
+		}
+		if got := testid(doc, "bench-own-2").Text(); got != "—（未回答）" {
+			t.Errorf("unanswered category on the benchmark: %q", got)
+		}
+		if got := testid(doc, "bench-own-5").Text(); got != "3.00" {
+			t.Errorf("answered category on the benchmark: %q", got)
+		}
+	})
+	t.Run("EmptyDraftHasNothingToCompare", func(t *testing.T) {
 		d := e.draft(officer)
 		if status, m := e.api(tok, "GET", "/api/v1/assessments/"+d.ID+"/benchmark", nil); status != http.StatusConflict {
 			t.Errorf("draft: status %d %v", status, m)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -39,6 +40,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := views.HistoryData{A: a, Checklist: cl, Entries: historyEntries(entries)}
+	if err := s.nameActors(ctx, entries, d.Entries); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	for i, sub := range subs {
 		round := views.SubmissionRound{Seq: sub.Seq, By: sub.SubmittedByName, At: sub.SubmittedAt, First: i == 0}
 		if i > 0 {
@@ -47,6 +52,15 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		d.Rounds = append(d.Rounds, round)
 	}
 	slices.Reverse(d.Rounds) // the latest submission first
+	en := i18n.Lang(ctx) == "en"
+	for i := range d.Entries {
+		namePoints(cl, d.Entries[i].Changes, en)
+	}
+	for i := range d.Rounds {
+		for j := range d.Rounds[i].Changes {
+			namePoints(cl, d.Rounds[i].Changes[j].Changes, en)
+		}
+	}
 	s.render(w, r, http.StatusOK, views.History(s.page(r, i18n.T(ctx, "history.title_of", a.Title), navFor(principal(ctx))), d))
 }
 
@@ -145,7 +159,7 @@ func historyEntries(es []store.AuditEntry) []views.HistoryEntry {
 			h.Changes = answerChanges(d.Old, d.New)
 			out = append(out, h)
 			continue
-		case "assessment.submit", "assessment.return", "assessment.approve", "assessment.reopen":
+		case "assessment.submit", "assessment.return", "assessment.approve", "assessment.reopen", "assessment.withdraw":
 			var d struct{ From, To, Comment string }
 			if json.Unmarshal(e.Detail, &d) == nil {
 				h.Changes = []views.Change{{Field: "status", Old: d.From, New: d.To}}
@@ -194,4 +208,79 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// nameActors shows who acted by name (their email as the tooltip); a user
+// who no longer exists keeps the email the trail recorded.
+func (s *Server) nameActors(ctx context.Context, es []store.AuditEntry, hs []views.HistoryEntry) error {
+	var ids []string
+	byEmail := map[string]string{}
+	for _, e := range es {
+		if e.ActorID != nil {
+			ids = append(ids, *e.ActorID)
+			byEmail[e.Actor] = *e.ActorID
+		}
+	}
+	names, err := s.store.UserNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range hs {
+		hs[i].ActorEmail = hs[i].Actor
+		if n := names[byEmail[hs[i].Actor]]; n != "" {
+			hs[i].Actor = n
+		}
+	}
+	return nil
+}
+
+// pointTextLen is how much of a key point's text the history shows.
+const pointTextLen = 20
+
+// namePoints gives the key-point changes their points by shortened text.
+func namePoints(cl *checklist.Checklist, cs []views.Change, en bool) {
+	refs := func(list string) []views.PointRef {
+		var out []views.PointRef
+		for _, id := range strings.Split(list, ", ") {
+			if id = strings.TrimSpace(id); id == "" {
+				continue
+			}
+			ref := views.PointRef{ID: id, Text: id}
+			if p, ok := pointOf(cl, id); ok {
+				text := p.Text
+				if en && p.TextEN != "" {
+					text = p.TextEN
+				}
+				if r := []rune(text); len(r) > pointTextLen {
+					text = string(r[:pointTextLen]) + "…"
+				}
+				ref.Text = text
+			}
+			out = append(out, ref)
+		}
+		return out
+	}
+	for i := range cs {
+		if cs[i].Field == "points" {
+			cs[i].OldPoints, cs[i].NewPoints = refs(cs[i].Old), refs(cs[i].New)
+		}
+	}
+}
+
+// pointOf finds a key point by its id (question id + "-" + number).
+func pointOf(cl *checklist.Checklist, id string) (checklist.Point, bool) {
+	i := strings.LastIndex(id, "-")
+	if i < 0 {
+		return checklist.Point{}, false
+	}
+	q, ok := cl.Question(id[:i])
+	if !ok {
+		return checklist.Point{}, false
+	}
+	for _, p := range q.Points {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return checklist.Point{}, false
 }

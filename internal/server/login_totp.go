@@ -245,3 +245,27 @@ func (s *Server) totpGate(next http.Handler) http.Handler {
 // setupPaths are what a session that must set up TOTP may reach (besides
 // the sign-in, sign-out and language routes, which need no sign-in).
 var setupPaths = map[string]bool{"/account/totp": true, "/account/totp/confirm": true}
+
+// passwordGate keeps a user who signed in with a generated password on the
+// account page until they choose their own (policy.Principal's
+// MustChangePassword): pages redirect there, the API answers 403
+// password_change_required.
+func (s *Server) passwordGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r.Context())
+		if p == nil || !p.MustChangePassword || passwordChangePaths[r.URL.Path] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if isAPI(r) {
+			writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]any{"code": "password_change_required",
+				"message": i18n.T(r.Context(), "account.must_change_password")}})
+			return
+		}
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+	})
+}
+
+// passwordChangePaths are what a user who must change their password may
+// reach (besides sign-in, sign-out and the language, which need no sign-in).
+var passwordChangePaths = map[string]bool{"/account": true, "/account/password": true}

@@ -147,7 +147,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := views.ReportData{A: a, Checklist: cl, Report: dg.Report, Risk: dg.Risk, Basis: dg.Basis, Frozen: dg.Frozen, FrozenAt: dg.FrozenAt,
-		ProfileHref: "/orgs/" + a.OrgID + "/profile"}
+		ProfileHref: "/orgs/" + a.OrgID + "/profile", Provisional: !frozenStatus(a.Status), PrintedAt: s.now()}
 	if d.Previous, d.Others, err = s.previousAndOthers(ctx, a); err != nil {
 		s.pageError(w, r, err)
 		return

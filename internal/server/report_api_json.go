@@ -25,9 +25,39 @@ type apiReport struct {
 	Answered        int                   `json:"answered"`
 	TotalQuestions  int                   `json:"total_questions"`
 	Total           score.Totals          `json:"total"`
-	Categories      []score.CategoryScore `json:"categories"`
+	Categories      []apiCategory         `json:"categories"`
 	Questions       []score.QuestionScore `json:"questions"`
 	Recommendations []apiRecommendation   `json:"recommendations"`
+	// Provisional: a draft or returned assessment, scored from the answers
+	// so far against the current targets (暫定（未提出）).
+	Provisional bool `json:"provisional"`
+}
+
+// apiCategory is one category's scores; average is null when none of its
+// questions is answered (never 0, which would read as a score).
+type apiCategory struct {
+	ID            string   `json:"id"`
+	Title         string   `json:"title"`
+	Score         int      `json:"score"`
+	Max           int      `json:"max"`
+	Average       *float64 `json:"average"`
+	Target        int      `json:"target"`
+	TargetAverage float64  `json:"target_average"`
+	Answered      int      `json:"answered"`
+	Questions     int      `json:"questions"`
+}
+
+func categoriesJSON(cs []score.CategoryScore) []apiCategory {
+	out := make([]apiCategory, len(cs))
+	for i, c := range cs {
+		out[i] = apiCategory{ID: c.ID, Title: c.Title, Score: c.Score, Max: c.Max, Target: c.Target,
+			TargetAverage: c.TargetAverage, Answered: c.Answered, Questions: c.Questions}
+		if c.Answered > 0 {
+			avg := c.Average
+			out[i].Average = &avg
+		}
+	}
+	return out
 }
 
 // apiRecommendation is a recommendation (推奨される取り組み) with the key
@@ -50,7 +80,7 @@ func reportJSON(ctx context.Context, a store.Assessment, cl *checklist.Checklist
 	out := apiReport{AssessmentID: a.ID, Status: a.Status, RiskGroup: d.Risk.Group, RiskIndex: d.Risk.Index,
 		Reasons: apiReasons(ctx, d.Risk, d.Basis.Profile), TargetsFrozen: d.Frozen,
 		Answered: d.Report.Answered, TotalQuestions: d.Report.TotalQuestions, Total: d.Report.Total,
-		Categories: d.Report.Categories, Questions: d.Report.Questions,
+		Categories: categoriesJSON(d.Report.Categories), Questions: d.Report.Questions, Provisional: !frozenStatus(a.Status),
 		Recommendations: make([]apiRecommendation, len(d.Report.Recommendations))}
 	if d.Frozen {
 		out.FrozenAt = &d.FrozenAt

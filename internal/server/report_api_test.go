@@ -127,7 +127,8 @@ func category(m map[string]any, id string) [7]float64 {
 	for _, c := range m["categories"].([]any) {
 		c := c.(map[string]any)
 		if c["id"] == id {
-			return [7]float64{c["score"].(float64), c["max"].(float64), c["average"].(float64), c["target"].(float64),
+			avg, _ := c["average"].(float64) // null (no answers) reads as 0 here; TestReportAPI checks the null
+			return [7]float64{c["score"].(float64), c["max"].(float64), avg, c["target"].(float64),
 				c["target_average"].(float64), c["answered"].(float64), c["questions"].(float64)}
 		}
 	}
@@ -295,8 +296,19 @@ func TestReportAPI(t *testing.T) {
 		if got, want := totalsOf(m), (totals{Score: 14, Max: 135, Target: 81, Average: 3.5, TargetAverage: 3, Answered: 4, TotalQuestions: 27}); got != want {
 			t.Fatalf("totals %+v, want %+v", got, want)
 		}
+		// A draft is provisional; category 2 has no answers: its average is
+		// null, never 0.
+		if m["provisional"] != true {
+			t.Fatalf("a draft's report is not provisional: %v", m["provisional"])
+		}
+		for _, c := range m["categories"].([]any) {
+			c := c.(map[string]any)
+			if v, ok := c["average"]; c["id"] == "2" && (!ok || v != nil) {
+				t.Fatalf("category 2 (no answers) average = %v, want null", v)
+			}
+		}
 		// Category 1: one answered (2), average 2/1 = 2.00; category 2:
-		// none answered, average 0; category 5: 12/3 = 4.00.
+		// none answered; category 5: 12/3 = 4.00.
 		if got := category(m, "1"); got != [7]float64{2, 40, 2, 24, 3, 1, 8} {
 			t.Fatalf("category 1 %v", got)
 		}

@@ -24,7 +24,9 @@ const maxCommentRunes = 5000
 // and the API. text is the return's comment or the reopening's reason
 // (required for both) or an approval's optional comment; the store keeps it
 // in the assessment's general thread and in the audit entry of the change.
-func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.Action, text string) (store.Assessment, error) {
+// An approval over questions marked as needing attention needs o.ack
+// (assessment.CheckApprovable, checked by the store with the row locked).
+func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.Action, text string, o decideOpts) (store.Assessment, error) {
 	ctx := r.Context()
 	to, err := policy.ChangeStatus(principal(ctx), a.OrgID, a.Status, action)
 	if err != nil {
@@ -41,12 +43,27 @@ func (s *Server) decide(r *http.Request, a store.Assessment, action assessment.A
 	case utf8.RuneCountInString(text) > maxCommentRunes:
 		return store.Assessment{}, apperr.InvalidFieldsK("comment.too_long", map[string]string{field: "length"}, maxCommentRunes)
 	}
-	out, err := s.store.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: a.Status, To: to, Action: action, Comment: text, Actor: actor(r)})
+	if action == assessment.Approve && o.confirmUnviewed && !o.ack {
+		open, err := s.openReview(ctx, a)
+		if err != nil {
+			return store.Assessment{}, err
+		}
+		if !open.Empty() {
+			return store.Assessment{}, apperr.K(apperr.Invalid, "review.confirm_title").WithDetail(open)
+		}
+	}
+	out, err := s.store.Decide(ctx, store.StatusChange{AssessmentID: a.ID, From: a.Status, To: to, Action: action, Comment: text, Actor: actor(r),
+		AcknowledgeOpenMarks: o.ack})
 	if err != nil {
 		return store.Assessment{}, s.explainConflict(ctx, a.ID, err)
 	}
 	return out, nil
 }
+
+// decideOpts: ack acknowledges open findings (an approval's explicit
+// confirmation); confirmUnviewed asks for it also when questions are not
+// marked at all (the page asks; the API refuses only over findings).
+type decideOpts struct{ ack, confirmUnviewed bool }
 
 // explainConflict turns a refusal because the status moved into one that
 // says who did what and when, so that the second of two auditors deciding
@@ -76,6 +93,7 @@ func normalizeText(s string) string {
 // refused decision or comment, kept with its message.
 type reviewView struct {
 	decision views.DecisionForm
+	confirm  *assessment.OpenReview // an approval that leaves these open: confirm
 	draft    views.CommentDraft
 	conflict string
 }
@@ -95,7 +113,8 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, status int, 
 		s.pageError(w, r, err)
 		return
 	}
-	d.Decision, d.Discussion.Draft, d.Conflict = v.decision, v.draft, v.conflict
+	d.Decision, d.Discussion.Draft, d.Conflict, d.ConfirmApproval = v.decision, v.draft, v.conflict, v.confirm
+	d.Filter = views.ReviewFilter(r.URL.Query().Get("show"))
 	s.render(w, r, status, views.Review(s.page(r, i18n.T(ctx, "review.title_of", a.Title), navFor(principal(ctx))), d))
 }
 
@@ -143,6 +162,16 @@ func (s *Server) reviewData(ctx context.Context, a store.Assessment, cl *checkli
 		return views.ReviewData{}, err
 	}
 	d.Summary = score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), res.Targets)
+	if d.HasTargets {
+		d.Targets = res.Targets
+	}
+	if a.CopiedFrom != nil { // last time's answers, to show how each moved
+		prev, err := s.store.Answers(ctx, *a.CopiedFrom)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return views.ReviewData{}, err
+		}
+		d.Previous = prev
+	}
 	d.CanMark = policy.Mark(p, a.OrgID) == nil && a.Status == assessment.Submitted
 	d.CanReviewEvidence = policy.ReviewEvidence(p, a.OrgID) == nil && a.Status == assessment.Submitted
 	if d.Evidence, err = s.store.AnswerEvidence(ctx, a.ID); err != nil {
@@ -191,9 +220,19 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 		return
 	}
 	text := r.PostForm.Get(field)
-	if _, err := s.decide(r, a, action, text); err != nil {
+	ack := r.PostForm.Get("acknowledge_open_marks") == "1"
+	if _, err := s.decide(r, a, action, text, decideOpts{ack: ack, confirmUnviewed: true}); err != nil {
 		e, ok := userError(r, err)
+		var open assessment.OpenReview
+		confirm := false
+		if ok {
+			open, confirm = e.Detail.(assessment.OpenReview)
+		}
 		switch {
+		case ok && confirm:
+			// Approving over open findings or questions nobody looked at:
+			// the page names them and asks again.
+			s.reviewPage(w, r, http.StatusUnprocessableEntity, reviewView{decision: views.DecisionForm{Action: string(action), Text: text}, confirm: &open})
 		case ok && e.Code == apperr.Invalid:
 			s.reviewPage(w, r, http.StatusUnprocessableEntity, reviewView{decision: views.DecisionForm{Action: string(action), Text: text, Error: e.Message}})
 		case ok && e.Code == apperr.Conflict:
@@ -204,6 +243,23 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request, action a
 		return
 	}
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "review.done."+string(action)), "/assessments/"+a.ID+"/review")
+}
+
+// openReview is what an approval of a would leave open.
+func (s *Server) openReview(ctx context.Context, a store.Assessment) (assessment.OpenReview, error) {
+	cl, ok := checklist.Get(a.ChecklistID)
+	if !ok {
+		return assessment.OpenReview{}, apperr.ErrNotFound
+	}
+	marks, err := s.store.Marks(ctx, a.ID)
+	if err != nil {
+		return assessment.OpenReview{}, err
+	}
+	m := make(map[string]string, len(marks))
+	for id, x := range marks {
+		m[id] = x.Mark
+	}
+	return assessment.OpenItems(cl.QuestionIDs(), m), nil
 }
 
 // handleMarkSet is the form post of a question's mark (mark "" clears it).

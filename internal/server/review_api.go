@@ -16,7 +16,9 @@ func (s *Server) apiReturn(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiApprove is POST /api/v1/assessments/{id}/approve, with no body or
-// {"comment": "..."} (optional).
+// {"comment": "...", "acknowledge_open_marks": true} (both optional; 422
+// with "open_marks" while questions are marked as needing attention and the
+// approval does not acknowledge them).
 func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request) {
 	s.apiDecision(w, r, assessment.Approve, "comment")
 }
@@ -37,23 +39,34 @@ func (s *Server) apiDecision(w http.ResponseWriter, r *http.Request, action asse
 		return
 	}
 	var text string
+	var ack bool
 	if r.ContentLength != 0 { // no body reads as {}
-		body := map[string]*string{}
+		body := map[string]json.RawMessage{}
 		if err := decodeJSON(r, &body); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
-		for k := range body {
-			if k != field {
+		for k, raw := range body {
+			var dst any
+			switch {
+			case k == field:
+				dst = &text
+			case k == "acknowledge_open_marks" && action == assessment.Approve:
+				dst = &ack
+			default:
 				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_unknown_field", k))
 				return
 			}
-		}
-		if v := body[field]; v != nil {
-			text = *v
+			if string(raw) == "null" {
+				continue
+			}
+			if err := json.Unmarshal(raw, dst); err != nil {
+				s.apiError(w, r, apperr.K(apperr.Malformed, "err.json_field_type", k))
+				return
+			}
 		}
 	}
-	out, err := s.decide(r, a, action, text)
+	out, err := s.decide(r, a, action, text, decideOpts{ack: ack})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -139,15 +152,45 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"entries": auditJSON(es)})
 }
 
-// apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first) and
-// recent decisions.
+// apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first),
+// recent decisions, and the organisations they review with each one's
+// latest assessment.
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 	q, ds, err := s.reviewQueue(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds)})
+	orgs, err := s.reviewedOrgs(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds), "orgs": reviewedOrgsJSON(orgs)})
+}
+
+// reviewedOrgs is the organisations the auditor reviews with their latest
+// assessment; their own organisation only when it has assessments (an audit
+// firm's has none). Call after reviewQueue, which authorises.
+func (s *Server) reviewedOrgs(r *http.Request) ([]store.OrgLatest, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	ids, err := s.visibleOrgs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.LatestByOrg(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.OrgLatest, 0, len(all))
+	for _, o := range all {
+		if o.OrgID == p.OrgID && o.Assessment == nil {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // reviewQueue is the auditor's queue and recent decisions, across the

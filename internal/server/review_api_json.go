@@ -102,3 +102,23 @@ func auditJSON(es []store.AuditEntry) []apiAuditEntry {
 	}
 	return out
 }
+
+// apiReviewedOrg is an organisation the auditor reviews with its latest
+// assessment (null when it has none).
+type apiReviewedOrg struct {
+	OrgID      string         `json:"org_id"`
+	OrgName    string         `json:"org_name"`
+	Assessment *apiAssessment `json:"assessment"`
+}
+
+func reviewedOrgsJSON(os []store.OrgLatest) []apiReviewedOrg {
+	out := make([]apiReviewedOrg, len(os))
+	for i, o := range os {
+		out[i] = apiReviewedOrg{OrgID: o.OrgID, OrgName: o.OrgName}
+		if o.Assessment != nil {
+			a := toAPI(*o.Assessment, nil)
+			out[i].Assessment = &a
+		}
+	}
+	return out
+}

@@ -145,7 +145,24 @@ func TestReviewLoopPages(t *testing.T) {
 		t.Fatalf("changes since the last submission: %q", squash(tid(doc, "review-status").Text()))
 	}
 	f.rvPost(auditor, rv+"/marks/1-1", url.Values{"mark": {"ok"}}, 303, "")
-	f.rvPost(auditor, rv+"/approve", url.Values{"comment": {""}}, 303, rv+"/review")
+	f.rvPost(auditor, rv+"/marks/2-1", url.Values{"mark": {"needs_attention"}}, 303, "")
+	// Approving over a finding and 24 questions nobody marked: the page
+	// names them and asks again, keeping the comment.
+	doc = f.rvPost(auditor, rv+"/approve", url.Values{"comment": {"承認します"}}, 422, "")
+	c := tid(doc, "confirm-approval")
+	if got := squash(c.Find(`[data-testid="confirm-attention"]`).Text()); got != "2-1" {
+		t.Fatalf("confirmation names the findings %q", got)
+	}
+	if n := c.Find(`[data-testid="confirm-unviewed"]`).Find("li").Length(); n != 24 || !strings.Contains(c.Text(), "まだ確認していない設問 24件") {
+		t.Fatalf("confirmation names %d unviewed questions: %q", n, squash(c.Text()))
+	}
+	if got := c.Find("textarea").Text(); got != "承認します" {
+		t.Fatalf("the comment is not kept: %q", got)
+	}
+	if s := f.status(a.ID); s != assessment.Submitted {
+		t.Fatalf("status %s after an unconfirmed approval", s)
+	}
+	f.rvPost(auditor, rv+"/approve", url.Values{"comment": {"承認します"}, "acknowledge_open_marks": {"1"}}, 303, rv+"/review")
 	if s := f.status(a.ID); s != assessment.Approved {
 		t.Fatalf("status %s after approval", s)
 	}
@@ -159,7 +176,7 @@ func TestReviewLoopPages(t *testing.T) {
 		t.Fatalf("status %s after reopening", s)
 	}
 	doc = f.rvPage(auditor, "/reviews", 200)
-	if rows := tid(doc, "decision-row"); rows.Length() != 3 || !strings.Contains(rows.First().Text(), "再オープン") {
+	if rows := tid(doc, "decision-row"); rows.Length() != 3 || !strings.Contains(rows.First().Text(), "承認の取り消し") {
 		t.Fatalf("recent decisions: %q", squash(tid(doc, "recent-decisions").Text()))
 	}
 
@@ -219,7 +236,7 @@ func TestDecisionConflictPage(t *testing.T) {
 	rv := "/assessments/" + a.ID
 	first, other := f.login(f.auditor), f.login(second)
 	f.rvPage(other, rv+"/review", 200)
-	f.rvPost(first, rv+"/approve", nil, 303, "")
+	f.rvPost(first, rv+"/approve", url.Values{"acknowledge_open_marks": {"1"}}, 303, "")
 	doc := f.rvPost(other, rv+"/return", url.Values{"comment": {"差し戻し"}}, 409, "")
 	if got := squash(tid(doc, "conflict").Text()); !strings.Contains(got, f.auditor.Name) || !strings.Contains(got, "承認") {
 		t.Fatalf("conflict message: %q", got)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
 	"mamori/internal/store"
@@ -22,7 +23,12 @@ func (s *Server) handleReviews(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := views.ReviewsData{Queue: q, Decisions: ds, Now: s.now()}
+	orgs, err := s.reviewedOrgs(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := views.ReviewsData{Queue: q, Decisions: ds, Orgs: orgs, Total: checklist.Default().NumQuestions(), Now: s.now()}
 	s.render(w, r, http.StatusOK, views.Reviews(s.page(r, i18n.T(r.Context(), "reviews.title"), "reviews"), d))
 }
 

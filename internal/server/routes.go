@@ -41,7 +41,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/lang", s.handleLang)
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser, s.totpGate)
+			r.Use(s.requireUser, s.totpGate, s.passwordGate)
 			r.Get("/", s.handleHome)
 
 			r.Get("/account", s.handleAccount)
@@ -63,9 +63,11 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments", s.handleAssessmentCreate)
 			r.Get("/assessments/{assessmentID}", s.handleAssessment)
 			r.Get("/assessments/{assessmentID}/categories/{category}", s.handleCategory)
+			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.handleConfirmCategory) // confirm.go
 			r.Post("/assessments/{assessmentID}/answers/{questionID}", s.handleAnswerSave)
 			r.Post("/assessments/{assessmentID}/submit", s.handleSubmit)
 			r.Post("/assessments/{assessmentID}/assignments", s.handleAssign)
+			r.Post("/assessments/{assessmentID}/withdraw", s.handleWithdraw) // withdraw.go
 
 			// Review: queue, review page, decisions, comments, marks, history.
 			r.Get("/reviews", s.handleReviews)
@@ -127,6 +129,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/orgs/{orgID}/totp", s.handleAdminOrgTOTP)
 			r.Get("/admin/users", s.handleAdminUsers)
 			r.Post("/admin/users", s.handleAdminUserCreate)
+			r.Post("/admin/users/import", s.handleAdminUserImport) // admin_import.go
 			r.Get("/admin/users/{userID}", s.handleAdminUser)
 			r.Post("/admin/users/{userID}", s.handleAdminUserUpdate)
 			r.Post("/admin/users/{userID}/password", s.handleAdminUserPassword)
@@ -145,7 +148,7 @@ func (s *Server) routes() http.Handler {
 
 		// JSON API: bearer token or session.
 		r.Route("/api/v1", func(r chi.Router) {
-			r.Use(s.requireUser, s.totpGate, s.apiRateLimit())
+			r.Use(s.requireUser, s.totpGate, s.passwordGate, s.apiRateLimit())
 			r.Get("/me", s.apiMe)
 			r.Get("/checklists", s.apiChecklists)
 			r.Get("/checklists/{checklistID}", s.apiChecklist)
@@ -153,7 +156,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/assessments", s.apiAssessmentCreate)
 			r.Get("/assessments/{assessmentID}", s.apiAssessment)
 			r.Put("/assessments/{assessmentID}/answers/{questionID}", s.apiAnswerSave)
+			r.Post("/assessments/{assessmentID}/categories/{category}/confirm", s.apiConfirmCategory)
 			r.Post("/assessments/{assessmentID}/submit", s.apiSubmit)
+			r.Post("/assessments/{assessmentID}/withdraw", s.apiWithdraw)
 			r.Get("/reviews", s.apiReviews)
 			r.Post("/assessments/{assessmentID}/return", s.apiReturn)
 			r.Post("/assessments/{assessmentID}/approve", s.apiApprove)

@@ -323,3 +323,61 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 	}
 	return out, nil
 }
+
+// ConfirmCarried confirms, in one transaction, the carried-over answers
+// among questionIDs that are still as they were copied (a save confirms
+// an answer already, so those are the ones nobody changed) and that have a
+// level, while the assessment is editable (Conflict otherwise). Each
+// confirmation is its own audit entry (answer.confirmed), as if confirmed
+// one by one. It returns the confirmed question ids in the order given.
+func (s *Store) ConfirmCarried(ctx context.Context, assessmentID string, questionIDs []string, actor Actor) ([]string, error) {
+	confirmed := []string{}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var status assessment.Status
+		var orgID string
+		if err := tx.QueryRow(ctx, `SELECT status, org_id FROM assessments WHERE id = $1 FOR NO KEY UPDATE`, assessmentID).Scan(&status, &orgID); err != nil {
+			return notFound(err)
+		}
+		if !status.Editable() {
+			return apperr.K(apperr.Conflict, "err.not_editable")
+		}
+		rows, err := tx.Query(ctx, `
+			UPDATE answers SET carried_over = false, version = version + 1, updated_by = $3, updated_at = now()
+			WHERE assessment_id = $1 AND question_id = ANY($2::text[]) AND carried_over AND level IS NOT NULL
+			RETURNING question_id, level, version`, assessmentID, questionIDs, nullable(actor.UserID))
+		if err != nil {
+			return err
+		}
+		type row struct {
+			q          string
+			level, ver int
+		}
+		got := map[string]row{}
+		var x row
+		if _, err := pgx.ForEachRow(rows, []any{&x.q, &x.level, &x.ver}, func() error { got[x.q] = x; return nil }); err != nil {
+			return err
+		}
+		if len(got) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE assessments SET updated_at = now(), updated_by = $2 WHERE id = $1`, assessmentID, nullable(actor.UserID)); err != nil {
+			return err
+		}
+		for _, q := range questionIDs {
+			r, ok := got[q]
+			if !ok {
+				continue
+			}
+			confirmed = append(confirmed, q)
+			if err := appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: orgID, AssessmentID: assessmentID,
+				Action: "answer.confirmed", Detail: map[string]any{"question_id": q, "level": r.level, "version": r.ver}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: confirm carried answers of %s: %w", assessmentID, err)
+	}
+	return confirmed, nil
+}

@@ -31,22 +31,28 @@ type Assessment struct {
 	DecidedAt     *time.Time
 	Answered      int
 	CarriedOver   int
+	Confirmed     int    // answered and not awaiting confirmation: what progress counts
+	DecidedBy     string // the name of who returned or approved it last
 }
 
 const assessmentSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.checklist_id, a.status, a.status_version, a.copied_from,
 		a.created_at, a.updated_at, coalesce(uu.display_name, ''), a.submitted_at, coalesce(su.display_name, ''), a.decided_at,
-		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL),
-		(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.carried_over)
+		n.answered, n.carried, n.confirmed, coalesce(du.display_name, '')
 	FROM assessments a
 	JOIN orgs o ON o.id = a.org_id
+	LEFT JOIN users du ON du.id = a.decided_by
+	CROSS JOIN LATERAL (
+		SELECT count(*) FILTER (WHERE x.level IS NOT NULL) AS answered, count(*) FILTER (WHERE x.carried_over) AS carried,
+			count(*) FILTER (WHERE x.level IS NOT NULL AND NOT x.carried_over) AS confirmed
+		FROM answers x WHERE x.assessment_id = a.id) n
 	LEFT JOIN users uu ON uu.id = a.updated_by
 	LEFT JOIN users su ON su.id = a.submitted_by`
 
 func scanAssessment(row pgx.Row) (Assessment, error) {
 	var a Assessment
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
-		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver)
+		&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver, &a.Confirmed, &a.DecidedBy)
 	return a, err
 }
 
@@ -159,6 +165,9 @@ type StatusChange struct {
 	Action       assessment.Action
 	Comment      string
 	Actor        Actor
+	// AcknowledgeOpenMarks: an approval made knowing that questions are
+	// still marked as needing attention (assessment.CheckApprovable).
+	AcknowledgeOpenMarks bool
 }
 
 // Submit submits an assessment that is in status from (draft or returned)
@@ -169,7 +178,7 @@ type StatusChange struct {
 // no longer from.
 func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment.Status, by Actor) (Assessment, error) {
 	c := StatusChange{AssessmentID: assessmentID, From: from, To: assessment.Submitted, Action: assessment.Submit, Actor: by}
-	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string) error {
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string, _ map[string]any) error {
 		cl, ok := checklist.Get(checklistID)
 		if !ok {
 			return fmt.Errorf("checklist %s is not in this build", checklistID)
@@ -189,7 +198,8 @@ func (s *Store) Submit(ctx context.Context, assessmentID string, from assessment
 // with Conflict when the status is no longer From (someone else acted first).
 // check, when set, runs inside the transaction with the assessment row
 // locked, before the change is written; an error aborts the change.
-func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string) error) (Assessment, error) {
+// check may add to the audit entry's detail.
+func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx pgx.Tx, checklistID string, detail map[string]any) error) (Assessment, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var cur assessment.Status
 		var orgID, checklistID string
@@ -202,8 +212,9 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 			e.Detail = map[string]any{"status": cur}
 			return e
 		}
+		detail := map[string]any{"from": c.From, "to": c.To}
 		if check != nil {
-			if err := check(tx, checklistID); err != nil {
+			if err := check(tx, checklistID, detail); err != nil {
 				return err
 			}
 		}
@@ -211,6 +222,8 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 		switch c.To {
 		case assessment.Submitted:
 			set += `, submitted_at = now(), submitted_by = $3`
+		case assessment.Draft: // withdrawn: no longer submitted
+			set += `, submitted_at = NULL, submitted_by = NULL`
 		case assessment.Approved, assessment.Returned:
 			set += `, decided_at = now(), decided_by = $3`
 		}
@@ -234,7 +247,6 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 		if err := s.notifyStatus(ctx, tx, c, orgID); err != nil {
 			return err
 		}
-		detail := map[string]any{"from": c.From, "to": c.To}
 		if c.Comment != "" {
 			detail["comment"] = c.Comment
 		}
@@ -260,6 +272,12 @@ func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decid
 			err = apperr.ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		// The result was frozen at the (backdated) submission, not when the
+		// demonstration was seeded.
+		if _, err := tx.Exec(ctx, `UPDATE assessment_results SET computed_at = $2::timestamptz - interval '10 days' WHERE assessment_id = $1`,
+			assessmentID, decidedAt); err != nil {
 			return err
 		}
 		return refreshOrgPeerOfAssessment(ctx, tx, assessmentID) // which is the latest may have changed

@@ -456,20 +456,20 @@ func TestAccountChangesAuditedWithTheChange(t *testing.T) {
 	unchanged("user.updated", n)
 
 	self := store.Actor{UserID: u.ID, Email: u.Email}
-	if err := e.st.SetPassword(ctx, u.ID, "y", nil, self); err != nil {
+	if err := e.st.SetPassword(ctx, u.ID, "y", nil, self, false); err != nil {
 		t.Fatal(err)
 	}
 	if aid, _, _, d := last("user.password_changed"); aid != u.ID || d["user_id"] != u.ID {
 		t.Fatalf("password_changed by %s: %v", aid, d)
 	}
-	if err := e.st.SetPassword(ctx, u.ID, "z", nil, admin); err != nil {
+	if err := e.st.SetPassword(ctx, u.ID, "z", nil, admin, false); err != nil {
 		t.Fatal(err)
 	}
 	if aid, _, oid, _ := last("user.password_reset"); aid != admin.UserID || oid != e.org2.ID {
 		t.Fatalf("password_reset by %s in %s", aid, oid)
 	}
 	n = e.auditCount(t, "user.password_reset")
-	if err := e.st.SetPassword(ctx, "00000000-0000-0000-0000-000000000000", "z", nil, admin); !apperr.Is(err, apperr.NotFound) {
+	if err := e.st.SetPassword(ctx, "00000000-0000-0000-0000-000000000000", "z", nil, admin, false); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 	unchanged("user.password_reset", n)

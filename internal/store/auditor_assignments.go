@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/apperr"
+	"mamori/internal/policy"
 )
 
 // AssignAuditor lets an auditor review an organisation and records it in the
@@ -86,4 +87,43 @@ func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
 		return nil, fmt.Errorf("store: list assignments: %w", err)
 	}
 	return as, nil
+}
+
+// ReviewNodes returns the organisations with the auditors who review each
+// directly (active members with the auditor role, or assigned to it), for
+// policy.Reviewers: every organisation when orgID is "", otherwise orgID and
+// its ancestors.
+func (s *Store) ReviewNodes(ctx context.Context, orgID string) (map[string]policy.ReviewNode, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE chain AS (
+			SELECT id, parent_id, 1 AS depth FROM orgs WHERE $1 = '' OR id::text = $1
+			UNION
+			SELECT o.id, o.parent_id, chain.depth + 1 FROM orgs o JOIN chain ON o.id = chain.parent_id
+			WHERE $1 <> '' AND chain.depth < 100
+		)
+		SELECT DISTINCT c.id::text, coalesce(c.parent_id::text, ''), coalesce(r.id::text, ''), coalesce(r.display_name, '')
+		FROM chain c LEFT JOIN LATERAL (
+			SELECT u.id, u.display_name FROM users u
+			WHERE u.active AND u.role = 'auditor' AND (u.org_id = c.id
+				OR EXISTS (SELECT 1 FROM auditor_assignments a WHERE a.user_id = u.id AND a.org_id = c.id))
+		) r ON true
+		ORDER BY 1, 4, 3`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: review nodes: %w", err)
+	}
+	nodes := map[string]policy.ReviewNode{}
+	var id, parent, uid, name string
+	_, err = pgx.ForEachRow(rows, []any{&id, &parent, &uid, &name}, func() error {
+		n := nodes[id]
+		n.OrgID, n.ParentID = id, parent
+		if uid != "" {
+			n.Direct = append(n.Direct, policy.Reviewer{UserID: uid, Name: name})
+		}
+		nodes[id] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: review nodes: %w", err)
+	}
+	return nodes, nil
 }

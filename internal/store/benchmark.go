@@ -44,7 +44,23 @@ var ErrNoResult = apperr.K(apperr.Conflict, "err.no_result")
 // there are. It answers ErrNoResult (Conflict) when the assessment has no
 // frozen result.
 func (s *Store) BenchmarkGroups(ctx context.Context, assessmentID string) (BenchmarkGroups, error) {
+	return s.benchmarkGroups(ctx, assessmentID, nil)
+}
+
+// ProvisionalBenchmark is BenchmarkGroups for an assessment not yet
+// submitted (暫定): own gives its total, risk and category averages as
+// scored from the answers so far; its industry and size band are read as
+// for a frozen one.
+func (s *Store) ProvisionalBenchmark(ctx context.Context, assessmentID string, own BenchmarkPeer) (BenchmarkGroups, error) {
+	return s.benchmarkGroups(ctx, assessmentID, &own)
+}
+
+func (s *Store) benchmarkGroups(ctx context.Context, assessmentID string, provisional *BenchmarkPeer) (BenchmarkGroups, error) {
 	var out BenchmarkGroups
+	var provisionalGroup *string
+	if provisional != nil {
+		provisionalGroup = &provisional.RiskGroup
+	}
 	own := &out.Own
 	var hasResult, hasLatest bool
 	var total, riskIndex int16
@@ -66,11 +82,11 @@ func (s *Store) BenchmarkGroups(ctx context.Context, assessmentID string) (Bench
 			WHERE a.id = $1)
 		SELECT own.has_result, own.total, own.risk_index, own.risk_group, own.cats, own.industry, own.employees,
 			op.org_id IS NOT NULL, op.total, op.risk_index, op.risk_group, op.industry, op.size_band, coalesce(op.category_averages, '{}'),
-			(SELECT stats FROM peer_stats WHERE kind = 'risk_group' AND key = own.risk_group),
+			(SELECT stats FROM peer_stats WHERE kind = 'risk_group' AND key = coalesce($2::text, own.risk_group)),
 			(SELECT stats FROM peer_stats WHERE kind = 'industry' AND key = own.industry),
 			(SELECT coalesce(jsonb_object_agg(key, stats), '{}') FROM peer_stats WHERE kind = 'size'),
 			(SELECT stats FROM peer_stats WHERE kind = 'all' AND key = '')
-		FROM own LEFT JOIN org_peers op ON op.org_id = own.org_id`, assessmentID).
+		FROM own LEFT JOIN org_peers op ON op.org_id = own.org_id`, assessmentID, provisionalGroup).
 		Scan(&hasResult, &total, &riskIndex, &own.RiskGroup, &own.CategoryAverages, &own.Industry, &employees,
 			&hasLatest, &lTotal, &lRisk, &lRiskGroup, &lIndustry, &lSize, &latest.CategoryAverages,
 			&risk, &industry, &sizes, &all)
@@ -80,10 +96,14 @@ func (s *Store) BenchmarkGroups(ctx context.Context, assessmentID string) (Bench
 	if err != nil {
 		return BenchmarkGroups{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, notFound(err))
 	}
-	if !hasResult {
+	switch {
+	case provisional != nil:
+		own.Peer, own.RiskGroup = provisional.Peer, provisional.RiskGroup
+	case !hasResult:
 		return BenchmarkGroups{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, ErrNoResult)
+	default:
+		own.Total, own.RiskIndex = int(total), int(riskIndex)
 	}
-	own.Total, own.RiskIndex = int(total), int(riskIndex)
 	if employees != nil {
 		own.SizeBand = score.SizeBand(int(*employees))
 	}

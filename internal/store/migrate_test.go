@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"io/fs"
+	"strconv"
+	"strings"
 	"testing"
 
 	"mamori/internal/store"
@@ -69,4 +71,26 @@ func TestMigrationsUpDown(t *testing.T) {
 	if err := m.Down(0); err == nil {
 		t.Fatal("Down(0) accepted")
 	}
+}
+
+// migrationsAbove counts the migrations numbered above version: the steps
+// down to it. Numbers may have gaps (branches take numbers in advance), so
+// the latest version is not the count.
+func migrationsAbove(t *testing.T, version int) int {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		if v > version {
+			n++
+		}
+	}
+	return n
 }

@@ -14,8 +14,8 @@ import (
 
 // Review marks: an auditor's view of a question.
 const (
-	MarkOK             = "ok"
-	MarkNeedsAttention = "needs_attention"
+	MarkOK             = assessment.MarkOK
+	MarkNeedsAttention = assessment.MarkNeedsAttention
 )
 
 // ValidMark reports whether m is a mark ("" is not: it clears a mark).

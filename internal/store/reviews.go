@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
 )
 
@@ -54,12 +55,27 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 // entry of the change, and an approval freezes the result with the targets
 // in force now, as at submission: all in one transaction, so nothing is
 // written when the change is refused. It is refused with Conflict when the
-// status is no longer c.From (another auditor acted first).
+// status is no longer c.From (another auditor acted first), and an approval
+// over questions still marked as needing attention is refused with Invalid
+// unless c.AcknowledgeOpenMarks (assessment.CheckApprovable); the audit
+// entry of an acknowledged one names them.
 func (s *Store) Decide(ctx context.Context, c StatusChange) (Assessment, error) {
 	if c.Action == assessment.Submit {
 		return Assessment{}, fmt.Errorf("store: decide %s: a submission is not a decision", c.AssessmentID)
 	}
-	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string) error {
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, checklistID string, detail map[string]any) error {
+		if c.To == assessment.Approved {
+			open, err := openMarks(ctx, tx, c.AssessmentID, checklistID)
+			if err != nil {
+				return err
+			}
+			if err := assessment.CheckApprovable(open, c.AcknowledgeOpenMarks); err != nil {
+				return err
+			}
+			if len(open) > 0 {
+				detail["acknowledged_open_marks"] = open
+			}
+		}
 		if c.Comment != "" {
 			if _, err := insertComment(ctx, tx, NewComment{AssessmentID: c.AssessmentID, Body: c.Comment, Actor: c.Actor}); err != nil {
 				return err
@@ -174,6 +190,7 @@ type StatusEvent struct {
 	Actor     string
 	At        time.Time
 	Status    assessment.Status
+	Comment   string // the return's comment or the reopening's reason
 }
 
 // LatestStatusEvent returns the latest submit, return, approve or reopen of
@@ -181,13 +198,134 @@ type StatusEvent struct {
 func (s *Store) LatestStatusEvent(ctx context.Context, assessmentID string) (StatusEvent, error) {
 	var e StatusEvent
 	err := s.pool.QueryRow(ctx, `
-		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to'
+		SELECT substr(l.action, length('assessment.') + 1), coalesce(u.display_name, l.actor), l.actor, l.at, l.detail->>'to',
+			coalesce(l.detail->>'comment', '')
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
 		WHERE l.assessment_id = $1
-			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen')
-		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status)
+			AND l.action IN ('assessment.submit', 'assessment.return', 'assessment.approve', 'assessment.reopen', 'assessment.withdraw')
+		ORDER BY l.seq DESC LIMIT 1`, assessmentID).Scan(&e.Action, &e.ActorName, &e.Actor, &e.At, &e.Status, &e.Comment)
 	if err != nil {
 		return StatusEvent{}, fmt.Errorf("store: latest status event: %w", notFound(err))
 	}
 	return e, nil
+}
+
+// openMarks lists the questions of an assessment marked as needing
+// attention, in checklist order.
+func openMarks(ctx context.Context, tx pgx.Tx, assessmentID, checklistID string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT question_id, mark FROM review_marks WHERE assessment_id = $1`, assessmentID)
+	if err != nil {
+		return nil, err
+	}
+	marks := map[string]string{}
+	var q, m string
+	if _, err := pgx.ForEachRow(rows, []any{&q, &m}, func() error { marks[q] = m; return nil }); err != nil {
+		return nil, err
+	}
+	cl, ok := checklist.Get(checklistID)
+	if !ok {
+		return nil, fmt.Errorf("checklist %s is not in this build", checklistID)
+	}
+	return assessment.OpenItems(cl.QuestionIDs(), marks).Attention, nil
+}
+
+// auditorActedSQL is true when, since the assessment's latest submission,
+// an auditor has marked a question, commented or decided.
+const auditorActedSQL = `EXISTS (
+	SELECT 1 FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+	WHERE l.assessment_id = $1
+		AND l.seq > coalesce((SELECT max(seq) FROM audit_log WHERE assessment_id = $1 AND action = 'assessment.submit'), 0)
+		AND (l.action IN ('review.marked', 'assessment.return', 'assessment.approve', 'assessment.reopen')
+			OR (l.action = 'comment.added' AND u.role = 'auditor')))`
+
+// AuditorActed reports whether an auditor has acted on the assessment's
+// latest submission (assessment.CheckWithdrawable).
+func (s *Store) AuditorActed(ctx context.Context, assessmentID string) (bool, error) {
+	var acted bool
+	if err := s.pool.QueryRow(ctx, `SELECT `+auditorActedSQL, assessmentID).Scan(&acted); err != nil {
+		return false, fmt.Errorf("store: auditor acted on %s: %w", assessmentID, err)
+	}
+	return acted, nil
+}
+
+// Withdraw takes a submission back to a draft (取り下げ) while no auditor
+// has acted on it (Conflict otherwise, as when the status moved). The
+// reason goes to the assessment's general thread and to the audit entry,
+// as a return's comment does.
+func (s *Store) Withdraw(ctx context.Context, assessmentID, reason string, by Actor) (Assessment, error) {
+	c := StatusChange{AssessmentID: assessmentID, From: assessment.Submitted, To: assessment.Draft, Action: assessment.Withdraw, Comment: reason, Actor: by}
+	return s.changeStatus(ctx, c, func(tx pgx.Tx, _ string, _ map[string]any) error {
+		var acted bool
+		if err := tx.QueryRow(ctx, `SELECT `+auditorActedSQL, assessmentID).Scan(&acted); err != nil {
+			return err
+		}
+		if err := assessment.CheckWithdrawable(acted); err != nil {
+			return err
+		}
+		_, err := insertComment(ctx, tx, NewComment{AssessmentID: assessmentID, Body: reason, Actor: by})
+		return err
+	})
+}
+
+// OrgLatest is an organisation an auditor reviews with its latest
+// assessment (none: Assessment is nil).
+type OrgLatest struct {
+	OrgID, OrgName string
+	Assessment     *Assessment
+}
+
+// LatestByOrg returns the organisations with their latest assessment (the
+// most recently created), by organisation name.
+func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.id, o.name, l.id
+		FROM orgs o
+		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
+		WHERE o.id = ANY($1::uuid[])
+		ORDER BY o.name, o.id`, orgIDs)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+	}
+	type pair struct {
+		o   OrgLatest
+		aid *string
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+		var p pair
+		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+	}
+	var ids []string
+	for _, p := range ps {
+		if p.aid != nil {
+			ids = append(ids, *p.aid)
+		}
+	}
+	byID := map[string]Assessment{}
+	if len(ids) > 0 {
+		rows, err := s.pool.Query(ctx, assessmentSelect+` WHERE a.id = ANY($1::uuid[])`, ids)
+		if err != nil {
+			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		}
+		as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
+		if err != nil {
+			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		}
+		for _, a := range as {
+			byID[a.ID] = a
+		}
+	}
+	out := make([]OrgLatest, len(ps))
+	for i, p := range ps {
+		out[i] = p.o
+		if p.aid != nil {
+			if a, ok := byID[*p.aid]; ok {
+				out[i].Assessment = &a
+			}
+		}
+	}
+	return out, nil
 }

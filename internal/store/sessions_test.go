@@ -73,7 +73,7 @@ func TestSessionRevocation(t *testing.T) {
 	t.Run("RevokedGenerationDoesNotLoad", func(t *testing.T) {
 		r := create("old-generation")
 		keep := create("kept")
-		if err := st.SetPassword(ctx, u.ID, "y", keep.IDHash, act); err != nil {
+		if err := st.SetPassword(ctx, u.ID, "y", keep.IDHash, act, false); err != nil {
 			t.Fatal(err)
 		}
 		// Even a row written back behind the revocation's back stays dead.

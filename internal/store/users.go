@@ -44,6 +44,9 @@ type NewUser struct {
 	OrgID                     string
 	Admin                     bool
 	Actor                     Actor
+	// MustChangePassword: the password was generated for the user, who
+	// must choose their own at first sign-in.
+	MustChangePassword bool
 }
 
 // NormalizeEmail trims and lower-cases an email address.
@@ -60,9 +63,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		u, err = scanUser(tx.QueryRow(ctx, `
-			INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userColumns,
-			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin))
+			INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin, must_change_password)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userColumns,
+			NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin, nu.MustChangePassword))
 		if err != nil {
 			return userErr(err)
 		}
@@ -110,7 +113,17 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns every user, by organisation then email.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY o.name, u.email`)
+	return s.SearchUsers(ctx, "")
+}
+
+// SearchUsers returns the users whose email, name or organisation's name
+// contains q (case-insensitively; "" is every user), by organisation then
+// email.
+func (s *Store) SearchUsers(ctx context.Context, q string) ([]User, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.TrimSpace(q)) + "%"
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id
+		WHERE u.email ILIKE $1 OR u.display_name ILIKE $1 OR o.name ILIKE $1
+		ORDER BY o.name, u.email`, like)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -176,10 +189,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (befor
 // user except keepSession (the hash of the session that made the change, or
 // nil to revoke all). The audit trail records "user.password_changed" when
 // the user changed their own password and "user.password_reset" otherwise.
-func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte, by Actor) error {
+//
+// mustChange makes the user choose their own password at the next sign-in
+// (an administrator handed them a generated one); a user changing their own
+// password clears it.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSession []byte, by Actor, mustChange bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var orgID string
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING org_id`, userID, hash).Scan(&orgID)
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = now() WHERE id = $1 RETURNING org_id`,
+			userID, hash, mustChange && by.UserID != userID).Scan(&orgID)
 		if err != nil {
 			if pgCode(err) == codeInvalidText {
 				err = pgx.ErrNoRows
@@ -224,36 +242,48 @@ func (s *Store) displayName(ctx context.Context, userID string) (string, error) 
 	return name, nil
 }
 
-// principalSQL selects the principal of the user whose id is $1 (an
+// principalSQL selects the principal of the user whose id is %[1]s (an
 // expression: a parameter, or a column of an outer query), when active: who
-// they are and every organisation they may see.
+// they are and every organisation they may see: their own organisation; for
+// managers its descendants; for auditors the organisations they review
+// (policy.Reviewers): their own and those they are assigned to, with the
+// descendants that have no auditor of their own.
 const principalSQL = `
 	WITH RECURSIVE u AS (
-		SELECT id, email, display_name, role, org_id, is_admin, locale FROM users WHERE id = %[1]s AND active
+		SELECT id, email, display_name, role, org_id, is_admin, locale, must_change_password FROM users WHERE id = %[1]s AND active
 	), down AS (
 		SELECT org_id AS id FROM u WHERE role = 'manager'
 		UNION
 		SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
+	), reviewed AS (
+		SELECT org_id AS id FROM u WHERE role = 'auditor'
+		UNION
+		SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor'
+		UNION
+		SELECT o.id FROM orgs o JOIN reviewed ON o.parent_id = reviewed.id
+		WHERE NOT EXISTS (SELECT 1 FROM users x WHERE x.org_id = o.id AND x.role = 'auditor' AND x.active)
+			AND NOT EXISTS (SELECT 1 FROM auditor_assignments aa JOIN users y ON y.id = aa.user_id AND y.active AND y.role = 'auditor'
+				WHERE aa.org_id = o.id)
 	)
-	SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale,
+	SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale, u.must_change_password,
 		-- UNION ALL: the map below removes duplicates; UNION would size a
 		-- hash table for every organisation on each request (every request
 		-- loads the principal: docs/performance.md).
 		ARRAY(SELECT org_id FROM u
 			UNION ALL SELECT id FROM down
-			UNION ALL SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor')::text[] AS visible
+			UNION ALL SELECT id FROM reviewed)::text[] AS visible
 	FROM u`
 
 // principalColumns scans the columns of principalSQL (nullable, as a LEFT
 // JOIN leaves them) into a principal, nil when there is none.
 type principalColumns struct {
 	id, email, name, role, orgID, locale *string
-	admin                                *bool
+	admin, mustChange                    *bool
 	visible                              []string
 }
 
 func (c *principalColumns) dest() []any {
-	return []any{&c.id, &c.email, &c.name, &c.role, &c.orgID, &c.admin, &c.locale, &c.visible}
+	return []any{&c.id, &c.email, &c.name, &c.role, &c.orgID, &c.admin, &c.locale, &c.mustChange, &c.visible}
 }
 
 func (c *principalColumns) principal() *policy.Principal {
@@ -261,7 +291,7 @@ func (c *principalColumns) principal() *policy.Principal {
 		return nil
 	}
 	p := &policy.Principal{UserID: *c.id, Email: *c.email, Name: *c.name, Role: assessment.Role(*c.role), OrgID: *c.orgID,
-		Admin: *c.admin, Locale: *c.locale, Visible: make(map[string]bool, len(c.visible))}
+		Admin: *c.admin, Locale: *c.locale, MustChangePassword: *c.mustChange, Visible: make(map[string]bool, len(c.visible))}
 	for _, id := range c.visible {
 		p.Visible[id] = true
 	}
@@ -295,4 +325,55 @@ func (s *Store) OrgMembers(ctx context.Context, orgID string) ([]User, error) {
 		return nil, fmt.Errorf("store: org members: %w", err)
 	}
 	return us, nil
+}
+
+// UserNames returns the display names of the users among ids that exist.
+func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id::text, display_name FROM users WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	var id, name string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[id] = name; return nil }); err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	return out, nil
+}
+
+// CreateUsers creates every user in one transaction, each with its audit
+// entry, or none: a taken email answers Conflict with the index of the
+// first such user as the Detail ({"index": i}).
+func (s *Store) CreateUsers(ctx context.Context, nus []NewUser) ([]User, error) {
+	out := make([]User, 0, len(nus))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for i, nu := range nus {
+			u, err := scanUser(tx.QueryRow(ctx, `
+				INSERT INTO users (email, display_name, password_hash, role, org_id, is_admin, must_change_password)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userColumns,
+				NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name), nu.PasswordHash, nu.Role, nu.OrgID, nu.Admin, nu.MustChangePassword))
+			if err != nil {
+				e := userErr(err)
+				if ae, ok := apperr.As(e); ok {
+					c := *ae
+					c.Detail = map[string]any{"index": i}
+					return &c
+				}
+				return e
+			}
+			if err := appendAudit(ctx, tx, Audit{ActorID: nu.Actor.UserID, Actor: nu.Actor.Email, OrgID: u.OrgID, Action: "user.created",
+				Detail: map[string]any{"user_id": u.ID, "email": u.Email, "role": u.Role, "admin": u.Admin, "import": true}}); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create %d users: %w", len(nus), err)
+	}
+	return out, nil
 }

@@ -4,6 +4,16 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // 「PDF / 印刷」: the report's button opens the print dialog on the print
+  // layout (shown only with JavaScript; the browser's own print does the
+  // same without it).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { window.print(); });
+    });
+  });
+
   // Disable the autosave form's explicit Save button while a request runs,
   // and show errors that htmx does not swap (network failure, 5xx).
   document.addEventListener("htmx:sendError", function (e) {

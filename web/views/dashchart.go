@@ -10,10 +10,21 @@ import (
 // category average stands from its target (望まれる水準) and labelled with
 // that difference, so colour is never the only cue.
 type HeatMap struct {
-	ID      string // unique on the page
-	Title   string // the accessible name
-	Columns []string
-	Rows    []HeatRow
+	ID      string   // unique on the page
+	Title   string   // the accessible name
+	Columns []string // short names
+	// ColumnTitles are the columns' full names (tooltips); Corner heads the
+	// organisations' column.
+	ColumnTitles []string
+	Corner       string
+	Rows         []HeatRow
+}
+
+func (h HeatMap) columnTitle(j int) string {
+	if j < len(h.ColumnTitles) {
+		return h.ColumnTitles[j]
+	}
+	return h.Columns[j]
 }
 
 // HeatRow is one organisation: Href opens its latest report ("" for none).
