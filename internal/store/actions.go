@@ -30,6 +30,7 @@ type Action struct {
 	Status             action.Status
 	SourceAssessmentID *string
 	ClosingNote        *string
+	EvidenceIDs        []string // the evidence items its closing named (while done)
 	DoneAt             *time.Time
 	Risk               *RiskAcceptance // set while the status is risk_accepted
 	ReopenedReason     *string         // why the system reopened it, e.g. "review_date_passed"
@@ -65,7 +66,9 @@ const actionSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.description, a.questions, a.point_ids, a.owner_id, coalesce(ow.display_name, ''),
 		a.due_on, a.priority, a.status, a.source_assessment_id, a.closing_note, a.done_at,
 		a.risk_approved_by, coalesce(ap.display_name, ''), a.risk_reason, a.risk_review_on, a.reopened_reason,
-		a.created_at, a.updated_at, a.version
+		a.created_at, a.updated_at, a.version,
+		coalesce((SELECT array_agg(ae.evidence_id::text ORDER BY ae.created_at, ae.evidence_id)
+			FROM action_evidence ae WHERE ae.org_id = a.org_id AND ae.action_id = a.id), '{}')
 	FROM actions a JOIN orgs o ON o.id = a.org_id
 	LEFT JOIN users ow ON ow.id = a.owner_id
 	LEFT JOIN users ap ON ap.id = a.risk_approved_by`
@@ -78,7 +81,7 @@ func scanAction(row pgx.Row) (Action, error) {
 	var reviewOn *time.Time
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.Description, &qs, &a.PointIDs, &a.OwnerID, &a.OwnerName,
 		&a.DueOn, &a.Priority, &a.Status, &a.SourceAssessmentID, &a.ClosingNote, &a.DoneAt,
-		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version)
+		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version, &a.EvidenceIDs)
 	if err != nil {
 		return Action{}, err
 	}
@@ -303,15 +306,20 @@ func lockAction(ctx context.Context, tx pgx.Tx, id string) (Action, error) {
 // action has moved since, the change answers Conflict with the current
 // action.
 type ActionStatusChange struct {
-	From     action.Status
-	To       action.Status
-	Note     string
-	Reason   string
-	ReviewOn time.Time
+	From        action.Status
+	To          action.Status
+	Note        string
+	EvidenceIDs []string // for done: live items of the action's organisation
+	Reason      string
+	ReviewOn    time.Time
 }
 
 // ChangeActionStatus moves an action, records the move in its notes thread
 // and the audit trail (what was claimed, and when), in one transaction.
+// Closing links the evidence items named: an id that is not a live (not
+// retired) item of the action's organisation answers Invalid naming
+// evidence_ids. Leaving done unlinks them (the audit entry of the closing
+// keeps what was claimed).
 func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatusChange, by Actor) (Action, error) {
 	var out Action
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -328,7 +336,7 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		switch c.To {
 		case action.Done:
 			set += `, closing_note = $3, done_at = now()`
-			args = append(args, c.Note)
+			args = append(args, nullable(strings.TrimSpace(c.Note)))
 		case action.RiskAccepted:
 			set = `status = $2, updated_at = now(), version = version + 1, reopened_reason = NULL,
 				risk_approved_by = $3, risk_reason = $4, risk_review_on = $5`
@@ -337,6 +345,10 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 			set += `, closing_note = NULL, done_at = NULL`
 		}
 		if _, err := tx.Exec(ctx, `UPDATE actions SET `+set+` WHERE id = $1`, args...); err != nil {
+			return err
+		}
+		evidence := action.UniqueIDs(c.EvidenceIDs)
+		if err := setActionEvidence(ctx, tx, cur, c.To, evidence); err != nil {
 			return err
 		}
 		body := strings.TrimSpace(c.Note)
@@ -355,7 +367,7 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		switch c.To {
 		case action.Done:
 			detail["closing_note"] = c.Note
-			detail["evidence_ids"] = []string{}
+			detail["evidence_ids"] = evidence
 			detail["questions"] = cur.Questions // what was claimed
 		case action.RiskAccepted:
 			detail["reason"], detail["review_on"] = c.Reason, c.ReviewOn.Format(time.DateOnly)
@@ -371,6 +383,31 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		return Action{}, fmt.Errorf("store: change action status: %w", err)
 	}
 	return out, nil
+}
+
+// setActionEvidence replaces the evidence an action's closing names: the
+// given items when it moves to done (each a live item of its organisation,
+// or Invalid naming evidence_ids), none otherwise.
+func setActionEvidence(ctx context.Context, tx pgx.Tx, a Action, to action.Status, ids []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM action_evidence WHERE org_id = $1 AND action_id = $2`, a.OrgID, a.ID); err != nil {
+		return err
+	}
+	if to != action.Done {
+		return nil
+	}
+	// FOR SHARE: the items cannot be retired or deleted until the commit.
+	var live int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM evidence
+		WHERE org_id = $1 AND id::text = ANY($2) AND NOT retired FOR SHARE) x`, a.OrgID, ids).Scan(&live)
+	if err != nil {
+		return err
+	}
+	if live != len(ids) || len(ids) == 0 {
+		return apperr.InvalidFieldsK("err.action_invalid", map[string]string{"evidence_ids": action.ProblemUnknown})
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO action_evidence (org_id, action_id, evidence_id)
+		SELECT $1, $2, e::uuid FROM unnest($3::text[]) e`, a.OrgID, a.ID, ids)
+	return err
 }
 
 // ReopenDueRisks reopens every accepted risk whose review date is on or

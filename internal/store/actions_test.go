@@ -9,6 +9,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 func day(t *testing.T, s string) time.Time {
@@ -103,10 +104,39 @@ func TestActions(t *testing.T) {
 
 	t.Run("CloseRecordsTheClaim", func(t *testing.T) {
 		b := as[1]
+		link := func(org, title string) string {
+			ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: org, Title: title, URL: "https://example.com/" + title,
+				EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev.ID
+		}
+		yes := true
+		mine, other, retired := link(e.org.ID, "backup-log"), link(e.org2.ID, "theirs"), link(e.org.ID, "old")
+		if _, err := e.st.UpdateEvidence(ctx, retired, store.EvidencePatch{Retired: &yes}, e.officer); err != nil {
+			t.Fatal(err)
+		}
+		for name, ids := range map[string][]string{"OtherOrg": {mine, other}, "Retired": {retired}, "Unknown": {"x"}, "None": nil} {
+			_, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: ids}, e.officer)
+			if ae, _ := apperr.As(err); ae == nil || ae.Code != apperr.Invalid || ae.Fields["evidence_ids"] != action.ProblemUnknown {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if got, _ := e.st.GetAction(ctx, b.ID); got.Status != action.Open || len(got.EvidenceIDs) != 0 {
+			t.Fatalf("a refused closing changed the action: %+v", got)
+		}
 		note := "外部媒体への週次バックアップを開始し、復元テストも実施しました。"
-		got, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: note}, e.officer)
-		if err != nil || got.Status != action.Done || got.DoneAt == nil || got.ClosingNote == nil || *got.ClosingNote != note {
+		got, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: note,
+			EvidenceIDs: []string{mine, mine}}, e.officer)
+		if err != nil || got.Status != action.Done || got.DoneAt == nil || got.ClosingNote == nil || *got.ClosingNote != note ||
+			len(got.EvidenceIDs) != 1 || got.EvidenceIDs[0] != mine {
 			t.Fatalf("close: %+v %v", got, err)
+		}
+		var claimed []string
+		if err := storetest.DB(t, e.st).QueryRow(ctx, `SELECT array(SELECT json_array_elements_text(detail->'evidence_ids')) FROM audit_log
+			WHERE org_id = $1 AND action = 'action.status_changed' AND detail->>'to' = 'done'`, e.org.ID).Scan(&claimed); err != nil || len(claimed) != 1 || claimed[0] != mine {
+			t.Errorf("audit trail's evidence %v %v", claimed, err)
 		}
 		notes, _ := e.st.ActionNotes(ctx, b.ID)
 		if len(notes) != 1 || notes[0].Kind != "status" || notes[0].Body != note {
@@ -183,7 +213,12 @@ func TestCopyFlagsClaimedImprovements(t *testing.T) {
 		return as[0]
 	}
 	done, open := mk("1-1"), mk("1-2")
-	if _, err := e.st.ChangeActionStatus(ctx, done.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: "二十文字以上の完了の記録を書きました。"}, e.officer); err != nil {
+	ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: e.org.ID, Title: "規程", URL: "https://example.com/policy",
+		EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ChangeActionStatus(ctx, done.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: []string{ev.ID}}, e.officer); err != nil {
 		t.Fatal(err)
 	}
 	_ = open
@@ -194,6 +229,10 @@ func TestCopyFlagsClaimedImprovements(t *testing.T) {
 	got, _ := e.st.Answers(ctx, next.ID)
 	if !got["1-1"].ImprovementClaimed || got["1-2"].ImprovementClaimed || got["2-1"].ImprovementClaimed || !got["1-1"].CarriedOver {
 		t.Fatalf("claims: 1-1 %v, 1-2 %v, 2-1 %v", got["1-1"].ImprovementClaimed, got["1-2"].ImprovementClaimed, got["2-1"].ImprovementClaimed)
+	}
+	// The category page reads the answers through the sheet.
+	if sheet, err := e.st.AnswerSheet(ctx, next.ID); err != nil || !sheet.Answers["1-1"].ImprovementClaimed || sheet.Answers["1-2"].ImprovementClaimed {
+		t.Fatalf("the sheet's claims: %+v %v", sheet.Answers["1-1"], err)
 	}
 	lv := 4
 	if _, err := e.st.SaveAnswer(ctx, next.ID, "1-1", assessment.AnswerValues{Level: &lv, Version: got["1-1"].Version}, e.officer); err != nil {

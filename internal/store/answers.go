@@ -263,6 +263,7 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 		Comment     string    `json:"comment"`
 		PointsMet   []string  `json:"points"`
 		CarriedOver bool      `json:"carried"`
+		Claimed     bool      `json:"claimed"`
 		Version     int       `json:"version"`
 		UpdatedAt   time.Time `json:"at"`
 		UpdatedBy   string    `json:"by"`
@@ -290,7 +291,7 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 	err := s.pool.QueryRow(ctx, `
 		SELECT
 			(SELECT coalesce(json_agg(json_build_object('q', x.question_id, 'level', x.level, 'comment', x.comment,
-				'points', x.points_met, 'carried', x.carried_over, 'version', x.version, 'at', x.updated_at,
+				'points', x.points_met, 'carried', x.carried_over, 'claimed', x.improvement_claimed, 'version', x.version, 'at', x.updated_at,
 				'by', coalesce(x.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''))), '[]')
 			 FROM answers x LEFT JOIN users u ON u.id = x.updated_by WHERE x.assessment_id = $1),
 			(SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
@@ -311,7 +312,7 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 			a.PointsMet = []string{}
 		}
 		out.Answers[a.QuestionID] = Answer{QuestionID: a.QuestionID, Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet,
-			CarriedOver: a.CarriedOver, Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.ByName}
+			CarriedOver: a.CarriedOver, ImprovementClaimed: a.Claimed, Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.ByName}
 	}
 	for _, m := range ms {
 		out.Marks[m.QuestionID] = ReviewMark{QuestionID: m.QuestionID, Mark: m.Mark, UpdatedBy: m.UpdatedBy, UpdatedByName: m.ByName, UpdatedAt: m.UpdatedAt}
