@@ -342,3 +342,41 @@ func TestActionsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestActionTasks: "My tasks" (the page and the API) lists the open
+// actions the caller owns, with their due dates, among the assigned
+// questions by due date; done actions and others' actions are not listed.
+func TestActionTasks(t *testing.T) {
+	x := newActionsEnv(t)
+	ctx := context.Background()
+	later := x.create(t, map[string]any{"title": "後の対策", "due_on": dateIn(40)})["id"].(string)
+	sooner := x.create(t, map[string]any{"title": "先の対策", "due_on": dateIn(5)})["id"].(string)
+	x.create(t, map[string]any{"title": "他人の対策", "owner_id": x.officer.ID})
+	gone := x.create(t, map[string]any{"title": "完了した対策", "due_on": dateIn(1)})["id"].(string)
+	if _, err := storetest.DB(t, x.st).Exec(ctx, `UPDATE actions SET status = 'done', done_at = now() WHERE id = $1`, gone); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := action.ParseDate(dateIn(20))
+	if _, err := x.st.AssignQuestions(ctx, store.NewQuestionAssignment{AssessmentID: x.assessmentID, QuestionIDs: []string{"2-1"},
+		UserID: x.owner.ID, DueOn: &due, Actor: store.Actor{UserID: x.officer.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	st, m := x.api(x.tok["owner"], "GET", "/api/v1/tasks", nil)
+	var got []string
+	for _, v := range m["tasks"].([]any) {
+		task := v.(map[string]any)
+		got = append(got, fmt.Sprint(task["kind"], " ", task["action_id"], task["question_id"], " ", task["due_on"]))
+	}
+	want := []string{"action " + sooner + "<nil> " + dateIn(5), "question <nil>2-1 " + dateIn(20), "action " + later + "<nil> " + dateIn(40)}
+	if st != 200 || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("tasks %d:\n%v\nwant\n%v", st, got, want)
+	}
+	_, body := x.get(x.login(x.owner), "/tasks")
+	doc := parseDoc(t, body)
+	if doc.Find(`[data-testid="task-action-`+sooner+`"]`).Length() != 1 || doc.Find(`[data-testid="task-action-`+gone+`"]`).Length() != 0 {
+		t.Fatalf("tasks page:\n%.1500s", body)
+	}
+	if href, _ := doc.Find(`[data-testid="task-action-` + later + `"]`).Attr("href"); href != "/actions/"+later {
+		t.Errorf("link %q", href)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"mamori/internal/action"
 	"mamori/internal/apperr"
+	"mamori/internal/notice"
 )
 
 // Action is an improvement action (改善アクション) of an organisation.
@@ -138,18 +139,74 @@ func (s *Store) CreateActions(ctx context.Context, orgID string, ns []NewAction,
 			}
 			out = append(out, a)
 		}
+		var ns []Notice
 		for _, a := range out {
 			if err := appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID,
 				AssessmentID: deref(a.SourceAssessmentID), Action: "action.created", Detail: actionDetail(a)}); err != nil {
 				return err
 			}
+			ns = append(ns, actionAssignedNotice(a, by)...)
 		}
-		return nil
+		return s.notify(ctx, tx, ns)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: create actions: %w", err)
 	}
 	return out, nil
+}
+
+// actionAssignedNotice tells an action's owner that it is theirs, unless
+// they gave it to themselves. Once per action, owner and version.
+func actionAssignedNotice(a Action, by Actor) []Notice {
+	if a.OwnerID == "" || a.OwnerID == by.UserID {
+		return nil
+	}
+	return []Notice{{OrgID: a.OrgID, UserID: a.OwnerID, Kind: notice.ActionAssigned, SubjectOrg: a.OrgID,
+		Params:    map[string]any{"action": a.Title, "due_on": a.DueOn.Format(time.DateOnly)},
+		Link:      "/actions/" + a.ID,
+		DedupeKey: fmt.Sprintf("action_assigned:%s:%s:%d", a.ID, a.OwnerID, a.Version)}}
+}
+
+// NotifyDueActions tells owners about their open (open or in progress)
+// actions due in 7 days or 1 day (kind action_due), or past due (kind
+// action_overdue, once), as of the day today. Each is told once per action,
+// due date and milestone: a new due date earns new reminders.
+func (s *Store) NotifyDueActions(ctx context.Context, today time.Time) error {
+	rows, err := s.pool.Query(ctx, `
+		SELECT a.org_id, a.owner_id, a.id, a.title, a.due_on
+		FROM actions a JOIN users u ON u.id = a.owner_id AND u.active
+		WHERE a.status IN ('open', 'in_progress')
+			AND (a.due_on IN ($1::date + 7, $1::date + 1) OR a.due_on < $1::date)`, today)
+	if err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	var ns []Notice
+	for rows.Next() {
+		var org, owner, id, title string
+		var due time.Time
+		if err := rows.Scan(&org, &owner, &id, &title, &due); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: due actions: %w", err)
+		}
+		kind, milestone := notice.ActionDue, fmt.Sprint(int(due.Sub(action.Day(today)).Hours()/24))
+		if action.Overdue(action.Open, due, today) {
+			kind, milestone = notice.ActionOverdue, "overdue"
+		}
+		ns = append(ns, Notice{OrgID: org, UserID: owner, Kind: kind, SubjectOrg: org, Link: "/actions/" + id,
+			Params:    map[string]any{"action": title, "due_on": due.Format(time.DateOnly)},
+			DedupeKey: fmt.Sprintf("action_due:%s:%s:%s:%s", id, owner, due.Format(time.DateOnly), milestone)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := s.inTx(ctx, func(tx pgx.Tx) error { return s.notify(ctx, tx, ns) }); err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	return nil
 }
 
 // checkOwner: an owner is an active user of the organisation.
@@ -283,6 +340,11 @@ func (s *Store) UpdateAction(ctx context.Context, id string, up ActionUpdate, by
 		}
 		if out, err = scanAction(tx.QueryRow(ctx, actionSelect+` WHERE a.id = $1`, cur.ID)); err != nil {
 			return err
+		}
+		if out.OwnerID != cur.OwnerID {
+			if err := s.notify(ctx, tx, actionAssignedNotice(out, by)); err != nil {
+				return err
+			}
 		}
 		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: cur.OrgID,
 			Action: "action.updated", Detail: map[string]any{"before": actionDetail(cur), "after": actionDetail(out)}})

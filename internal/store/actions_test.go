@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,5 +241,82 @@ func TestCopyFlagsClaimedImprovements(t *testing.T) {
 	}
 	if got, _ = e.st.Answers(ctx, next.ID); got["1-1"].ImprovementClaimed {
 		t.Fatal("the claim stays after the officer saved the level")
+	}
+}
+
+// TestActionNotifications: the owner an action is given to is told in the
+// transaction that gives it (not when they took it themselves); the
+// planner tells owners 7 days and 1 day before the due date and once when
+// it has passed, each once, and nothing for an action that is done.
+func TestActionNotifications(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	owner := rvUser(t, e.st, e.org.ID, assessment.Officer, "owner@notify.example")
+	next := rvUser(t, e.st, e.org.ID, assessment.Officer, "next@notify.example")
+	kinds := func(u store.User) []string {
+		ns, err := e.st.Notifications(ctx, u.ID, false, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for i := len(ns) - 1; i >= 0; i-- { // oldest first
+			out = append(out, ns[i].Kind+":"+ns[i].Link)
+		}
+		return out
+	}
+	mk := func(title string, ownerID string, due string, by store.Actor) store.Action {
+		as, err := e.st.CreateActions(ctx, e.org.ID, []store.NewAction{{OrgID: e.org.ID, Title: title, OwnerID: ownerID, DueOn: day(t, due),
+			Priority: action.Medium, Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 4}}}}, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return as[0]
+	}
+	a := mk("教育の実施", owner.ID, "2026-12-08", e.officer)
+	self := mk("自分の分", e.officer.UserID, "2026-12-08", e.officer)
+	if got := kinds(owner); len(got) != 1 || got[0] != "action_assigned:/actions/"+a.ID {
+		t.Fatalf("owner's notifications %v", got)
+	}
+	if got := kinds(store.User{ID: e.officer.UserID}); len(got) != 0 {
+		t.Fatalf("told of their own action: %v", got)
+	}
+	// A new owner is told; the same owner is not told again by an edit.
+	up := store.ActionUpdate{Title: a.Title, Questions: a.Questions, OwnerID: next.ID, DueOn: a.DueOn, Priority: a.Priority, Version: a.Version}
+	if a, _ = e.st.UpdateAction(ctx, a.ID, up, e.officer); a.OwnerID != next.ID {
+		t.Fatalf("owner %s", a.OwnerID)
+	}
+	up.Title, up.Version = "教育の実施（全社）", a.Version
+	if _, err := e.st.UpdateAction(ctx, a.ID, up, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(next); len(got) != 1 || got[0] != "action_assigned:/actions/"+a.ID {
+		t.Fatalf("new owner's notifications %v", got)
+	}
+	// The planner: a week before (twice: once), a day before, then overdue.
+	ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: e.org.ID, Title: "記録", URL: "https://example.com/r",
+		EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ChangeActionStatus(ctx, self.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: []string{ev.ID}}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2026-12-01", "2026-12-01", "2026-12-02", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"} {
+		if err := e.st.NotifyDueActions(ctx, day(t, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"action_assigned", "action_due", "action_due", "action_overdue"}
+	got := kinds(next)
+	if len(got) != len(want) {
+		t.Fatalf("new owner's notifications %v, want %v", got, want)
+	}
+	for i, k := range want {
+		if !strings.HasPrefix(got[i], k+":") {
+			t.Errorf("notification %d: %s, want %s", i, got[i], k)
+		}
+	}
+	if got := kinds(store.User{ID: e.officer.UserID}); len(got) != 0 {
+		t.Errorf("a done action reminded: %v", got)
 	}
 }
