@@ -139,6 +139,13 @@ func TestActions(t *testing.T) {
 			WHERE org_id = $1 AND action = 'action.status_changed' AND detail->>'to' = 'done'`, e.org.ID).Scan(&claimed); err != nil || len(claimed) != 1 || claimed[0] != mine {
 			t.Errorf("audit trail's evidence %v %v", claimed, err)
 		}
+		// The proof stays: it can be retired, not deleted.
+		if err := e.st.DeleteEvidence(ctx, mine, e.officer); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("delete the closing's evidence: %v", err)
+		}
+		if err := e.st.DeleteEvidence(ctx, other, e.officer); err != nil {
+			t.Errorf("delete unrelated evidence: %v", err)
+		}
 		notes, _ := e.st.ActionNotes(ctx, b.ID)
 		if len(notes) != 1 || notes[0].Kind != "status" || notes[0].Body != note {
 			t.Fatalf("notes %+v", notes)

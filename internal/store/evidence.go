@@ -375,7 +375,7 @@ func dateOrNil(t *time.Time) any {
 // DeleteEvidence removes an item, its contents and its links to answers
 // that can still change. An item linked to a submitted or approved
 // assessment answers Conflict: that assessment keeps showing what the
-// auditor saw.
+// auditor saw; so does an item a done action was closed with.
 func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) error {
 	var blobKey string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -396,6 +396,15 @@ func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) erro
 		}
 		if locked > 0 {
 			return apperr.K(apperr.Conflict, "evidence.locked")
+		}
+		// The proof of a closed action stays: it can be retired, not deleted.
+		var closes bool
+		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM action_evidence WHERE org_id = $1 AND evidence_id = $2)`, old.OrgID, id).Scan(&closes)
+		if err != nil {
+			return err
+		}
+		if closes {
+			return apperr.K(apperr.Conflict, "evidence.closes_action")
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM evidence WHERE id = $1`, id); err != nil {
 			return err
