@@ -8,8 +8,8 @@
 //	open, in_progress → risk_accepted → open (by hand, or when the review date passes)
 //	done → in_progress (the work turned out unfinished)
 //
-// Closing (done) needs a closing note of at least MinClosingNote characters
-// until evidence items exist; accepting a risk needs a reason and a review
+// Closing (done) needs at least one evidence item of the organisation's
+// library (the note is optional); accepting a risk needs a reason and a review
 // date no more than a year away (who may approve it is policy.AcceptRisk).
 package action
 
@@ -76,10 +76,10 @@ func (p Priority) Rank() int {
 
 // Limits of an action's fields.
 const (
-	MaxTitle       = 200
-	MaxText        = 5000
-	MinClosingNote = 20 // characters, until evidence items can be attached
-	MaxQuestions   = 27
+	MaxTitle     = 200
+	MaxText      = 5000
+	MaxQuestions = 27
+	MaxEvidence  = 50 // evidence items named by one closing
 )
 
 // allowed lists the moves a user may make by hand.
@@ -128,7 +128,8 @@ const (
 // allow answers Conflict; missing or bad requirements answer Invalid naming
 // the fields. For a risk acceptance it returns the parsed review date.
 //
-// Evidence items do not exist yet: any evidence id is unknown.
+// Closing needs at least one evidence id; whether the ids name live items of
+// the action's organisation is the store's check. Other moves take none.
 func CheckChange(from Status, c Change, today time.Time) (reviewOn time.Time, err error) {
 	if !c.To.Valid() {
 		return time.Time{}, apperr.InvalidFieldsK("err.action_invalid", map[string]string{"status": ProblemInvalid})
@@ -137,18 +138,19 @@ func CheckChange(from Status, c Change, today time.Time) (reviewOn time.Time, er
 		return time.Time{}, apperr.K(apperr.Conflict, "err.action_status_forbids", apperr.KeyArg("action.status."+string(from)), apperr.KeyArg("action.status."+string(c.To)))
 	}
 	bad := map[string]string{}
-	if len(c.EvidenceIDs) > 0 {
-		bad["evidence_ids"] = ProblemUnknown
+	if len(c.EvidenceIDs) > 0 && c.To != Done {
+		bad["evidence_ids"] = ProblemInvalid
 	}
 	if utf8.RuneCountInString(c.Note) > MaxText {
 		bad["note"] = ProblemTooLong
 	}
 	switch c.To {
 	case Done:
-		if n := utf8.RuneCountInString(strings.TrimSpace(c.Note)); n == 0 {
-			bad["note"] = ProblemRequired
-		} else if n < MinClosingNote {
-			bad["note"] = ProblemTooShort
+		switch n := len(UniqueIDs(c.EvidenceIDs)); {
+		case n == 0:
+			bad["evidence_ids"] = ProblemRequired
+		case n > MaxEvidence:
+			bad["evidence_ids"] = ProblemTooLong
 		}
 	case RiskAccepted:
 		if strings.TrimSpace(c.Reason) == "" {
@@ -166,6 +168,20 @@ func CheckChange(from Status, c Change, today time.Time) (reviewOn time.Time, er
 		return time.Time{}, apperr.InvalidFieldsK("err.action_invalid", bad)
 	}
 	return reviewOn, nil
+}
+
+// UniqueIDs returns the non-blank ids, trimmed, each once, in their order.
+func UniqueIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // checkReviewDate: a risk is reviewed after today and no more than one year

@@ -11,8 +11,19 @@ import (
 
 var today = time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
 
+func TestUniqueIDs(t *testing.T) {
+	got := UniqueIDs([]string{" b", "a", "", "b", "a "})
+	if strings.Join(got, ",") != "b,a" {
+		t.Fatalf("UniqueIDs = %q", got)
+	}
+}
+
 func TestCheckChange(t *testing.T) {
 	long := "対策を実施し、手順書を改訂して全員に周知しました。"
+	many := make([]string, MaxEvidence+1)
+	for i := range many {
+		many[i] = "e" + strings.Repeat("x", i+1)
+	}
 	tests := []struct {
 		name   string
 		from   Status
@@ -22,13 +33,13 @@ func TestCheckChange(t *testing.T) {
 	}{
 		{"StartWork", Open, Change{To: InProgress}, "", nil},
 		{"BackToOpen", InProgress, Change{To: Open}, "", nil},
-		{"CloseWithLongNote", InProgress, Change{To: Done, Note: long}, "", nil},
-		{"CloseFromOpen", Open, Change{To: Done, Note: long}, "", nil},
-		{"CloseWithoutNote", InProgress, Change{To: Done}, apperr.Invalid, map[string]string{"note": ProblemRequired}},
-		{"CloseWithBlankNote", InProgress, Change{To: Done, Note: "     "}, apperr.Invalid, map[string]string{"note": ProblemRequired}},
-		{"CloseWith19Characters", InProgress, Change{To: Done, Note: strings.Repeat("あ", 19)}, apperr.Invalid, map[string]string{"note": ProblemTooShort}},
-		{"CloseWith20Characters", InProgress, Change{To: Done, Note: strings.Repeat("あ", 20)}, "", nil},
-		{"EvidenceNotYetKnown", InProgress, Change{To: Done, Note: long, EvidenceIDs: []string{"e1"}}, apperr.Invalid, map[string]string{"evidence_ids": ProblemUnknown}},
+		{"CloseWithEvidence", InProgress, Change{To: Done, EvidenceIDs: []string{"e1"}}, "", nil},
+		{"CloseFromOpenWithNote", Open, Change{To: Done, Note: long, EvidenceIDs: []string{"e1", "e2"}}, "", nil},
+		{"CloseWithoutEvidence", InProgress, Change{To: Done, Note: long}, apperr.Invalid, map[string]string{"evidence_ids": ProblemRequired}},
+		{"CloseWithBlankEvidence", InProgress, Change{To: Done, EvidenceIDs: []string{" ", ""}}, apperr.Invalid, map[string]string{"evidence_ids": ProblemRequired}},
+		{"CloseWithTooMuchEvidence", InProgress, Change{To: Done, EvidenceIDs: many}, apperr.Invalid, map[string]string{"evidence_ids": ProblemTooLong}},
+		{"CloseWithTooLongNote", InProgress, Change{To: Done, Note: strings.Repeat("あ", MaxText+1), EvidenceIDs: []string{"e1"}}, apperr.Invalid, map[string]string{"note": ProblemTooLong}},
+		{"EvidenceOnlyWhenClosing", Open, Change{To: InProgress, EvidenceIDs: []string{"e1"}}, apperr.Invalid, map[string]string{"evidence_ids": ProblemInvalid}},
 		{"AcceptRisk", Open, Change{To: RiskAccepted, Reason: "費用対効果が低い", ReviewOn: "2027-05-01"}, "", nil},
 		{"AcceptRiskExactlyOneYear", InProgress, Change{To: RiskAccepted, Reason: "r", ReviewOn: "2027-11-29"}, "", nil},
 		{"AcceptRiskOneYearAndADay", Open, Change{To: RiskAccepted, Reason: "r", ReviewOn: "2027-11-30"}, apperr.Invalid, map[string]string{"review_on": ProblemTooFar}},
@@ -41,7 +52,7 @@ func TestCheckChange(t *testing.T) {
 		{"DoneToOpenRefused", Done, Change{To: Open}, apperr.Conflict, nil},
 		{"DoneToRiskRefused", Done, Change{To: RiskAccepted, Reason: "r", ReviewOn: "2027-01-01"}, apperr.Conflict, nil},
 		{"SameStatusRefused", Open, Change{To: Open}, apperr.Conflict, nil},
-		{"RiskToDoneRefused", RiskAccepted, Change{To: Done, Note: long}, apperr.Conflict, nil},
+		{"RiskToDoneRefused", RiskAccepted, Change{To: Done, EvidenceIDs: []string{"e1"}}, apperr.Conflict, nil},
 		{"UnknownStatus", Open, Change{To: "closed"}, apperr.Invalid, map[string]string{"status": ProblemInvalid}},
 	}
 	for _, tt := range tests {

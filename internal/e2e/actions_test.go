@@ -17,8 +17,8 @@ import (
 
 // TestActionsJourney: the officer turns three recommendations into actions
 // for a colleague; the what-if planner projects the total; the owner closes
-// one with a closing note; a manager of the holding accepts the risk of
-// another; the dashboard shows the overdue one and the projected total;
+// one with a piece of evidence from the library; a manager of the holding
+// accepts the risk of another; the dashboard shows the overdue one and the projected total;
 // next year's copy flags the improved question.
 func TestActionsJourney(t *testing.T) {
 	s := newSite(t)
@@ -96,6 +96,12 @@ func TestActionsJourney(t *testing.T) {
 	}
 
 	t.Run("OwnerClosesAnAction", func(t *testing.T) {
+		// The proof is in the organisation's evidence library.
+		ev, err := s.st.CreateEvidence(bg, store.NewEvidence{OrgID: sub.ID, Title: "情報セキュリティ方針 改訂版",
+			URL: "https://intranet.example/policy-v2", EffectiveDate: time.Now(), Actor: act})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ctx := browser(t, 1280, 900)
 		login(t, ctx, s.url, "owner@kaizen.example")
 		navigate(t, ctx, s.url+"/actions?owner=me")
@@ -106,10 +112,12 @@ func TestActionsJourney(t *testing.T) {
 		do(t, ctx, "close",
 			chromedp.SetValue(chromedp.CSS("[data-testid=status-select]"), "done"),
 			chromedp.SendKeys(chromedp.CSS("[data-testid=status-note]"), "情報セキュリティ方針を改訂し、取締役会の承認を得て全社員に周知しました。"),
+			chromedp.SetValue(chromedp.CSS("[data-testid=status-evidence]"), ev.ID),
 		)
 		clickNav(t, ctx, "[data-testid=status-submit]")
 		waitText(t, ctx, "[data-testid=action-status]", "完了")
 		waitText(t, ctx, "[data-testid=closing-note]", "取締役会の承認")
+		waitText(t, ctx, "[data-testid=closing-evidence]", "情報セキュリティ方針 改訂版")
 		checkA11y(t, ctx, "action")
 		shot(t, ctx, "action-done")
 	})
@@ -153,6 +161,7 @@ func TestActionsJourney(t *testing.T) {
 		clickNav(t, ctx, "[data-testid=category-link-1]")
 		flagged, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=improvement-claimed]")].map(e => e.closest("[id^=carried-]").id)`))
 		if len(flagged) != 1 || flagged[0] != "carried-1-1" {
+			shotOnError(t, ctx, "improvement-claimed")
 			t.Fatalf("improvement claimed on %v, want 1-1 only", flagged)
 		}
 		shot(t, ctx, "improvement-claimed")

@@ -28,8 +28,8 @@ var ActionColumns = []Column{
 }
 
 // actionRows is the action plan's body: one row per action, by due date,
-// every cell as text, in ActionColumns order. Evidence items do not exist
-// yet: the count is 0.
+// every cell as text, in ActionColumns order. The evidence count is the
+// items its closing named.
 func actionRows(as []store.Action) [][]string {
 	out := make([][]string, 0, len(as))
 	for _, a := range as {
@@ -39,19 +39,19 @@ func actionRows(as []store.Action) [][]string {
 		}
 		out = append(out, []string{a.Title, strings.Join(qs, PointSeparator), strings.Join(lv, PointSeparator), a.OwnerName,
 			a.DueOn.Format(time.DateOnly), bilingual("action.priority." + string(a.Priority)),
-			bilingual("action.status." + string(a.Status)), "0"})
+			bilingual("action.status." + string(a.Status)), strconv.Itoa(len(a.EvidenceIDs))})
 	}
 	return out
 }
 
 func writeActions(wb *workbook, a *Assessment) error {
 	s := wb.sheet(SheetActions, ActionColumns)
-	for _, row := range actionRows(a.Actions) {
+	for j, row := range actionRows(a.Actions) {
 		cells := make([]any, len(row))
 		for i, v := range row {
 			cells[i] = v
 		}
-		cells[len(cells)-1] = 0
+		cells[len(cells)-1] = len(a.Actions[j].EvidenceIDs)
 		if err := s.row(cells); err != nil {
 			return err
 		}

@@ -77,7 +77,8 @@ func sample(t testing.TB) *export.Assessment {
 			{ID: "x1", Title: "=規程の整備", Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 4}, {QuestionID: "1-2", PlannedLevel: 3}},
 				OwnerName: "山田 花子", DueOn: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), Priority: action.High, Status: action.InProgress},
 			{ID: "x2", Title: "バックアップ", Questions: []action.Planned{{QuestionID: "3-2", PlannedLevel: 5}},
-				OwnerName: "佐藤 健", DueOn: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Priority: action.Low, Status: action.Done},
+				OwnerName: "佐藤 健", DueOn: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Priority: action.Low, Status: action.Done,
+				EvidenceIDs: []string{"e1", "e2"}},
 		},
 	}
 }
@@ -88,7 +89,7 @@ func TestActionPlan(t *testing.T) {
 	a := sample(t)
 	want := [][]string{
 		{"'=規程の整備", "1-1, 1-2", "4, 3", "山田 花子", "2026-09-30", "高 / high", "対応中 / in progress", "0"},
-		{"バックアップ", "3-2", "5", "佐藤 健", "2026-12-01", "低 / low", "完了 / done", "0"},
+		{"バックアップ", "3-2", "5", "佐藤 健", "2026-12-01", "低 / low", "完了 / done", "2"},
 	}
 	var buf bytes.Buffer
 	if err := export.WriteActionsCSV(&buf, a); err != nil {
@@ -135,7 +136,7 @@ func TestActionPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(doc.Actions) != 2 || doc.Actions[0].DueOn != "2026-09-30" || doc.Actions[1].Status != "done" ||
-		doc.Actions[0].Questions[1].PlannedLevel != 3 || doc.Actions[0].EvidenceIDs == nil {
+		doc.Actions[0].Questions[1].PlannedLevel != 3 || doc.Actions[0].EvidenceIDs == nil || len(doc.Actions[1].EvidenceIDs) != 2 {
 		t.Fatalf("json actions: %+v", doc.Actions)
 	}
 }

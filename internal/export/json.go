@@ -27,8 +27,8 @@ type jsonDoc struct {
 	Actions    []jsonAction          `json:"actions"`
 }
 
-// jsonAction is one action of the organisation's plan. EvidenceIDs is []
-// until evidence items exist.
+// jsonAction is one action of the organisation's plan. EvidenceIDs are the
+// items its closing named ([] unless done).
 type jsonAction struct {
 	ID          string           `json:"id"`
 	Title       string           `json:"title"`
@@ -105,9 +105,13 @@ func WriteJSON(w io.Writer, a *Assessment) error {
 	}
 	doc.Actions = make([]jsonAction, len(a.Actions))
 	for i, x := range a.Actions {
+		ids := x.EvidenceIDs
+		if ids == nil {
+			ids = []string{}
+		}
 		doc.Actions[i] = jsonAction{ID: x.ID, Title: x.Title, Questions: x.Questions, PointIDs: x.PointIDs, OwnerID: x.OwnerID,
 			OwnerName: x.OwnerName, DueOn: x.DueOn.Format(time.DateOnly), Priority: x.Priority, Status: x.Status,
-			EvidenceIDs: []string{}, ClosingNote: x.ClosingNote}
+			EvidenceIDs: ids, ClosingNote: x.ClosingNote}
 	}
 	for i, c := range a.Comments {
 		doc.Comments[i] = jsonComment{ID: c.ID, AssessmentID: c.AssessmentID, QuestionID: c.QuestionID, AuthorID: c.AuthorID,

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5"
 
+	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
 	"mamori/internal/config"
@@ -439,5 +440,46 @@ func TestDailyDigest(t *testing.T) {
 	body, _ := io.ReadAll(m.Body)
 	if !strings.Contains(decodeSubject(t, m), "digest") || strings.Count(string(body), "https://mamori.example.jp/tasks") != 2 {
 		t.Fatalf("digest: %q\n%s", decodeSubject(t, m), body)
+	}
+}
+
+// TestActionDueEmail: an improvement action given to the helper tells them
+// at once, and the planner reminds them a week before its due date, in
+// their language, with a link to the action; a second planner run adds
+// nothing.
+func TestActionDueEmail(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	srv := startSMTP(t, "127.0.0.1:0", nil)
+	now := time.Now()
+	due := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 30)
+	as, err := f.st.CreateActions(ctx, f.org.ID, []store.NewAction{{OrgID: f.org.ID, Title: "Backup restore drill", OwnerID: f.helper.ID,
+		DueOn: due, Priority: action.High, Questions: []action.Planned{{QuestionID: "3-2", PlannedLevel: 4}}}},
+		store.Actor{UserID: f.officer.ID, Email: f.officer.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return due.AddDate(0, 0, -7).Add(3 * time.Hour) } // noon JST, a week before
+	f.start(t, f.st, srv.addr, func(m *mailer.Mailer) { m.Now, m.PlanEvery = clock, time.Second })
+	msgs := srv.waitFor(t, 2, 30*time.Second)
+	time.Sleep(2 * time.Second) // a second planner run
+	msgs = srv.messages()
+	link := "https://mamori.example.jp/actions/" + as[0].ID
+	var assigned, dueSoon int
+	for _, m := range msgs {
+		body, _ := io.ReadAll(m.Body)
+		subj := decodeSubject(t, m)
+		if !strings.Contains(subj, "Backup restore drill") || !strings.Contains(string(body), link) {
+			t.Fatalf("action email: %q\n%s", subj, body)
+		}
+		switch {
+		case strings.Contains(subj, "was assigned to you"):
+			assigned++
+		case strings.Contains(subj, "is due on "+due.Format(time.DateOnly)):
+			dueSoon++
+		}
+	}
+	if len(msgs) != 2 || assigned != 1 || dueSoon != 1 {
+		t.Fatalf("%d emails: %d assigned, %d due", len(msgs), assigned, dueSoon)
 	}
 }

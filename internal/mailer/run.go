@@ -67,8 +67,8 @@ type PlanWorker struct {
 	m *Mailer
 }
 
-// Work sends the campaign reminders and the assignment due dates due now,
-// and the daily digests once 9:00 JST has passed. Each step is idempotent:
+// Work sends the campaign reminders, the assignment and action due dates
+// and the evidence review-by dates due now, and the daily digests once 9:00 JST has passed. Each step is idempotent:
 // a retry or a second planner sends nothing twice.
 func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[jobargs.PlanReminders]) error {
 	now := w.m.Now()
@@ -80,6 +80,12 @@ func (w *PlanWorker) Work(ctx context.Context, _ *river.Job[jobargs.PlanReminder
 		return err
 	}
 	if err := w.m.st.NotifyDueAssignments(ctx, campaign.Day(now.In(notice.JST))); err != nil {
+		return err
+	}
+	if err := w.m.st.NotifyDueActions(ctx, campaign.Day(now.In(notice.JST))); err != nil {
+		return err
+	}
+	if err := w.m.st.NotifyEvidenceReviews(ctx, campaign.Day(now.In(notice.JST))); err != nil {
 		return err
 	}
 	return w.m.sendDigests(ctx, now)

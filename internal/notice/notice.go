@@ -16,10 +16,15 @@ const (
 	CampaignLaunched = "campaign_launched" // your organisation is in a campaign
 	CampaignReminder = "campaign_reminder" // the campaign's deadline is near, or past
 	CampaignClosed   = "campaign_closed"
+	ActionAssigned   = "action_assigned" // an improvement action you now own
+	ActionDue        = "action_due"      // an action of yours due in 7 days or 1 day
+	ActionOverdue    = "action_overdue"  // an action of yours past its due date
+	EvidenceReview   = "evidence_review" // an evidence item of your organisation past its review-by date
 )
 
 // Kinds lists every kind, in the order the settings page shows them.
-var Kinds = []string{Assigned, Due, Overdue, Submitted, Decided, Commented, CampaignLaunched, CampaignReminder, CampaignClosed}
+var Kinds = []string{Assigned, Due, Overdue, Submitted, Decided, Commented, ActionAssigned, ActionDue, ActionOverdue,
+	EvidenceReview, CampaignLaunched, CampaignReminder, CampaignClosed}
 
 // Modes of delivery.
 const (

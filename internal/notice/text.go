@@ -38,6 +38,10 @@ func Text(lang, kind string, params map[string]any) string {
 		return i18n.TL(lang, "notice."+kind, str("assessment"), str("org"), i18n.TL(lang, "status."+str("status")))
 	case CampaignLaunched, CampaignClosed:
 		return i18n.TL(lang, "notice."+kind, str("campaign"), str("deadline"))
+	case ActionAssigned, ActionDue, ActionOverdue:
+		return i18n.TL(lang, "notice."+kind, str("action"), str("due_on"))
+	case EvidenceReview:
+		return i18n.TL(lang, "notice.evidence_review", str("evidence"), str("review_by"))
 	case CampaignReminder:
 		if str("overdue") == "true" {
 			return i18n.TL(lang, "notice.campaign_overdue", str("campaign"), str("deadline"))

@@ -313,9 +313,28 @@ func (s *Server) actionPage(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	d.MaxReview = today.AddDate(1, 0, 0).Format(time.DateOnly)
+	if len(a.EvidenceIDs) > 0 || hasStatus(d.Moves, action.Done) {
+		// The library to close with, and the items a closing named (a
+		// retired item is still shown as what was claimed).
+		lib, err := s.store.ListEvidence(ctx, a.OrgID, store.EvidenceFilter{Retired: true, Today: today})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		for _, e := range lib {
+			if slices.Contains(a.EvidenceIDs, e.ID) {
+				d.Evidence = append(d.Evidence, e)
+			}
+			if !e.Retired {
+				d.Library = append(d.Library, e)
+			}
+		}
+	}
 	d.Gain = s.actionGains(ctx, []store.Action{a})[a.ID]
 	s.render(w, r, status, views.ActionPage(s.page(r, a.Title, "actions"), d))
 }
+
+func hasStatus(ss []action.Status, s action.Status) bool { return slices.Contains(ss, s) }
 
 // handleActionStatus is POST /actions/{id}/status, the form of a status
 // change: the same rules as the API; a refusal is shown on the page.
@@ -330,7 +349,8 @@ func (s *Server) handleActionStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	b := statusBody{Status: action.Status(f.Get("status")), Note: f.Get("note"), Reason: f.Get("reason"), ReviewOn: f.Get("review_on")}
+	b := statusBody{Status: action.Status(f.Get("status")), Note: f.Get("note"), EvidenceIDs: f["evidence_ids"],
+		Reason: f.Get("reason"), ReviewOn: f.Get("review_on")}
 	out, err := s.changeStatus(r, a, b)
 	if e, ok := userError(r, err); ok && (e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 		if cur, gerr := s.store.GetAction(r.Context(), a.ID); gerr == nil {

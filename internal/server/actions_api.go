@@ -349,7 +349,7 @@ func (s *Server) changeStatus(r *http.Request, a store.Action, b statusBody) (st
 		return store.Action{}, err
 	}
 	return s.store.ChangeActionStatus(r.Context(), a.ID, store.ActionStatusChange{From: a.Status, To: b.Status,
-		Note: b.Note, Reason: b.Reason, ReviewOn: reviewOn}, actor(r))
+		Note: b.Note, EvidenceIDs: b.EvidenceIDs, Reason: b.Reason, ReviewOn: reviewOn}, actor(r))
 }
 
 // apiActionStatus is POST /api/v1/actions/{actionID}/status.

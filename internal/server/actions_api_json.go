@@ -9,8 +9,8 @@ import (
 
 // The JSON shapes of the improvement actions API.
 
-// apiAction is an improvement action. EvidenceIDs is always [] until
-// evidence items exist.
+// apiAction is an improvement action. EvidenceIDs are the evidence items
+// its closing named ([] unless done).
 type apiAction struct {
 	ID                 string             `json:"id"`
 	OrgID              string             `json:"org_id"`
@@ -58,7 +58,7 @@ func actionJSONAt(today time.Time) func(a store.Action) apiAction {
 		out := apiAction{ID: a.ID, OrgID: a.OrgID, OrgName: a.OrgName, Title: a.Title, Description: a.Description,
 			Questions: a.Questions, PointIDs: a.PointIDs, OwnerID: a.OwnerID, OwnerName: a.OwnerName,
 			DueOn: a.DueOn.Format(time.DateOnly), Priority: a.Priority, Status: a.Status,
-			Overdue: action.Overdue(a.Status, a.DueOn, today), EvidenceIDs: []string{}, ClosingNote: a.ClosingNote,
+			Overdue: action.Overdue(a.Status, a.DueOn, today), EvidenceIDs: nonNilIDs(a.EvidenceIDs), ClosingNote: a.ClosingNote,
 			ReopenedReason: a.ReopenedReason, SourceAssessmentID: a.SourceAssessmentID,
 			CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}
 		if out.Questions == nil {
@@ -87,4 +87,11 @@ func actionNotesJSON(ns []store.ActionNote) []apiActionNote {
 		out[i] = apiActionNote{ID: n.ID, Kind: n.Kind, AuthorID: n.AuthorID, AuthorName: n.AuthorName, Body: n.Body, CreatedAt: n.CreatedAt}
 	}
 	return out
+}
+
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

@@ -211,6 +211,20 @@ func TestActionsAPI(t *testing.T) {
 	})
 
 	t.Run("StatusRules", func(t *testing.T) {
+		link := func(org, title string, retired bool) string {
+			ev, err := x.st.CreateEvidence(context.Background(), store.NewEvidence{OrgID: org, Title: title, URL: "https://example.com/" + title,
+				EffectiveDate: time.Now(), Actor: store.Actor{UserID: x.owner.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if retired {
+				if _, err := x.st.UpdateEvidence(context.Background(), ev.ID, store.EvidencePatch{Retired: &retired}, store.Actor{UserID: x.owner.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return ev.ID
+		}
+		evA, evOld, evB := link(x.a.ID, "規程改訂版", false), link(x.a.ID, "旧規程", true), link(x.b.ID, "他社の規程", false)
 		status := func(who string, body map[string]any) (int, map[string]any) {
 			return x.api(x.tok[who], "POST", "/api/v1/actions/"+id+"/status", body)
 		}
@@ -223,9 +237,10 @@ func TestActionsAPI(t *testing.T) {
 			want      int
 			field     string
 		}{
-			{"CloseWithoutNote", "owner", map[string]any{"status": "done"}, 422, "note"},
-			{"CloseWithShortNote", "owner", map[string]any{"status": "done", "note": strings.Repeat("短", 19)}, 422, "note"},
-			{"CloseWithUnknownEvidence", "owner", map[string]any{"status": "done", "note": strings.Repeat("長", 25), "evidence_ids": []string{"e-1"}}, 422, "evidence_ids"},
+			{"CloseWithoutEvidence", "owner", map[string]any{"status": "done", "note": strings.Repeat("長", 25)}, 422, "evidence_ids"},
+			{"CloseWithUnknownEvidence", "owner", map[string]any{"status": "done", "evidence_ids": []string{"e-1"}}, 422, "evidence_ids"},
+			{"CloseWithOtherOrgsEvidence", "owner", map[string]any{"status": "done", "evidence_ids": []string{evB}}, 422, "evidence_ids"},
+			{"CloseWithRetiredEvidence", "owner", map[string]any{"status": "done", "evidence_ids": []string{evOld}}, 422, "evidence_ids"},
 			{"OfficerAcceptsRisk", "officer", map[string]any{"status": "risk_accepted", "reason": "費用", "review_on": dateIn(90)}, 403, ""},
 			{"OwnerAcceptsRisk", "owner", map[string]any{"status": "risk_accepted", "reason": "費用", "review_on": dateIn(90)}, 403, ""},
 			{"AuditorMoves", "auditor", map[string]any{"status": "open"}, 403, ""},
@@ -240,14 +255,17 @@ func TestActionsAPI(t *testing.T) {
 			}
 		}
 		note := "規程を改訂し、取締役会で承認を得て全社に周知しました。"
-		st, m := status("owner", map[string]any{"status": "done", "note": note})
-		if st != 200 || m["status"] != "done" || m["closing_note"] != note {
+		st, m := status("owner", map[string]any{"status": "done", "note": note, "evidence_ids": []string{evA}})
+		if ev, _ := m["evidence_ids"].([]any); st != 200 || m["status"] != "done" || m["closing_note"] != note || len(ev) != 1 || ev[0] != evA {
 			t.Fatalf("close: %d %v", st, m)
+		}
+		if _, got := x.api(x.tok["manager"], "GET", "/api/v1/actions/"+id, nil); fmt.Sprint(got["evidence_ids"]) != "["+evA+"]" {
+			t.Errorf("GET evidence_ids = %v", got["evidence_ids"])
 		}
 		if st, _ := status("owner", map[string]any{"status": "open"}); st != http.StatusConflict {
 			t.Errorf("done → open: %d, want 409", st)
 		}
-		if st, m := status("owner", map[string]any{"status": "in_progress", "note": "再開: 周知が不十分"}); st != 200 || m["closing_note"] != nil {
+		if st, m := status("owner", map[string]any{"status": "in_progress", "note": "再開: 周知が不十分"}); st != 200 || m["closing_note"] != nil || len(m["evidence_ids"].([]any)) != 0 {
 			t.Fatalf("reopen done: %d %v", st, m)
 		}
 		// A manager of the parent organisation approves a risk acceptance.
@@ -323,4 +341,42 @@ func TestActionsAPI(t *testing.T) {
 			t.Errorf("my actions: %v", mine)
 		}
 	})
+}
+
+// TestActionTasks: "My tasks" (the page and the API) lists the open
+// actions the caller owns, with their due dates, among the assigned
+// questions by due date; done actions and others' actions are not listed.
+func TestActionTasks(t *testing.T) {
+	x := newActionsEnv(t)
+	ctx := context.Background()
+	later := x.create(t, map[string]any{"title": "後の対策", "due_on": dateIn(40)})["id"].(string)
+	sooner := x.create(t, map[string]any{"title": "先の対策", "due_on": dateIn(5)})["id"].(string)
+	x.create(t, map[string]any{"title": "他人の対策", "owner_id": x.officer.ID})
+	gone := x.create(t, map[string]any{"title": "完了した対策", "due_on": dateIn(1)})["id"].(string)
+	if _, err := storetest.DB(t, x.st).Exec(ctx, `UPDATE actions SET status = 'done', done_at = now() WHERE id = $1`, gone); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := action.ParseDate(dateIn(20))
+	if _, err := x.st.AssignQuestions(ctx, store.NewQuestionAssignment{AssessmentID: x.assessmentID, QuestionIDs: []string{"2-1"},
+		UserID: x.owner.ID, DueOn: &due, Actor: store.Actor{UserID: x.officer.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	st, m := x.api(x.tok["owner"], "GET", "/api/v1/tasks", nil)
+	var got []string
+	for _, v := range m["tasks"].([]any) {
+		task := v.(map[string]any)
+		got = append(got, fmt.Sprint(task["kind"], " ", task["action_id"], task["question_id"], " ", task["due_on"]))
+	}
+	want := []string{"action " + sooner + "<nil> " + dateIn(5), "question <nil>2-1 " + dateIn(20), "action " + later + "<nil> " + dateIn(40)}
+	if st != 200 || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("tasks %d:\n%v\nwant\n%v", st, got, want)
+	}
+	_, body := x.get(x.login(x.owner), "/tasks")
+	doc := parseDoc(t, body)
+	if doc.Find(`[data-testid="task-action-`+sooner+`"]`).Length() != 1 || doc.Find(`[data-testid="task-action-`+gone+`"]`).Length() != 0 {
+		t.Fatalf("tasks page:\n%.1500s", body)
+	}
+	if href, _ := doc.Find(`[data-testid="task-action-` + later + `"]`).Attr("href"); href != "/actions/"+later {
+		t.Errorf("link %q", href)
+	}
 }

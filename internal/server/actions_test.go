@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -130,17 +131,27 @@ func TestActionPages(t *testing.T) {
 	t.Run("CloseFromThePage", func(t *testing.T) {
 		mine, _ := x.st.ListActions(ctx, store.ActionFilter{OwnerID: x.officer.ID})
 		id := mine[0].ID
-		res := x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "note": {"短い"}})
-		if doc := parseDoc(t, readBody(t, res)); res.StatusCode != 422 || doc.Find(`[data-testid="error-note"]`).Length() != 1 {
-			t.Fatalf("short note: %d", res.StatusCode)
+		ev, err := x.st.CreateEvidence(ctx, store.NewEvidence{OrgID: x.a.ID, Title: "権限棚卸し記録", URL: "https://example.com/review",
+			EffectiveDate: time.Now(), Actor: store.Actor{UserID: x.officer.ID}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		res = x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "note": {"アクセス権限の棚卸しを実施し、不要な権限を削除しました。"}})
+		// The close form offers the organisation's library.
+		_, body := x.get(c, "/actions/"+id)
+		if opt := parseDoc(t, body).Find(`[data-testid="status-evidence"] option[value="` + ev.ID + `"]`); opt.Length() != 1 {
+			t.Fatalf("the library's item is not offered:\n%.800s", body)
+		}
+		res := x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "note": {"アクセス権限の棚卸しを実施しました。"}})
+		if doc := parseDoc(t, readBody(t, res)); res.StatusCode != 422 || doc.Find(`[data-testid="error-evidence_ids"]`).Length() != 1 {
+			t.Fatalf("no evidence: %d", res.StatusCode)
+		}
+		res = x.postForm(c, "/actions/"+id+"/status", url.Values{"status": {"done"}, "evidence_ids": {ev.ID}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("close: %d", res.StatusCode)
 		}
-		_, body := x.get(c, "/actions/"+id)
+		_, body = x.get(c, "/actions/"+id)
 		doc := parseDoc(t, body)
-		if strings.TrimSpace(doc.Find(`[data-testid="action-status"]`).Text()) != "完了" || doc.Find(`[data-testid="closing-note"]`).Length() != 1 {
+		if strings.TrimSpace(doc.Find(`[data-testid="action-status"]`).Text()) != "完了" || !strings.Contains(doc.Find(`[data-testid="closing-evidence"]`).Text(), "権限棚卸し記録") {
 			t.Fatalf("closed action page:\n%.800s", body)
 		}
 		if a, _ := x.st.GetAction(ctx, id); a.Status != action.Done {
@@ -228,7 +239,12 @@ func TestDashboardActions(t *testing.T) {
 	if _, err := storetest.DB(t, x.st).Exec(ctx, `UPDATE actions SET due_on = current_date - 3 WHERE id = $1`, late); err != nil {
 		t.Fatal(err)
 	}
-	if st, m := x.api(x.tok["owner"], "POST", "/api/v1/actions/"+done+"/status", map[string]any{"status": "done", "note": "手順を整備し運用を開始しました。記録あり。"}); st != 200 {
+	ev, err := x.st.CreateEvidence(ctx, store.NewEvidence{OrgID: x.a.ID, Title: "手順書", URL: "https://example.com/procedure",
+		EffectiveDate: time.Now(), Actor: store.Actor{UserID: x.owner.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, m := x.api(x.tok["owner"], "POST", "/api/v1/actions/"+done+"/status", map[string]any{"status": "done", "evidence_ids": []string{ev.ID}}); st != 200 {
 		t.Fatalf("close: %d %v", st, m)
 	}
 	_, body := x.get(x.login(x.parent), "/dashboard")

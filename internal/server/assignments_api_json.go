@@ -38,8 +38,10 @@ func assignmentsJSON(m map[string]store.QuestionAssignment) []assignmentJSON {
 }
 
 type taskJSON struct {
-	Kind         string  `json:"kind"` // "question" or "review"
-	AssessmentID string  `json:"assessment_id"`
+	Kind         string  `json:"kind"` // "question", "action" or "review"
+	AssessmentID string  `json:"assessment_id,omitempty"`
+	ActionID     string  `json:"action_id,omitempty"`
+	Status       string  `json:"status,omitempty"` // an action's`
 	Title        string  `json:"title"`
 	Org          string  `json:"org"`
 	QuestionID   string  `json:"question_id,omitempty"`

@@ -2,18 +2,22 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
+	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
+	"mamori/internal/store"
 	"mamori/web/i18n"
 	"mamori/web/views"
 )
 
 // myTasks is what the signed-in user has to do, across organisations: the
-// questions assigned to them that are unanswered or carried over (earliest
-// due date first), then the reviews waiting for them (longest waiting
-// first).
+// questions assigned to them that are unanswered or carried over and the
+// open improvement actions they own, together by due date (earliest first,
+// those without one last), then the reviews waiting for them (longest
+// waiting first).
 func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
 	ctx := r.Context()
 	p := principal(ctx)
@@ -30,6 +34,26 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
 			QuestionID: t.QuestionID, DueOn: t.DueOn, Note: t.Note, CarriedOver: t.CarriedOver,
 			Href: views.QuestionHref(t.AssessmentID, t.QuestionID)})
 	}
+	as, err := s.store.ListActions(ctx, store.ActionFilter{OwnerID: p.UserID, Statuses: []action.Status{action.Open, action.InProgress}})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		due := a.DueOn
+		out = append(out, views.TaskItem{Kind: "action", ActionID: a.ID, Title: a.Title, Org: a.OrgName, DueOn: &due,
+			Status: string(a.Status), Href: "/actions/" + a.ID})
+	}
+	slices.SortStableFunc(out, func(x, y views.TaskItem) int {
+		switch {
+		case x.DueOn == nil && y.DueOn == nil:
+			return 0
+		case x.DueOn == nil:
+			return 1
+		case y.DueOn == nil:
+			return -1
+		}
+		return x.DueOn.Compare(*y.DueOn)
+	})
 	if p.Role == assessment.Auditor {
 		orgs, err := s.visibleOrgs(ctx, p)
 		if err != nil {
@@ -66,7 +90,7 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]taskJSON, len(items))
 	for i, t := range items {
-		out[i] = taskJSON{Kind: t.Kind, AssessmentID: t.AssessmentID, Title: t.Title, Org: t.Org, QuestionID: t.QuestionID,
+		out[i] = taskJSON{Kind: t.Kind, AssessmentID: t.AssessmentID, ActionID: t.ActionID, Status: t.Status, Title: t.Title, Org: t.Org, QuestionID: t.QuestionID,
 			DueOn: dateJSON(t.DueOn), Note: t.Note, CarriedOver: t.CarriedOver, Link: t.Href}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tasks": out})

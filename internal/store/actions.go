@@ -12,6 +12,7 @@ import (
 
 	"mamori/internal/action"
 	"mamori/internal/apperr"
+	"mamori/internal/notice"
 )
 
 // Action is an improvement action (改善アクション) of an organisation.
@@ -30,6 +31,7 @@ type Action struct {
 	Status             action.Status
 	SourceAssessmentID *string
 	ClosingNote        *string
+	EvidenceIDs        []string // the evidence items its closing named (while done)
 	DoneAt             *time.Time
 	Risk               *RiskAcceptance // set while the status is risk_accepted
 	ReopenedReason     *string         // why the system reopened it, e.g. "review_date_passed"
@@ -65,7 +67,9 @@ const actionSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.description, a.questions, a.point_ids, a.owner_id, coalesce(ow.display_name, ''),
 		a.due_on, a.priority, a.status, a.source_assessment_id, a.closing_note, a.done_at,
 		a.risk_approved_by, coalesce(ap.display_name, ''), a.risk_reason, a.risk_review_on, a.reopened_reason,
-		a.created_at, a.updated_at, a.version
+		a.created_at, a.updated_at, a.version,
+		coalesce((SELECT array_agg(ae.evidence_id::text ORDER BY ae.created_at, ae.evidence_id)
+			FROM action_evidence ae WHERE ae.org_id = a.org_id AND ae.action_id = a.id), '{}')
 	FROM actions a JOIN orgs o ON o.id = a.org_id
 	LEFT JOIN users ow ON ow.id = a.owner_id
 	LEFT JOIN users ap ON ap.id = a.risk_approved_by`
@@ -78,7 +82,7 @@ func scanAction(row pgx.Row) (Action, error) {
 	var reviewOn *time.Time
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.Description, &qs, &a.PointIDs, &a.OwnerID, &a.OwnerName,
 		&a.DueOn, &a.Priority, &a.Status, &a.SourceAssessmentID, &a.ClosingNote, &a.DoneAt,
-		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version)
+		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version, &a.EvidenceIDs)
 	if err != nil {
 		return Action{}, err
 	}
@@ -135,18 +139,74 @@ func (s *Store) CreateActions(ctx context.Context, orgID string, ns []NewAction,
 			}
 			out = append(out, a)
 		}
+		var ns []Notice
 		for _, a := range out {
 			if err := appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: orgID,
 				AssessmentID: deref(a.SourceAssessmentID), Action: "action.created", Detail: actionDetail(a)}); err != nil {
 				return err
 			}
+			ns = append(ns, actionAssignedNotice(a, by)...)
 		}
-		return nil
+		return s.notify(ctx, tx, ns)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: create actions: %w", err)
 	}
 	return out, nil
+}
+
+// actionAssignedNotice tells an action's owner that it is theirs, unless
+// they gave it to themselves. Once per action, owner and version.
+func actionAssignedNotice(a Action, by Actor) []Notice {
+	if a.OwnerID == "" || a.OwnerID == by.UserID {
+		return nil
+	}
+	return []Notice{{OrgID: a.OrgID, UserID: a.OwnerID, Kind: notice.ActionAssigned, SubjectOrg: a.OrgID,
+		Params:    map[string]any{"action": a.Title, "due_on": a.DueOn.Format(time.DateOnly)},
+		Link:      "/actions/" + a.ID,
+		DedupeKey: fmt.Sprintf("action_assigned:%s:%s:%d", a.ID, a.OwnerID, a.Version)}}
+}
+
+// NotifyDueActions tells owners about their open (open or in progress)
+// actions due in 7 days or 1 day (kind action_due), or past due (kind
+// action_overdue, once), as of the day today. Each is told once per action,
+// due date and milestone: a new due date earns new reminders.
+func (s *Store) NotifyDueActions(ctx context.Context, today time.Time) error {
+	rows, err := s.pool.Query(ctx, `
+		SELECT a.org_id, a.owner_id, a.id, a.title, a.due_on
+		FROM actions a JOIN users u ON u.id = a.owner_id AND u.active
+		WHERE a.status IN ('open', 'in_progress')
+			AND (a.due_on IN ($1::date + 7, $1::date + 1) OR a.due_on < $1::date)`, today)
+	if err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	var ns []Notice
+	for rows.Next() {
+		var org, owner, id, title string
+		var due time.Time
+		if err := rows.Scan(&org, &owner, &id, &title, &due); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: due actions: %w", err)
+		}
+		kind, milestone := notice.ActionDue, fmt.Sprint(int(due.Sub(action.Day(today)).Hours()/24))
+		if action.Overdue(action.Open, due, today) {
+			kind, milestone = notice.ActionOverdue, "overdue"
+		}
+		ns = append(ns, Notice{OrgID: org, UserID: owner, Kind: kind, SubjectOrg: org, Link: "/actions/" + id,
+			Params:    map[string]any{"action": title, "due_on": due.Format(time.DateOnly)},
+			DedupeKey: fmt.Sprintf("action_due:%s:%s:%s:%s", id, owner, due.Format(time.DateOnly), milestone)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := s.inTx(ctx, func(tx pgx.Tx) error { return s.notify(ctx, tx, ns) }); err != nil {
+		return fmt.Errorf("store: due actions: %w", err)
+	}
+	return nil
 }
 
 // checkOwner: an owner is an active user of the organisation.
@@ -281,6 +341,11 @@ func (s *Store) UpdateAction(ctx context.Context, id string, up ActionUpdate, by
 		if out, err = scanAction(tx.QueryRow(ctx, actionSelect+` WHERE a.id = $1`, cur.ID)); err != nil {
 			return err
 		}
+		if out.OwnerID != cur.OwnerID {
+			if err := s.notify(ctx, tx, actionAssignedNotice(out, by)); err != nil {
+				return err
+			}
+		}
 		return appendAudit(ctx, tx, Audit{ActorID: by.UserID, Actor: by.Email, OrgID: cur.OrgID,
 			Action: "action.updated", Detail: map[string]any{"before": actionDetail(cur), "after": actionDetail(out)}})
 	})
@@ -303,15 +368,20 @@ func lockAction(ctx context.Context, tx pgx.Tx, id string) (Action, error) {
 // action has moved since, the change answers Conflict with the current
 // action.
 type ActionStatusChange struct {
-	From     action.Status
-	To       action.Status
-	Note     string
-	Reason   string
-	ReviewOn time.Time
+	From        action.Status
+	To          action.Status
+	Note        string
+	EvidenceIDs []string // for done: live items of the action's organisation
+	Reason      string
+	ReviewOn    time.Time
 }
 
 // ChangeActionStatus moves an action, records the move in its notes thread
 // and the audit trail (what was claimed, and when), in one transaction.
+// Closing links the evidence items named: an id that is not a live (not
+// retired) item of the action's organisation answers Invalid naming
+// evidence_ids. Leaving done unlinks them (the audit entry of the closing
+// keeps what was claimed).
 func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatusChange, by Actor) (Action, error) {
 	var out Action
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -328,7 +398,7 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		switch c.To {
 		case action.Done:
 			set += `, closing_note = $3, done_at = now()`
-			args = append(args, c.Note)
+			args = append(args, nullable(strings.TrimSpace(c.Note)))
 		case action.RiskAccepted:
 			set = `status = $2, updated_at = now(), version = version + 1, reopened_reason = NULL,
 				risk_approved_by = $3, risk_reason = $4, risk_review_on = $5`
@@ -337,6 +407,10 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 			set += `, closing_note = NULL, done_at = NULL`
 		}
 		if _, err := tx.Exec(ctx, `UPDATE actions SET `+set+` WHERE id = $1`, args...); err != nil {
+			return err
+		}
+		evidence := action.UniqueIDs(c.EvidenceIDs)
+		if err := setActionEvidence(ctx, tx, cur, c.To, evidence); err != nil {
 			return err
 		}
 		body := strings.TrimSpace(c.Note)
@@ -355,7 +429,7 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		switch c.To {
 		case action.Done:
 			detail["closing_note"] = c.Note
-			detail["evidence_ids"] = []string{}
+			detail["evidence_ids"] = evidence
 			detail["questions"] = cur.Questions // what was claimed
 		case action.RiskAccepted:
 			detail["reason"], detail["review_on"] = c.Reason, c.ReviewOn.Format(time.DateOnly)
@@ -371,6 +445,31 @@ func (s *Store) ChangeActionStatus(ctx context.Context, id string, c ActionStatu
 		return Action{}, fmt.Errorf("store: change action status: %w", err)
 	}
 	return out, nil
+}
+
+// setActionEvidence replaces the evidence an action's closing names: the
+// given items when it moves to done (each a live item of its organisation,
+// or Invalid naming evidence_ids), none otherwise.
+func setActionEvidence(ctx context.Context, tx pgx.Tx, a Action, to action.Status, ids []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM action_evidence WHERE org_id = $1 AND action_id = $2`, a.OrgID, a.ID); err != nil {
+		return err
+	}
+	if to != action.Done {
+		return nil
+	}
+	// FOR SHARE: the items cannot be retired or deleted until the commit.
+	var live int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM evidence
+		WHERE org_id = $1 AND id::text = ANY($2) AND NOT retired FOR SHARE) x`, a.OrgID, ids).Scan(&live)
+	if err != nil {
+		return err
+	}
+	if live != len(ids) || len(ids) == 0 {
+		return apperr.InvalidFieldsK("err.action_invalid", map[string]string{"evidence_ids": action.ProblemUnknown})
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO action_evidence (org_id, action_id, evidence_id)
+		SELECT $1, $2, e::uuid FROM unnest($3::text[]) e`, a.OrgID, a.ID, ids)
+	return err
 }
 
 // ReopenDueRisks reopens every accepted risk whose review date is on or

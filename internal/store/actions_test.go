@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 func day(t *testing.T, s string) time.Time {
@@ -103,10 +105,46 @@ func TestActions(t *testing.T) {
 
 	t.Run("CloseRecordsTheClaim", func(t *testing.T) {
 		b := as[1]
+		link := func(org, title string) string {
+			ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: org, Title: title, URL: "https://example.com/" + title,
+				EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev.ID
+		}
+		yes := true
+		mine, other, retired := link(e.org.ID, "backup-log"), link(e.org2.ID, "theirs"), link(e.org.ID, "old")
+		if _, err := e.st.UpdateEvidence(ctx, retired, store.EvidencePatch{Retired: &yes}, e.officer); err != nil {
+			t.Fatal(err)
+		}
+		for name, ids := range map[string][]string{"OtherOrg": {mine, other}, "Retired": {retired}, "Unknown": {"x"}, "None": nil} {
+			_, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: ids}, e.officer)
+			if ae, _ := apperr.As(err); ae == nil || ae.Code != apperr.Invalid || ae.Fields["evidence_ids"] != action.ProblemUnknown {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if got, _ := e.st.GetAction(ctx, b.ID); got.Status != action.Open || len(got.EvidenceIDs) != 0 {
+			t.Fatalf("a refused closing changed the action: %+v", got)
+		}
 		note := "外部媒体への週次バックアップを開始し、復元テストも実施しました。"
-		got, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: note}, e.officer)
-		if err != nil || got.Status != action.Done || got.DoneAt == nil || got.ClosingNote == nil || *got.ClosingNote != note {
+		got, err := e.st.ChangeActionStatus(ctx, b.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: note,
+			EvidenceIDs: []string{mine, mine}}, e.officer)
+		if err != nil || got.Status != action.Done || got.DoneAt == nil || got.ClosingNote == nil || *got.ClosingNote != note ||
+			len(got.EvidenceIDs) != 1 || got.EvidenceIDs[0] != mine {
 			t.Fatalf("close: %+v %v", got, err)
+		}
+		var claimed []string
+		if err := storetest.DB(t, e.st).QueryRow(ctx, `SELECT array(SELECT json_array_elements_text(detail->'evidence_ids')) FROM audit_log
+			WHERE org_id = $1 AND action = 'action.status_changed' AND detail->>'to' = 'done'`, e.org.ID).Scan(&claimed); err != nil || len(claimed) != 1 || claimed[0] != mine {
+			t.Errorf("audit trail's evidence %v %v", claimed, err)
+		}
+		// The proof stays: it can be retired, not deleted.
+		if err := e.st.DeleteEvidence(ctx, mine, e.officer); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("delete the closing's evidence: %v", err)
+		}
+		if err := e.st.DeleteEvidence(ctx, other, e.officer); err != nil {
+			t.Errorf("delete unrelated evidence: %v", err)
 		}
 		notes, _ := e.st.ActionNotes(ctx, b.ID)
 		if len(notes) != 1 || notes[0].Kind != "status" || notes[0].Body != note {
@@ -183,7 +221,12 @@ func TestCopyFlagsClaimedImprovements(t *testing.T) {
 		return as[0]
 	}
 	done, open := mk("1-1"), mk("1-2")
-	if _, err := e.st.ChangeActionStatus(ctx, done.ID, store.ActionStatusChange{From: action.Open, To: action.Done, Note: "二十文字以上の完了の記録を書きました。"}, e.officer); err != nil {
+	ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: e.org.ID, Title: "規程", URL: "https://example.com/policy",
+		EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ChangeActionStatus(ctx, done.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: []string{ev.ID}}, e.officer); err != nil {
 		t.Fatal(err)
 	}
 	_ = open
@@ -195,11 +238,92 @@ func TestCopyFlagsClaimedImprovements(t *testing.T) {
 	if !got["1-1"].ImprovementClaimed || got["1-2"].ImprovementClaimed || got["2-1"].ImprovementClaimed || !got["1-1"].CarriedOver {
 		t.Fatalf("claims: 1-1 %v, 1-2 %v, 2-1 %v", got["1-1"].ImprovementClaimed, got["1-2"].ImprovementClaimed, got["2-1"].ImprovementClaimed)
 	}
+	// The category page reads the answers through the sheet.
+	if sheet, err := e.st.AnswerSheet(ctx, next.ID); err != nil || !sheet.Answers["1-1"].ImprovementClaimed || sheet.Answers["1-2"].ImprovementClaimed {
+		t.Fatalf("the sheet's claims: %+v %v", sheet.Answers["1-1"], err)
+	}
 	lv := 4
 	if _, err := e.st.SaveAnswer(ctx, next.ID, "1-1", assessment.AnswerValues{Level: &lv, Version: got["1-1"].Version}, e.officer); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = e.st.Answers(ctx, next.ID); got["1-1"].ImprovementClaimed {
 		t.Fatal("the claim stays after the officer saved the level")
+	}
+}
+
+// TestActionNotifications: the owner an action is given to is told in the
+// transaction that gives it (not when they took it themselves); the
+// planner tells owners 7 days and 1 day before the due date and once when
+// it has passed, each once, and nothing for an action that is done.
+func TestActionNotifications(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	owner := rvUser(t, e.st, e.org.ID, assessment.Officer, "owner@notify.example")
+	next := rvUser(t, e.st, e.org.ID, assessment.Officer, "next@notify.example")
+	kinds := func(u store.User) []string {
+		ns, err := e.st.Notifications(ctx, u.ID, false, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for i := len(ns) - 1; i >= 0; i-- { // oldest first
+			out = append(out, ns[i].Kind+":"+ns[i].Link)
+		}
+		return out
+	}
+	mk := func(title string, ownerID string, due string, by store.Actor) store.Action {
+		as, err := e.st.CreateActions(ctx, e.org.ID, []store.NewAction{{OrgID: e.org.ID, Title: title, OwnerID: ownerID, DueOn: day(t, due),
+			Priority: action.Medium, Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 4}}}}, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return as[0]
+	}
+	a := mk("教育の実施", owner.ID, "2026-12-08", e.officer)
+	self := mk("自分の分", e.officer.UserID, "2026-12-08", e.officer)
+	if got := kinds(owner); len(got) != 1 || got[0] != "action_assigned:/actions/"+a.ID {
+		t.Fatalf("owner's notifications %v", got)
+	}
+	if got := kinds(store.User{ID: e.officer.UserID}); len(got) != 0 {
+		t.Fatalf("told of their own action: %v", got)
+	}
+	// A new owner is told; the same owner is not told again by an edit.
+	up := store.ActionUpdate{Title: a.Title, Questions: a.Questions, OwnerID: next.ID, DueOn: a.DueOn, Priority: a.Priority, Version: a.Version}
+	if a, _ = e.st.UpdateAction(ctx, a.ID, up, e.officer); a.OwnerID != next.ID {
+		t.Fatalf("owner %s", a.OwnerID)
+	}
+	up.Title, up.Version = "教育の実施（全社）", a.Version
+	if _, err := e.st.UpdateAction(ctx, a.ID, up, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(next); len(got) != 1 || got[0] != "action_assigned:/actions/"+a.ID {
+		t.Fatalf("new owner's notifications %v", got)
+	}
+	// The planner: a week before (twice: once), a day before, then overdue.
+	ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: e.org.ID, Title: "記録", URL: "https://example.com/r",
+		EffectiveDate: day(t, "2026-11-01"), Actor: e.officer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ChangeActionStatus(ctx, self.ID, store.ActionStatusChange{From: action.Open, To: action.Done, EvidenceIDs: []string{ev.ID}}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2026-12-01", "2026-12-01", "2026-12-02", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"} {
+		if err := e.st.NotifyDueActions(ctx, day(t, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"action_assigned", "action_due", "action_due", "action_overdue"}
+	got := kinds(next)
+	if len(got) != len(want) {
+		t.Fatalf("new owner's notifications %v, want %v", got, want)
+	}
+	for i, k := range want {
+		if !strings.HasPrefix(got[i], k+":") {
+			t.Errorf("notification %d: %s, want %s", i, got[i], k)
+		}
+	}
+	if got := kinds(store.User{ID: e.officer.UserID}); len(got) != 0 {
+		t.Errorf("a done action reminded: %v", got)
 	}
 }

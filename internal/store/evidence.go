@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/apperr"
+	"mamori/internal/notice"
 )
 
 // Evidence is an item of an organisation's evidence library: a file (Kind
@@ -374,7 +375,7 @@ func dateOrNil(t *time.Time) any {
 // DeleteEvidence removes an item, its contents and its links to answers
 // that can still change. An item linked to a submitted or approved
 // assessment answers Conflict: that assessment keeps showing what the
-// auditor saw.
+// auditor saw; so does an item a done action was closed with.
 func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) error {
 	var blobKey string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -396,6 +397,15 @@ func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) erro
 		if locked > 0 {
 			return apperr.K(apperr.Conflict, "evidence.locked")
 		}
+		// The proof of a closed action stays: it can be retired, not deleted.
+		var closes bool
+		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM action_evidence WHERE org_id = $1 AND evidence_id = $2)`, old.OrgID, id).Scan(&closes)
+		if err != nil {
+			return err
+		}
+		if closes {
+			return apperr.K(apperr.Conflict, "evidence.closes_action")
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM evidence WHERE id = $1`, id); err != nil {
 			return err
 		}
@@ -413,6 +423,43 @@ func (s *Store) DeleteEvidence(ctx context.Context, id string, actor Actor) erro
 		if err := s.blobs.Delete(context.WithoutCancel(ctx), blobKey); err != nil {
 			return fmt.Errorf("store: delete evidence %s contents: %w", id, err)
 		}
+	}
+	return nil
+}
+
+// NotifyEvidenceReviews tells the officers of each organisation about its
+// live (not retired) evidence items whose review-by date has passed as of
+// the day today: once per item, review-by date and officer, so that a new
+// review-by date earns a new notice.
+func (s *Store) NotifyEvidenceReviews(ctx context.Context, today time.Time) error {
+	rows, err := s.pool.Query(ctx, `
+		SELECT e.org_id, u.id, e.id, e.title, e.review_by
+		FROM evidence e JOIN users u ON u.org_id = e.org_id AND u.role = 'officer' AND u.active
+		WHERE NOT e.retired AND e.review_by < $1::date`, today)
+	if err != nil {
+		return fmt.Errorf("store: evidence reviews: %w", err)
+	}
+	var ns []Notice
+	for rows.Next() {
+		var org, user, id, title string
+		var reviewBy time.Time
+		if err := rows.Scan(&org, &user, &id, &title, &reviewBy); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: evidence reviews: %w", err)
+		}
+		d := reviewBy.Format(time.DateOnly)
+		ns = append(ns, Notice{OrgID: org, UserID: user, Kind: notice.EvidenceReview, SubjectOrg: org, Link: "/evidence?state=expired",
+			Params: map[string]any{"evidence": title, "review_by": d}, DedupeKey: fmt.Sprintf("evidence_review:%s:%s:%s", id, d, user)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: evidence reviews: %w", err)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	if err := s.inTx(ctx, func(tx pgx.Tx) error { return s.notify(ctx, tx, ns) }); err != nil {
+		return fmt.Errorf("store: evidence reviews: %w", err)
 	}
 	return nil
 }

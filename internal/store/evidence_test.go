@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -165,5 +166,74 @@ func TestEvidenceLinks(t *testing.T) {
 	var n int
 	if err := e.st.PoolForTest().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action LIKE 'evidence.%' AND org_id = $1`, e.org.ID).Scan(&n); err != nil || n != 4 { // added, linked, reviewed, linked again
 		t.Fatalf("audit entries: %d, %v", n, err)
+	}
+}
+
+// TestEvidenceReviewNotices: once an item's review-by date has passed, the
+// officers of its organisation (not its auditors, not another
+// organisation's officers) are told, once per item and date; a retired
+// item is not mentioned, and a new review-by date earns a new notice.
+func TestEvidenceReviewNotices(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	other := rvUser(t, e.st, e.org2.ID, assessment.Officer, "other@review-by.example")
+	date := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	item := func(title, reviewBy string) store.Evidence {
+		rb := date(reviewBy)
+		ev, err := e.st.CreateEvidence(ctx, store.NewEvidence{OrgID: e.org.ID, Title: title, URL: "https://example.com/" + title,
+			EffectiveDate: date("2026-01-10"), ReviewBy: &rb, Actor: e.officer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	policy, retired := item("policy", "2026-12-01"), item("old", "2026-11-01")
+	yes := true
+	if _, err := e.st.UpdateEvidence(ctx, retired.ID, store.EvidencePatch{Retired: &yes}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	told := func(userID string) []string {
+		ns, err := e.st.Notifications(ctx, userID, false, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Kind+" "+fmt.Sprint(n.Params["evidence"], " ", n.Params["review_by"]))
+		}
+		return out
+	}
+	for _, d := range []string{"2026-12-01", "2026-12-02", "2026-12-03"} {
+		if err := e.st.NotifyEvidenceReviews(ctx, date(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := told(e.officer.UserID); len(got) != 1 || got[0] != "evidence_review policy 2026-12-01" {
+		t.Fatalf("officer told %v", got)
+	}
+	if got := told(other.ID); len(got) != 0 {
+		t.Fatalf("another organisation's officer told %v", got)
+	}
+	if got := told(e.auditor.UserID); len(got) != 0 {
+		t.Fatalf("auditor told %v", got)
+	}
+	later := date("2026-12-20")
+	lp := &later
+	if _, err := e.st.UpdateEvidence(ctx, policy.ID, store.EvidencePatch{ReviewBy: &lp}, e.officer); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2026-12-10", "2026-12-21", "2026-12-22"} {
+		if err := e.st.NotifyEvidenceReviews(ctx, date(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := told(e.officer.UserID); len(got) != 2 || got[0] != "evidence_review policy 2026-12-20" {
+		t.Fatalf("officer told %v", got)
 	}
 }

@@ -54,9 +54,11 @@ type ActionData struct {
 	Checklist *checklist.Checklist
 	Overdue   bool
 	Gain      int
-	CanEdit   bool            // may write notes
-	Moves     []action.Status // the statuses the caller may move it to
-	MaxReview string          // the latest review date of a risk acceptance
+	CanEdit   bool             // may write notes
+	Moves     []action.Status  // the statuses the caller may move it to
+	MaxReview string           // the latest review date of a risk acceptance
+	Library   []store.Evidence // the organisation's live evidence, to close with (when done is a move)
+	Evidence  []store.Evidence // the items its closing named, when done
 	Error     string
 	Fields    map[string]string
 	Form      url.Values
@@ -97,6 +99,26 @@ type WhatIfSuggestion struct {
 
 // Date shows a calendar date as 2026-04-01.
 func Date(t time.Time) string { return t.Format(time.DateOnly) }
+
+// formHas reports whether the form's field name holds the value v (a
+// multi-select's choices).
+func formHas(f url.Values, name, v string) bool {
+	for _, x := range f[name] {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// evidenceLabel is how an item is named in a list: its title, and its file
+// name when it is a file.
+func evidenceLabel(e store.Evidence) string {
+	if e.Filename != "" && e.Filename != e.Title {
+		return e.Title + " (" + e.Filename + ")"
+	}
+	return e.Title
+}
 
 func fieldProblem(ctx context.Context, fields map[string]string, name string) string {
 	if p, ok := fields[name]; ok {
