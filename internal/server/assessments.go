@@ -270,9 +270,7 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 		}
 	}
 	d.Today = s.now()
-	if d.Assignments, err = s.store.QuestionAssignments(r.Context(), a.ID); err != nil {
-		return views.CategoryData{}, err
-	}
+	d.Assignments = sheet.Assignments
 	if a.CopiedFrom != nil && d.Editable { // last time's answers, for confirming
 		if d.Previous, err = s.store.Answers(r.Context(), *a.CopiedFrom); err != nil {
 			return views.CategoryData{}, err

@@ -141,13 +141,13 @@ func TestQueryBudgets(t *testing.T) {
 		max  int
 	}{
 		// The session with its principal and the bell's count, the
-		// assessment, the answer sheet (answers, marks, comments), the
-		// evidence linked to the answers, the question assignments and the
-		// library to pick from (for officers who may edit).
+		// assessment, the answer sheet (answers, marks, comments,
+		// assignments), the evidence linked to the answers and the library
+		// to pick from (for officers who may edit).
 		{"category page", func() *http.Response {
 			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
 			return do(req, c)
-		}, 6},
+		}, 5},
 		// The token, the principal, the assessment, the rate limit's count
 		// (shared by every instance) and the save.
 		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 5},

@@ -246,16 +246,17 @@ func answerStates(ctx context.Context, tx pgx.Tx, assessmentID string) (map[stri
 }
 
 // AnswerSheet is what the questionnaire shows of an assessment: its answers,
-// the auditor's marks and the comments.
+// the auditor's marks, the comments and who each question is assigned to.
 type AnswerSheet struct {
-	Answers  map[string]Answer
-	Marks    map[string]ReviewMark
-	Comments []Comment
+	Answers     map[string]Answer
+	Marks       map[string]ReviewMark
+	Comments    []Comment
+	Assignments map[string]QuestionAssignment
 }
 
-// AnswerSheet reads an assessment's answers, marks and comments in one
-// statement (each set as a JSON array): the category page runs on every
-// click of an officer filling in the questionnaire.
+// AnswerSheet reads an assessment's answers, marks, comments and question
+// assignments in one statement (each set as a JSON array): the category page
+// runs on every click of an officer filling in the questionnaire.
 func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerSheet, error) {
 	type answerJSON struct {
 		QuestionID  string    `json:"q"`
@@ -285,9 +286,18 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 		Body       string    `json:"body"`
 		CreatedAt  time.Time `json:"at"`
 	}
+	type assignmentJSON struct {
+		QuestionID string    `json:"q"`
+		UserID     string    `json:"user"`
+		UserName   string    `json:"name"`
+		DueOn      *string   `json:"due"` // a date
+		Note       string    `json:"note"`
+		AssignedAt time.Time `json:"at"`
+	}
 	var as []answerJSON
 	var ms []markJSON
 	var cs []commentJSON
+	var qs []assignmentJSON
 	err := s.pool.QueryRow(ctx, `
 		SELECT
 			(SELECT coalesce(json_agg(json_build_object('q', x.question_id, 'level', x.level, 'comment', x.comment,
@@ -300,13 +310,28 @@ func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerShe
 			(SELECT coalesce(json_agg(json_build_object('id', c.id, 'q', c.question_id, 'author', c.author_id,
 				'author_name', coalesce(u.display_name, ''), 'author_role', coalesce(u.role, ''), 'body', c.body,
 				'at', c.created_at) ORDER BY c.created_at, c.id), '[]')
-			 FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.assessment_id = $1)`, assessmentID).
-		Scan(&as, &ms, &cs)
+			 FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.assessment_id = $1),
+			(SELECT coalesce(json_agg(json_build_object('q', qa.question_id, 'user', qa.user_id, 'name', u.display_name,
+				'due', qa.due_on, 'note', qa.note, 'at', qa.assigned_at)), '[]')
+			 FROM question_assignments qa JOIN users u ON u.id = qa.user_id WHERE qa.assessment_id = $1)`, assessmentID).
+		Scan(&as, &ms, &cs, &qs)
 	if err != nil {
 		return AnswerSheet{}, fmt.Errorf("store: answer sheet %s: %w", assessmentID, err)
 	}
 	out := AnswerSheet{Answers: make(map[string]Answer, len(as)), Marks: make(map[string]ReviewMark, len(ms)),
-		Comments: make([]Comment, 0, len(cs))}
+		Comments: make([]Comment, 0, len(cs)), Assignments: make(map[string]QuestionAssignment, len(qs))}
+	for _, q := range qs {
+		a := QuestionAssignment{AssessmentID: assessmentID, QuestionID: q.QuestionID, UserID: q.UserID, UserName: q.UserName,
+			Note: q.Note, AssignedAt: q.AssignedAt}
+		if q.DueOn != nil {
+			d, err := time.Parse(time.DateOnly, *q.DueOn)
+			if err != nil {
+				return AnswerSheet{}, fmt.Errorf("store: answer sheet %s: due date: %w", assessmentID, err)
+			}
+			a.DueOn = &d
+		}
+		out.Assignments[q.QuestionID] = a
+	}
 	for _, a := range as {
 		if a.PointsMet == nil {
 			a.PointsMet = []string{}

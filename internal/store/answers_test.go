@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
@@ -175,6 +176,11 @@ func TestAnswerSheetMatchesItsParts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	due := time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)
+	if _, err := e.st.AssignQuestions(ctx, store.NewQuestionAssignment{AssessmentID: a.ID, QuestionIDs: []string{"1-1", "2-1"},
+		UserID: e.officer.UserID, DueOn: &due, Note: "施設担当へ", Actor: e.officer}); err != nil {
+		t.Fatal(err)
+	}
 	a = e.move(t, a, assessment.Submit, e.officer, "")
 	if err := e.st.SetMark(ctx, a.ID, "1-1", store.MarkNeedsAttention, e.auditor); err != nil {
 		t.Fatal(err)
@@ -206,6 +212,20 @@ func TestAnswerSheetMatchesItsParts(t *testing.T) {
 	}
 	if m := sheet.Marks["1-1"]; len(sheet.Marks) != len(marks) || m.Mark != marks["1-1"].Mark || m.UpdatedByName != marks["1-1"].UpdatedByName || !m.UpdatedAt.Equal(marks["1-1"].UpdatedAt) {
 		t.Errorf("marks %+v, want %+v", sheet.Marks, marks)
+	}
+	assigned, _ := e.st.QuestionAssignments(ctx, a.ID)
+	if len(sheet.Assignments) != len(assigned) || len(assigned) != 2 {
+		t.Fatalf("assignments: %d, want %d (2)", len(sheet.Assignments), len(assigned))
+	}
+	for id, want := range assigned {
+		got := sheet.Assignments[id]
+		if got.DueOn == nil || want.DueOn == nil || !got.DueOn.Equal(*want.DueOn) || !got.AssignedAt.Equal(want.AssignedAt) {
+			t.Errorf("%s: due %v at %v, want %v at %v", id, got.DueOn, got.AssignedAt, want.DueOn, want.AssignedAt)
+		}
+		got.DueOn, got.AssignedAt = want.DueOn, want.AssignedAt
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", id, got, want)
+		}
 	}
 	if len(sheet.Comments) != len(comments) || len(comments) != 3 {
 		t.Fatalf("comments: %d, want %d (3)", len(sheet.Comments), len(comments))
