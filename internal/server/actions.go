@@ -370,17 +370,8 @@ func (s *Server) handleActionStatus(w http.ResponseWriter, r *http.Request) {
 // handleActionNote is POST /actions/{id}/notes: a progress note.
 func (s *Server) handleActionNote(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, err := s.loadAction(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := policy.EditAction(principal(ctx), a.OrgID, a.OwnerID); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+	a, ok := s.actionForm(w, r)
+	if !ok {
 		return
 	}
 	body := r.PostForm.Get("body")
@@ -426,17 +417,8 @@ func (s *Server) actionEditPage(w http.ResponseWriter, r *http.Request, status i
 // overwrites nothing.
 func (s *Server) handleActionSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, err := s.loadAction(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := policy.EditAction(principal(ctx), a.OrgID, a.OwnerID); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+	a, ok := s.actionForm(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm
@@ -473,4 +455,24 @@ func (s *Server) handleActionSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "actions.saved"), "/actions/"+a.ID)
+}
+
+// actionForm loads the action of the URL for a change by the caller, who
+// must be allowed to edit it, and parses the posted form. It answers the
+// error page itself when it returns false.
+func (s *Server) actionForm(w http.ResponseWriter, r *http.Request) (store.Action, bool) {
+	a, err := s.loadAction(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return store.Action{}, false
+	}
+	if err := policy.EditAction(principal(r.Context()), a.OrgID, a.OwnerID); err != nil {
+		s.pageError(w, r, err)
+		return store.Action{}, false
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.K(apperr.Malformed, "error.form"))
+		return store.Action{}, false
+	}
+	return a, true
 }
