@@ -197,6 +197,20 @@ func TestSSOSignIn(t *testing.T) {
 			t.Fatalf("deactivated user: %d %.200s", res.StatusCode, body)
 		}
 	})
+	t.Run("AdminKeepsPasswordAndSecondFactor", func(t *testing.T) {
+		// A platform admin whose email is in the provider's domain: the
+		// directory cannot sign them in, whatever it says.
+		admin := e.user(e.org.ID, assessment.Officer, true)
+		if _, err := storetest.DB(t, e.st).Exec(context.Background(), `UPDATE users SET email = 'root@example.co.jp' WHERE id = $1`, admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.idp.signIn(person("root@example.co.jp"))
+		c := e.browser()
+		res, body := e.callback(c, e.startSSO(c, "root@example.co.jp"))
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "二要素認証") || e.me(c) != nil {
+			t.Fatalf("admin through the provider: %d %.200s", res.StatusCode, body)
+		}
+	})
 	t.Run("KeyRotationWithoutRestart", func(t *testing.T) {
 		e.signIn(person("before@example.co.jp"))
 		reads := 0

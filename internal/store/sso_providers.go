@@ -306,6 +306,10 @@ func (s *Store) SignInSSO(ctx context.Context, p SSOProvider, id SSOIdentity) (S
 			return apperr.K(apperr.Forbidden, "sso.other_org")
 		case !u.Active:
 			return apperr.K(apperr.Forbidden, "sso.deactivated")
+		case u.Admin:
+			// Platform admins sign in with their password and second factor
+			// only: a company's directory must not open the installation.
+			return apperr.K(apperr.Forbidden, "sso.admin_password_only")
 		default:
 			name := truncate(strings.TrimSpace(id.Name), 200)
 			if name == "" {
