@@ -60,8 +60,9 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 		f.OrgIDs = []string{d.Filter.Org}
 	}
 	if d.Filter.Owner == "me" {
-		// My actions: every organisation, the ones I own.
-		f.OrgIDs, f.OwnerID = nil, p.UserID
+		// My actions: the ones I own, in every organisation I can see (an
+		// owner moved to another organisation no longer reads the old one's).
+		f.OrgIDs, f.OwnerID = ownedScope(p), p.UserID
 	} else if d.Filter.Owner != "" {
 		f.OwnerID = d.Filter.Owner
 	}
@@ -475,4 +476,17 @@ func (s *Server) actionForm(w http.ResponseWriter, r *http.Request) (store.Actio
 		return store.Action{}, false
 	}
 	return a, true
+}
+
+// ownedScope is where the caller's own actions may be listed: the
+// organisations they can see now.
+func ownedScope(p *policy.Principal) []string {
+	ids := make([]string, 0, len(p.Visible)+1)
+	for id := range p.Visible {
+		ids = append(ids, id)
+	}
+	if !p.Visible[p.OrgID] {
+		ids = append(ids, p.OrgID)
+	}
+	return ids
 }

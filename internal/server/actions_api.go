@@ -141,6 +141,9 @@ func (s *Server) apiMyActions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.OwnerID = p.UserID
+	if len(f.OrgIDs) == 0 {
+		f.OrgIDs = ownedScope(p)
+	}
 	s.reopenDueRisks(ctx)
 	as, err := s.store.ListActions(ctx, f)
 	if err != nil {

@@ -380,3 +380,36 @@ func TestActionTasks(t *testing.T) {
 		t.Errorf("link %q", href)
 	}
 }
+
+// TestMovedOwnerLosesTheOldOrganisationsActions: an owner moved to another
+// organisation no longer reads, in "my actions" and My tasks, the actions
+// they owned in the organisation they left.
+func TestMovedOwnerLosesTheOldOrganisationsActions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a, b := e.org("旧所属株式会社", nil), e.org("新所属株式会社", nil)
+	u := e.user(a.ID, assessment.Officer, false)
+	if _, err := e.st.CreateActions(ctx, a.ID, []store.NewAction{{OrgID: a.ID, Title: "旧所属の機密対策", OwnerID: u.ID,
+		DueOn: time.Now().AddDate(0, 1, 0), Priority: action.Priority("high"),
+		Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 4}}}}, store.Actor{Email: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token(u)
+	if code, body := e.api(tok, "GET", "/api/v1/me/actions", nil); code != 200 || len(body["actions"].([]any)) != 1 {
+		t.Fatalf("before the move: %d %v", code, body)
+	}
+	if _, _, err := e.st.UpdateUser(ctx, u.ID, store.UserUpdate{Name: u.Name, Role: u.Role, OrgID: b.ID, Active: true, Actor: store.Actor{Email: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok = e.token(u) // the move ended the old tokens' sessions; a new one
+	if code, body := e.api(tok, "GET", "/api/v1/me/actions", nil); code != 200 || len(body["actions"].([]any)) != 0 {
+		t.Fatalf("after the move: %d %v, want no action of the old organisation", code, body)
+	}
+	c := e.login(u)
+	if _, page := e.get(c, "/tasks"); strings.Contains(page, "旧所属の機密対策") {
+		t.Fatal("My tasks still lists the old organisation's action")
+	}
+	if _, page := e.get(c, "/actions?owner=me"); strings.Contains(page, "旧所属の機密対策") {
+		t.Fatal("my actions still lists the old organisation's action")
+	}
+}

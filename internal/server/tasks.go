@@ -34,7 +34,7 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
 			QuestionID: t.QuestionID, DueOn: t.DueOn, Note: t.Note, CarriedOver: t.CarriedOver,
 			Href: views.QuestionHref(t.AssessmentID, t.QuestionID)})
 	}
-	as, err := s.store.ListActions(ctx, store.ActionFilter{OwnerID: p.UserID, Statuses: []action.Status{action.Open, action.InProgress}})
+	as, err := s.store.ListActions(ctx, store.ActionFilter{OrgIDs: ownedScope(p), OwnerID: p.UserID, Statuses: []action.Status{action.Open, action.InProgress}})
 	if err != nil {
 		return nil, err
 	}

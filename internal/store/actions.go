@@ -174,7 +174,7 @@ func actionAssignedNotice(a Action, by Actor) []Notice {
 func (s *Store) NotifyDueActions(ctx context.Context, today time.Time) error {
 	rows, err := s.pool.Query(ctx, `
 		SELECT a.org_id, a.owner_id, a.id, a.title, a.due_on
-		FROM actions a JOIN users u ON u.id = a.owner_id AND u.active
+		FROM actions a JOIN users u ON u.id = a.owner_id AND u.active AND u.org_id = a.org_id
 		WHERE a.status IN ('open', 'in_progress')
 			AND (a.due_on IN ($1::date + 7, $1::date + 1) OR a.due_on < $1::date)`, today)
 	if err != nil {

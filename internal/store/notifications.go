@@ -263,6 +263,7 @@ func (s *Store) NotifyDueAssignments(ctx context.Context, today time.Time) error
 		SELECT qa.org_id, qa.user_id, qa.assessment_id, a.title, qa.question_id, qa.due_on, qa.assigned_at
 		FROM question_assignments qa
 		JOIN assessments a ON a.id = qa.assessment_id
+		JOIN users u ON u.id = qa.user_id AND u.active AND u.org_id = qa.org_id -- not since moved elsewhere
 		LEFT JOIN answers an ON an.assessment_id = qa.assessment_id AND an.question_id = qa.question_id
 		WHERE qa.due_on IS NOT NULL AND a.status IN ('draft', 'returned') AND (an.level IS NULL OR an.carried_over)
 			AND (qa.due_on IN ($1::date + 7, $1::date + 1) OR qa.due_on < $1::date)`, today)
