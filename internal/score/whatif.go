@@ -61,22 +61,6 @@ func PeerOf(r Report, riskIndex int) Peer {
 	return Peer{Total: r.Total.Score, RiskIndex: riskIndex, CategoryAverages: avgs}
 }
 
-// ProjectPeers is a peer group with the organisation's own entry replaced by
-// its projection, so that the projected 偏差値 and percentile rank the
-// projection among the same peers. The own entry is the last peer with own's
-// total and risk index (the store appends the organisation last); a group
-// without it (a size band the organisation is not in) is returned as it is.
-func ProjectPeers(group []Peer, own, projected Peer) []Peer {
-	for i := len(group) - 1; i >= 0; i-- {
-		if group[i].Total == own.Total && group[i].RiskIndex == own.RiskIndex {
-			out := slices.Clone(group)
-			out[i] = projected
-			return out
-		}
-	}
-	return group
-}
-
 // PlanItem is one unit of planned work the suggested order ranks: an open
 // action, or a recommendation no open action covers yet (planned at its
 // target). Levels is question id → planned level.

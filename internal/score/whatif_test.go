@@ -60,7 +60,7 @@ func TestWhatIfAgainstHandComputation(t *testing.T) {
 }
 
 // TestProjectedDeviationScore: the peers' totals 4, 6, 8, 10 and the
-// organisation's own 6 (appended last, as the store does).
+// organisation's own 6, kept as sums (PeerStats) as the store keeps them.
 //
 // Today: n 5, Σ 34, mean 6.8, Σt² 252, V = 5·252 − 34² = 104, sd √104 ÷ 5
 // = 2.04; 偏差値 50 + 10·(5·6 − 34) ÷ √104 = 46.08 → 46.1; percentile
@@ -71,34 +71,30 @@ func TestWhatIfAgainstHandComputation(t *testing.T) {
 // percentile (4 below + ½·1 equal, itself) ÷ 5 = 90.
 func TestProjectedDeviationScore(t *testing.T) {
 	own := Peer{Total: 6, RiskIndex: 2}
-	group := []Peer{{Total: 4, RiskIndex: 1}, {Total: 6, RiskIndex: 3}, {Total: 8, RiskIndex: 1}, {Total: 10, RiskIndex: 2}, own}
+	var group PeerStats
+	for _, p := range []Peer{{Total: 4, RiskIndex: 1}, {Total: 6, RiskIndex: 3}, {Total: 8, RiskIndex: 1}, {Total: 10, RiskIndex: 2}, own} {
+		group.Add(p)
+	}
 	proj := Peer{Total: 11, RiskIndex: 2}
 	tests := []struct {
 		name                      string
-		peers                     []Peer
+		peers                     PeerStats
 		own                       int
 		mean, sd, dev, percentile float64
 	}{
 		{"Today", group, 6, 6.8, 2.04, 46.1, 40},
-		{"Projected", ProjectPeers(group, own, proj), 11, 7.8, 2.56, 62.5, 90},
+		{"Projected", group.Replace(own, proj), 11, 7.8, 2.56, 62.5, 90},
 	}
 	for _, tt := range tests {
-		g := Benchmark("risk_group", "GII", tt.peers, tt.own)
+		g := tt.peers.Stats("risk_group", "GII", tt.own)
 		if !g.EnoughData || g.Mean != tt.mean || g.SD != tt.sd || g.DeviationScore != tt.dev || g.Percentile != tt.percentile {
 			t.Errorf("%s: mean %v sd %v 偏差値 %v percentile %v; want %v %v %v %v", tt.name, g.Mean, g.SD, g.DeviationScore, g.Percentile,
 				tt.mean, tt.sd, tt.dev, tt.percentile)
 		}
 	}
-	if group[4].Total != 6 || group[1].Total != 6 {
-		t.Fatal("ProjectPeers changed the group it was given")
-	}
-	p := ProjectPeers(group, own, proj)
-	if p[1].Total != 6 || p[4].Total != 11 {
-		t.Fatalf("replaced the wrong peer: %+v", p)
-	}
-	// A group the organisation is not in stays as it is.
-	if got := ProjectPeers(group[:4], own, proj); len(got) != 4 || got[1].Total != 6 || got[3].Total != 10 {
-		t.Fatalf("group without own: %+v", got)
+	// Replace leaves the group it was given as it was.
+	if g := group.Stats("risk_group", "GII", 6); g.Mean != 6.8 || group.Totals[6] != 2 || group.Totals[11] != 0 {
+		t.Fatalf("Replace changed the group it was given: %+v", group)
 	}
 }
 

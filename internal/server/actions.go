@@ -390,12 +390,8 @@ func (s *Server) handleActionNote(w http.ResponseWriter, r *http.Request) {
 
 // handleActionEdit is /actions/{id}/edit: the form of an action's plan.
 func (s *Server) handleActionEdit(w http.ResponseWriter, r *http.Request) {
-	a, err := s.loadAction(r)
+	a, err := s.loadEditableAction(r)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := policy.EditAction(principal(r.Context()), a.OrgID, a.OwnerID); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -462,12 +458,8 @@ func (s *Server) handleActionSave(w http.ResponseWriter, r *http.Request) {
 // must be allowed to edit it, and parses the posted form. It answers the
 // error page itself when it returns false.
 func (s *Server) actionForm(w http.ResponseWriter, r *http.Request) (store.Action, bool) {
-	a, err := s.loadAction(r)
+	a, err := s.loadEditableAction(r)
 	if err != nil {
-		s.pageError(w, r, err)
-		return store.Action{}, false
-	}
-	if err := policy.EditAction(principal(r.Context()), a.OrgID, a.OwnerID); err != nil {
 		s.pageError(w, r, err)
 		return store.Action{}, false
 	}

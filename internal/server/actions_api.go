@@ -55,6 +55,19 @@ func (s *Server) loadAction(r *http.Request) (store.Action, error) {
 	return a, nil
 }
 
+// loadEditableAction is loadAction for a change to the action's plan or
+// notes: the caller must be allowed to edit it (policy.EditAction).
+func (s *Server) loadEditableAction(r *http.Request) (store.Action, error) {
+	a, err := s.loadAction(r)
+	if err != nil {
+		return store.Action{}, err
+	}
+	if err := policy.EditAction(principal(r.Context()), a.OrgID, a.OwnerID); err != nil {
+		return store.Action{}, err
+	}
+	return a, nil
+}
+
 // actionFilter reads the list filters of a query: status (comma-separated),
 // owner (a user id, or "me"), due_before (YYYY-MM-DD, inclusive), question
 // and category. A bad value is Invalid naming the parameter.
@@ -265,12 +278,8 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request) {
 // change in between answers 409 with the current action.
 func (s *Server) apiActionUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, err := s.loadAction(r)
+	a, err := s.loadEditableAction(r)
 	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := policy.EditAction(principal(ctx), a.OrgID, a.OwnerID); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -405,12 +414,8 @@ func checkNote(body string) error {
 // apiActionNoteCreate is POST /api/v1/actions/{actionID}/notes {"body"}.
 func (s *Server) apiActionNoteCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, err := s.loadAction(r)
+	a, err := s.loadEditableAction(r)
 	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if err := policy.EditAction(principal(ctx), a.OrgID, a.OwnerID); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

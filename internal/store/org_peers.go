@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -75,7 +76,7 @@ func refreshOrgPeer(ctx context.Context, tx pgx.Tx, orgID string) error {
 	}
 	_, assessmentID, cur, err := scanLatestPeer(tx.QueryRow(ctx, fmt.Sprintf(latestPeersSQL, `AND a.org_id = $1`), orgID))
 	hasCur := err == nil
-	if err != nil && !errorsIsNoRows(err) {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("peer refresh: latest: %w", err)
 	}
 	var old BenchmarkPeer
@@ -83,7 +84,7 @@ func refreshOrgPeer(ctx context.Context, tx pgx.Tx, orgID string) error {
 	err = tx.QueryRow(ctx, `SELECT total, risk_index, risk_group, industry, size_band, category_averages FROM org_peers WHERE org_id = $1`, orgID).
 		Scan(&total, &riskIndex, &old.RiskGroup, &old.Industry, &old.SizeBand, &old.CategoryAverages)
 	hasOld := err == nil
-	if err != nil && !errorsIsNoRows(err) {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("peer refresh: stored: %w", err)
 	}
 	old.Total, old.RiskIndex = int(total), int(riskIndex)

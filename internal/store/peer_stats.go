@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -12,8 +11,6 @@ import (
 
 	"mamori/internal/score"
 )
-
-func errorsIsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
 // lockPeerStats reads the sums of the groups, locked until tx ends, creating
 // the rows of groups that have none. Rows are locked in one order (kind,
