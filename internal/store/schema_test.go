@@ -24,6 +24,7 @@ var sharedTables = map[string]string{
 	"api_rate":              "the API rate limit's counts, by token or user",
 	"mail_outbox":           "every email sent or to be sent, for the administrators' outbox",
 	"notification_settings": "each user's choice of delivery per kind of notification",
+	"visibility":            "one version of who sees which organisations, for the instances' caches",
 }
 
 // nullableOrg are tenant tables whose rows may belong to no organisation.

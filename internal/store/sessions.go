@@ -121,7 +121,9 @@ func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, err
 	if err := json.Unmarshal(data, &r.Data); err != nil {
 		return SessionRow{}, fmt.Errorf("store: load session: decode: %w", err)
 	}
-	r.Principal = p.principal()
+	if r.Principal, err = s.principal(ctx, p); err != nil {
+		return SessionRow{}, fmt.Errorf("store: load session: %w", err)
+	}
 	return r, nil
 }
 

@@ -26,6 +26,8 @@ type Store struct {
 	now   func() time.Time
 	blobs Blobs // evidence contents in object storage; nil: in the database
 
+	visible visibleCache // who sees which organisations (visibility.go)
+
 	riverOnce   sync.Once // the insert-only River client (jobs.go)
 	riverClient *river.Client[pgx.Tx]
 	riverErr    error

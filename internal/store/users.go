@@ -242,60 +242,42 @@ func (s *Store) displayName(ctx context.Context, userID string) (string, error) 
 	return name, nil
 }
 
-// principalSQL selects the principal of the user whose id is %[1]s (an
-// expression: a parameter, or a column of an outer query), when active: who
-// they are and every organisation they may see: their own organisation; for
-// managers its descendants; for auditors the organisations they review
-// (policy.Reviewers): their own and those they are assigned to, with the
-// descendants that have no auditor of their own.
+// principalSQL selects the user whose id is %[1]s (an expression: a
+// parameter, or a column of an outer query), when active, with the version
+// of who sees what (visibility.go): the organisations the principal may see
+// come from the cache, or from visibleSQL when that version has not been
+// seen yet.
 const principalSQL = `
-	WITH RECURSIVE u AS (
-		SELECT id, email, display_name, role, org_id, is_admin, locale, must_change_password FROM users WHERE id = %[1]s AND active
-	), down AS (
-		SELECT org_id AS id FROM u WHERE role = 'manager'
-		UNION
-		SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
-	), reviewed AS (
-		SELECT org_id AS id FROM u WHERE role = 'auditor'
-		UNION
-		SELECT a.org_id FROM auditor_assignments a JOIN u ON a.user_id = u.id AND u.role = 'auditor'
-		UNION
-		SELECT o.id FROM orgs o JOIN reviewed ON o.parent_id = reviewed.id
-		WHERE NOT EXISTS (SELECT 1 FROM users x WHERE x.org_id = o.id AND x.role = 'auditor' AND x.active)
-			AND NOT EXISTS (SELECT 1 FROM auditor_assignments aa JOIN users y ON y.id = aa.user_id AND y.active AND y.role = 'auditor'
-				WHERE aa.org_id = o.id)
-	)
 	SELECT u.id, u.email, u.display_name, u.role, u.org_id, u.is_admin, u.locale, u.must_change_password,
-		-- UNION ALL: the map below removes duplicates; UNION would size a
-		-- hash table for every organisation on each request (every request
-		-- loads the principal: docs/performance.md).
-		ARRAY(SELECT org_id FROM u
-			UNION ALL SELECT id FROM down
-			UNION ALL SELECT id FROM reviewed)::text[] AS visible
-	FROM u`
+		(SELECT version FROM visibility)
+	FROM users u WHERE u.id = %[1]s AND u.active`
 
 // principalColumns scans the columns of principalSQL (nullable, as a LEFT
-// JOIN leaves them) into a principal, nil when there is none.
+// JOIN leaves them).
 type principalColumns struct {
 	id, email, name, role, orgID, locale *string
 	admin, mustChange                    *bool
-	visible                              []string
+	version                              *int64
 }
 
 func (c *principalColumns) dest() []any {
-	return []any{&c.id, &c.email, &c.name, &c.role, &c.orgID, &c.admin, &c.locale, &c.mustChange, &c.visible}
+	return []any{&c.id, &c.email, &c.name, &c.role, &c.orgID, &c.admin, &c.locale, &c.mustChange, &c.version}
 }
 
-func (c *principalColumns) principal() *policy.Principal {
+// principal turns the columns into a principal with the organisations it
+// may see, nil when there is no such user.
+func (s *Store) principal(ctx context.Context, c principalColumns) (*policy.Principal, error) {
 	if c.id == nil {
-		return nil
+		return nil, nil
 	}
 	p := &policy.Principal{UserID: *c.id, Email: *c.email, Name: *c.name, Role: assessment.Role(*c.role), OrgID: *c.orgID,
-		Admin: *c.admin, Locale: *c.locale, MustChangePassword: *c.mustChange, Visible: make(map[string]bool, len(c.visible))}
-	for _, id := range c.visible {
-		p.Visible[id] = true
+		Admin: *c.admin, Locale: *c.locale, MustChangePassword: *c.mustChange}
+	v, err := s.visibleOrgs(ctx, p, *c.version)
+	if err != nil {
+		return nil, err
 	}
-	return p
+	p.Visible = v
+	return p, nil
 }
 
 // Principal returns an active user as a policy principal: who they are and
@@ -309,7 +291,11 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 		}
 		return nil, fmt.Errorf("store: principal %s: %w", userID, notFound(err))
 	}
-	return c.principal(), nil
+	p, err := s.principal(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("store: principal %s: %w", userID, err)
+	}
+	return p, nil
 }
 
 // OrgMembers lists the active users of an organisation by name: the people
@@ -333,7 +319,7 @@ func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string,
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id::text, display_name FROM users WHERE id = ANY($1::uuid[])`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT id::text, display_name FROM users WHERE id = ANY($1::uuid[])`, uuidArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: user names: %w", err)
 	}
