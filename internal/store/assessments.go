@@ -147,7 +147,7 @@ func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error
 func (s *Store) ListAssessments(ctx context.Context, orgIDs []string) ([]Assessment, error) {
 	rows, err := s.pool.Query(ctx, assessmentSelect+`
 		WHERE a.org_id = ANY($1::uuid[])
-		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, orgIDs)
+		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: list assessments: %w", err)
 	}

@@ -168,7 +168,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (Campaign, error) {
 func (s *Store) Campaigns(ctx context.Context, orgIDs []string) ([]Campaign, error) {
 	rows, err := s.pool.Query(ctx, campaignSelect+`
 		WHERE org_id = ANY($1::uuid[]) OR id IN (SELECT campaign_id FROM campaign_orgs WHERE org_id = ANY($1::uuid[]))
-		ORDER BY created_at DESC, id`, orgIDs)
+		ORDER BY created_at DESC, id`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: campaigns: %w", err)
 	}

@@ -116,7 +116,7 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 
 // OrgsByIDs returns the named organisations by name.
 func (s *Store) OrgsByIDs(ctx context.Context, ids []string) ([]Org, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, uuidArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: orgs by ids: %w", err)
 	}

@@ -114,7 +114,7 @@ func (s *Store) AttentionCounts(ctx context.Context, assessmentIDs []string) (ma
 	rows, err := s.pool.Query(ctx, `
 		SELECT assessment_id::text, count(*) FROM review_marks
 		WHERE assessment_id = ANY($1::uuid[]) AND mark = 'needs_attention'
-		GROUP BY assessment_id`, assessmentIDs)
+		GROUP BY assessment_id`, uuidArray(assessmentIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: attention counts: %w", err)
 	}

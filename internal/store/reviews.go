@@ -33,7 +33,7 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 		JOIN orgs o ON o.id = a.org_id
 		LEFT JOIN users u ON u.id = a.submitted_by
 		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[])
-		ORDER BY a.submitted_at, a.id`, orgIDs)
+		ORDER BY a.submitted_at, a.id`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: review queue: %w", err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []st
 		WHERE l.actor_id = $1 AND l.action IN ('assessment.return', 'assessment.approve', 'assessment.reopen')
 			AND a.org_id = ANY($2::uuid[])
 		ORDER BY l.seq DESC
-		LIMIT $3`, actorID, orgIDs, limit)
+		LIMIT $3`, actorID, uuidArray(orgIDs), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: recent decisions: %w", err)
 	}
@@ -282,7 +282,7 @@ func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, 
 		FROM orgs o
 		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
 		WHERE o.id = ANY($1::uuid[])
-		ORDER BY o.name, o.id`, orgIDs)
+		ORDER BY o.name, o.id`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: latest by organisation: %w", err)
 	}
@@ -306,7 +306,7 @@ func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, 
 	}
 	byID := map[string]Assessment{}
 	if len(ids) > 0 {
-		rows, err := s.pool.Query(ctx, assessmentSelect+` WHERE a.id = ANY($1::uuid[])`, ids)
+		rows, err := s.pool.Query(ctx, assessmentSelect+` WHERE a.id = ANY($1::uuid[])`, uuidArray(ids))
 		if err != nil {
 			return nil, fmt.Errorf("store: latest by organisation: %w", err)
 		}
