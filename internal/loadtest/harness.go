@@ -28,6 +28,11 @@ type Options struct {
 	ProfileDir    string        // if set, CPU and allocation profiles per path
 	Log           io.Writer     // progress
 	Only          []string      // if set, only the phases whose names contain one of these
+	// DatasetFile, if set, is where the seeded dataset's description is
+	// kept: when it exists the database already holds that seed and it is
+	// reused (see -keep-data); otherwise the seed is written and described
+	// there.
+	DatasetFile string
 }
 
 func (o Options) selected(name string) bool {
@@ -61,16 +66,31 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, fmt.Errorf("server version: %w", err)
 	}
 
-	logf("seeding %d organisations", o.Orgs)
-	t0 := time.Now()
-	ds, err := Seed(ctx, pool, o.Orgs, time.Now().UTC().Truncate(time.Microsecond))
+	ds, reused, err := loadDataset(o.DatasetFile, o.Orgs)
 	if err != nil {
 		return nil, err
 	}
-	res.Seed = seedSummary{Orgs: ds.Orgs, Assessments: ds.Assessments, Answers: ds.Answers, Results: ds.Results,
-		Users: ds.Users, Holdings: ds.Holdings, HoldingOrgs: ds.HoldingOrgs, Seconds: time.Since(t0).Seconds()}
-	logf("seeded %d orgs, %d assessments, %d answers, %d results in %.1fs",
-		ds.Orgs, ds.Assessments, ds.Answers, ds.Results, res.Seed.Seconds)
+	if reused {
+		logf("reusing the seed of %d organisations kept in %s", ds.Orgs, filepath.Dir(o.DatasetFile))
+		if err := forgetEarlierRuns(ctx, pool); err != nil {
+			return nil, err
+		}
+		res.Seed = seedSummary{Orgs: ds.Orgs, Assessments: ds.Assessments, Answers: ds.Answers, Results: ds.Results,
+			Users: ds.Users, Holdings: ds.Holdings, HoldingOrgs: ds.HoldingOrgs, Reused: true}
+	} else {
+		logf("seeding %d organisations", o.Orgs)
+		t0 := time.Now()
+		if ds, err = Seed(ctx, pool, o.Orgs, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+			return nil, err
+		}
+		res.Seed = seedSummary{Orgs: ds.Orgs, Assessments: ds.Assessments, Answers: ds.Answers, Results: ds.Results,
+			Users: ds.Users, Holdings: ds.Holdings, HoldingOrgs: ds.HoldingOrgs, Seconds: time.Since(t0).Seconds()}
+		logf("seeded %d orgs, %d assessments, %d answers, %d results in %.1fs",
+			ds.Orgs, ds.Assessments, ds.Answers, ds.Results, res.Seed.Seconds)
+		if err := saveDataset(o.DatasetFile, ds); err != nil {
+			return nil, err
+		}
+	}
 
 	// The seed wrote behind the store's back: build the benchmark's sums
 	// (what `mamori benchmark rebuild` does), and time it.

@@ -3,7 +3,7 @@
 // at fixed concurrency against a baseline measured in the same run. See
 // docs/performance.md for what it measures and the results.
 //
-//	go run ./internal/loadtest [-scale 1] [-duration 5s] [-c 64] [-profile DIR]
+//	go run ./internal/loadtest [-scale 1] [-duration 5s] [-c 64] [-profile DIR] [-keep-data]
 package main
 
 import (
@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("json", "bin/bench-results.json", "where to write the results as JSON (empty: nowhere)")
 	profile := fs.String("profile", "", "directory for CPU and allocation profiles of each path (pprof)")
 	keep := fs.Bool("keep", false, "keep the work directory (server binary and log)")
+	keepData := fs.Bool("keep-data", false, "keep the seeded cluster in -data-dir and reuse it on the next run of the same -scale")
+	dataDir := fs.String("data-dir", "bin/bench-data", "where -keep-data keeps the seeded clusters, one per scale")
 	only := fs.String("only", "", "comma-separated parts of phase names to run, e.g. 'category,static' (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,6 +78,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts.Only = strings.Split(*only, ",")
 	}
 
+	if opts.DatabaseURL == "" && *keepData {
+		dir, err := filepath.Abs(filepath.Join(*dataDir, fmt.Sprintf("scale-%g", *scale)))
+		if err != nil {
+			return err
+		}
+		stopPG, url, err := keptCluster(ctx, dir)
+		if err != nil {
+			return err
+		}
+		defer stopPG()
+		opts.DatabaseURL, opts.DatasetFile = url, filepath.Join(dir, "dataset.json")
+	}
 	if opts.DatabaseURL == "" {
 		stopPG, url, err := throwawayCluster(ctx, filepath.Join(work, "pg"))
 		if err != nil {
@@ -128,6 +142,43 @@ func throwawayCluster(ctx context.Context, dir string) (func(), string, error) {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE mamori_bench"); err != nil {
 		stop()
 		return nil, "", err
+	}
+	return stop, c.URL("mamori_bench"), nil
+}
+
+// keptCluster starts (initialising it the first time) the cluster kept in
+// dir between runs, with its database, and returns a function that stops
+// it and leaves it on disk.
+func keptCluster(ctx context.Context, dir string) (func(), string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", err
+	}
+	c, err := pgembed.Start(ctx, pgembed.Options{DataDir: filepath.Join(dir, "pg")})
+	if err != nil {
+		return nil, "", err
+	}
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Stop(sctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: stop PostgreSQL:", err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		stop()
+		return nil, "", err
+	}
+	defer conn.Close(context.Background())
+	// A database without a dataset description (never seeded, or a seed
+	// that was interrupted) is made again.
+	if _, err := os.Stat(filepath.Join(dir, "dataset.json")); err != nil {
+		for _, q := range []string{"DROP DATABASE IF EXISTS mamori_bench", "CREATE DATABASE mamori_bench"} {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				stop()
+				return nil, "", err
+			}
+		}
 	}
 	return stop, c.URL("mamori_bench"), nil
 }

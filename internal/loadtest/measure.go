@@ -112,7 +112,7 @@ func (b *bench) measure(ctx context.Context, res *Results) error {
 		if err != nil {
 			return err
 		}
-		res.UploadRSSRiseKB = kb
+		res.UploadRSSRiseKB = &kb
 	}
 
 	mixed, err := b.mixedOp(ctx, o.MixedConc, missing)

@@ -31,7 +31,7 @@ type Results struct {
 	PeakRSSKB    int            `json:"peak_rss_kb"`       // VmHWM of the server at the end
 	// UploadRSSRiseKB is how much the server's VmRSS rose while 8 clients
 	// uploaded 20 MiB evidence files at once.
-	UploadRSSRiseKB int       `json:"upload_rss_rise_kb"`
+	UploadRSSRiseKB *int      `json:"upload_rss_rise_kb,omitempty"` // nil when not measured (-only)
 	Checks          []Check   `json:"checks"`
 	ServerLog       string    `json:"server_log"`
 	Started         time.Time `json:"started"`
@@ -86,6 +86,7 @@ type seedSummary struct {
 	Results     int     `json:"results"`
 	Users       int     `json:"users"`
 	Seconds     float64 `json:"seconds"`
+	Reused      bool    `json:"reused,omitempty"` // kept from an earlier run (-keep-data)
 }
 
 // Machine says where the numbers come from.
@@ -181,11 +182,16 @@ func (res *Results) evaluate() {
 	}
 	rss := Check{Name: fmt.Sprintf("server peak RSS, %d clients", res.Options.MixedConc),
 		Value:  fmt.Sprintf("%.0f MB (VmHWM over the run %.0f MB)", float64(res.MixedRSSKB)/1024, float64(res.PeakRSSKB)/1024),
-		Target: fmt.Sprintf("< %d MB", rssMB), Result: passIf(res.MixedRSSKB > 0 && res.MixedRSSKB < rssMB*1024)}
+		Target: fmt.Sprintf("< %d MB", rssMB), Result: passIf(res.MixedRSSKB < rssMB*1024)}
+	if res.MixedRSSKB == 0 { // the mixed phase did not run (-only)
+		rss.Value, rss.Result = "not measured", "n/a"
+	}
 	res.Checks = append(res.Checks, rss)
 	up := Check{Name: fmt.Sprintf("server RSS rise, %d clients uploading %d MiB evidence files", rssUploaders, rssUploadSize>>20),
-		Value: fmt.Sprintf("%.1f MB", float64(res.UploadRSSRiseKB)/1024), Target: "< 40 MiB",
-		Result: passIf(res.UploadRSSRiseKB < 40*1024)}
+		Value: "not measured", Target: "< 40 MiB", Result: "n/a"}
+	if kb := res.UploadRSSRiseKB; kb != nil {
+		up.Value, up.Result = fmt.Sprintf("%.1f MB", float64(*kb)/1024), passIf(*kb < 40*1024)
+	}
 	res.Checks = append(res.Checks, up)
 	q := Check{Name: "dashboard queries per request by organisations in view", Target: "constant", Result: "n/a"}
 	if len(res.QueryScaling) > 0 {
@@ -211,8 +217,12 @@ func passIf(ok bool) string {
 func (res *Results) Print(w io.Writer) {
 	m, s := res.Machine, res.Seed
 	fmt.Fprintf(w, "\nMamori load harness — %s, %d CPUs, %d MB, %s, PostgreSQL %s\n", m.CPU, m.CPUs, m.MemoryMB, m.Go, m.PostgreSQL)
-	fmt.Fprintf(w, "dataset: %d organisations (%d holdings, %d in the first), %d assessments, %d answers, %d frozen results, %d users; seeded in %.1fs\n",
-		s.Orgs, s.Holdings, s.HoldingOrgs, s.Assessments, s.Answers, s.Results, s.Users, s.Seconds)
+	seeded := fmt.Sprintf("seeded in %.1fs", s.Seconds)
+	if s.Reused {
+		seeded = "seeded by an earlier run (-keep-data)"
+	}
+	fmt.Fprintf(w, "dataset: %d organisations (%d holdings, %d in the first), %d assessments, %d answers, %d frozen results, %d users; %s\n",
+		s.Orgs, s.Holdings, s.HoldingOrgs, s.Assessments, s.Answers, s.Results, s.Users, seeded)
 	fmt.Fprintf(w, "each path: %gs warm-up, %gs measured, closed loop at fixed concurrency\n\n", res.Options.WarmupS, res.Options.DurationS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\tc\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tKB\tbaseline\tbase req/s\tratio\tq/req\tcpu ms/req srv+pg+cli\tother\ttarget\tresult\t")
