@@ -55,6 +55,13 @@ func (s *Store) ProvisionalBenchmark(ctx context.Context, assessmentID string, o
 	return s.benchmarkGroups(ctx, assessmentID, &own)
 }
 
+// benchmarkGroupsUncached is benchmarkGroups with the sums all read again,
+// for the rare call whose cached sums were replaced while it ran.
+func (s *Store) benchmarkGroupsUncached(ctx context.Context, assessmentID string, provisional *BenchmarkPeer) (BenchmarkGroups, error) {
+	s.peers.clear()
+	return s.benchmarkGroups(ctx, assessmentID, provisional)
+}
+
 func (s *Store) benchmarkGroups(ctx context.Context, assessmentID string, provisional *BenchmarkPeer) (BenchmarkGroups, error) {
 	var out BenchmarkGroups
 	var provisionalGroup *string
@@ -68,8 +75,9 @@ func (s *Store) benchmarkGroups(ctx context.Context, assessmentID string, provis
 	var latest BenchmarkPeer
 	var lTotal, lRisk *int16
 	var lRiskGroup, lIndustry, lSize *string
-	var risk, industry, all *score.PeerStats
-	var sizes map[string]score.PeerStats // every size band's: a handful
+	var kinds, keys []string
+	var versions []int64
+	var stats []*string
 	err := s.pool.QueryRow(ctx, `
 		WITH own AS (
 			SELECT a.org_id, r.assessment_id IS NOT NULL AS has_result, coalesce(r.total_score, 0) AS total,
@@ -79,17 +87,23 @@ func (s *Store) benchmarkGroups(ctx context.Context, assessmentID string, provis
 			JOIN orgs o ON o.id = a.org_id
 			LEFT JOIN assessment_results r ON r.assessment_id = a.id
 			LEFT JOIN org_profiles p ON p.org_id = a.org_id
-			WHERE a.id = $1)
+			WHERE a.id = $1
+		), g AS MATERIALIZED (
+			-- The four groups (every size band's: a handful), their sums
+			-- only when this instance does not hold that version already.
+			SELECT s.kind, s.key, s.version, CASE WHEN s.version = ANY($3::bigint[]) THEN NULL ELSE s.stats::text END AS stats
+			FROM peer_stats s, own
+			WHERE (s.kind = 'risk_group' AND s.key = coalesce($2::text, own.risk_group)) OR (s.kind = 'industry' AND s.key = own.industry)
+				OR s.kind = 'size' OR (s.kind = 'all' AND s.key = '')
+		)
 		SELECT own.has_result, own.total, own.risk_index, own.risk_group, own.cats, own.industry, own.employees,
 			op.org_id IS NOT NULL, op.total, op.risk_index, op.risk_group, op.industry, op.size_band, coalesce(op.category_averages, '{}'),
-			(SELECT stats FROM peer_stats WHERE kind = 'risk_group' AND key = coalesce($2::text, own.risk_group)),
-			(SELECT stats FROM peer_stats WHERE kind = 'industry' AND key = own.industry),
-			(SELECT coalesce(jsonb_object_agg(key, stats), '{}') FROM peer_stats WHERE kind = 'size'),
-			(SELECT stats FROM peer_stats WHERE kind = 'all' AND key = '')
-		FROM own LEFT JOIN org_peers op ON op.org_id = own.org_id`, assessmentID, provisionalGroup).
+			ARRAY(SELECT kind FROM g ORDER BY kind, key), ARRAY(SELECT key FROM g ORDER BY kind, key),
+			ARRAY(SELECT version FROM g ORDER BY kind, key), ARRAY(SELECT stats FROM g ORDER BY kind, key)
+		FROM own LEFT JOIN org_peers op ON op.org_id = own.org_id`, assessmentID, provisionalGroup, s.peers.versions()).
 		Scan(&hasResult, &total, &riskIndex, &own.RiskGroup, &own.CategoryAverages, &own.Industry, &employees,
 			&hasLatest, &lTotal, &lRisk, &lRiskGroup, &lIndustry, &lSize, &latest.CategoryAverages,
-			&risk, &industry, &sizes, &all)
+			&kinds, &keys, &versions, &stats)
 	if pgCode(err) == codeInvalidText {
 		err = pgx.ErrNoRows
 	}
@@ -107,16 +121,24 @@ func (s *Store) benchmarkGroups(ctx context.Context, assessmentID string, provis
 	if employees != nil {
 		own.SizeBand = score.SizeBand(int(*employees))
 	}
-	for _, g := range []struct {
-		dst *score.PeerStats
-		src *score.PeerStats
-	}{{&out.RiskGroup, risk}, {&out.Industry, industry}, {&out.All, all}} {
-		if g.src != nil {
-			*g.dst = *g.src
+	for i, kind := range kinds {
+		ps, ok, err := s.peers.sums(versions[i], stats[i])
+		if err != nil {
+			return BenchmarkGroups{}, fmt.Errorf("store: benchmark %s: %w", assessmentID, err)
 		}
-	}
-	if own.SizeBand != "" {
-		out.Size = sizes[own.SizeBand]
+		if !ok { // dropped from the cache since the statement was sent
+			return s.benchmarkGroupsUncached(ctx, assessmentID, provisional)
+		}
+		switch {
+		case kind == "risk_group":
+			out.RiskGroup = ps
+		case kind == "industry":
+			out.Industry = ps
+		case kind == "all":
+			out.All = ps
+		case kind == "size" && keys[i] == own.SizeBand:
+			out.Size = ps
+		}
 	}
 	// The organisation's latest approved result leaves the groups it is in;
 	// the assessment being viewed joins its own.

@@ -273,3 +273,61 @@ func TestPeerStatsFollowChanges(t *testing.T) {
 		t.Fatalf("manufacturing holds %d organisations, %v; want 2 (甲 and 乙 now)", n, err)
 	}
 }
+
+// TestBenchmarkSumsCached: an instance decodes each version of a group's
+// sums once; a change made through another instance is a new version and is
+// read on the next benchmark.
+func TestBenchmarkSumsCached(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	p := peerDB{t: t, st: storetest.Open(t, url)}
+	other := storetest.Open(t, url)
+	by := store.Actor{Email: "test"}
+	a := p.org("甲", "manufacturing", 50)
+	b := p.org("乙", "manufacturing", 60)
+	viewed := p.result(a, "submitted", y2025, 80, "GII", 10)
+	b1 := p.result(b, "submitted", y2025, 100, "GII", 10)
+	if _, err := p.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: b1, From: assessment.Submitted, To: assessment.Approved, Action: assessment.Approve, Actor: by}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(st *store.Store) store.BenchmarkGroups {
+		t.Helper()
+		g, err := st.BenchmarkGroups(ctx, viewed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	first := read(other)
+	if got := totals(first.Industry); !slices.Equal(got, []int{80, 100}) {
+		t.Fatalf("industry totals %v, want [80 100]", got)
+	}
+	// The sums changed behind the versions' back (triggers off): an
+	// instance that holds the version does not read them again, and what
+	// the first caller was given (the viewed assessment added) did not
+	// change the cache.
+	if _, err := storetest.DB(t, p.st).Exec(ctx, `
+		BEGIN; SET LOCAL session_replication_role = replica;
+		UPDATE peer_stats SET stats = jsonb_set(stats, '{n}', '99') WHERE kind = 'industry';
+		COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if again := read(other); again.Industry.N != first.Industry.N {
+		t.Errorf("cached sums read again: n %d, first %d", again.Industry.N, first.Industry.N)
+	}
+	// A change through the other instance is a new version.
+	if _, err := storetest.DB(t, p.st).Exec(ctx, `UPDATE peer_stats SET stats = jsonb_set(stats, '{n}', '1') WHERE kind = 'industry'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.st.RebuildPeerStats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := p.org("丙", "manufacturing", 70)
+	c1 := p.result(c, "submitted", y2025, 120, "GII", 10)
+	if _, err := p.st.ChangeStatus(ctx, store.StatusChange{AssessmentID: c1, From: assessment.Submitted, To: assessment.Approved, Action: assessment.Approve, Actor: by}); err != nil {
+		t.Fatal(err)
+	}
+	if got := totals(read(other).Industry); !slices.Equal(got, []int{80, 100, 120}) {
+		t.Errorf("after an approval elsewhere: industry totals %v, want [80 100 120]", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -143,4 +144,54 @@ func (s *Store) EnsurePeerStats(ctx context.Context) (built bool, err error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// peerCache holds the decoded sums of peer groups by version (migration
+// 0023: a version number is never reused), so the benchmark reads by key
+// only the versions it has not seen: decoding the JSON was 40% of the
+// benchmark API's CPU. Versions that are no longer current are not looked
+// up again and go when the cache fills.
+type peerCache struct {
+	mu sync.Mutex
+	m  map[int64]score.PeerStats
+}
+
+// maxPeerVersions bounds the cache: about 30 groups are current at once.
+const maxPeerVersions = 256
+
+// versions lists the versions held, for the statement to leave out.
+func (c *peerCache) versions() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]int64, 0, len(c.m))
+	for v := range c.m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// sums returns a copy (the caller may change it) of the sums of version:
+// decoded from stats and kept when the statement sent them, else from the
+// cache; ok is false when the cache no longer holds them.
+func (c *peerCache) sums(version int64, stats *string) (ps score.PeerStats, ok bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stats == nil {
+		ps, ok = c.m[version]
+		return ps.Clone(), ok, nil
+	}
+	if err := json.Unmarshal([]byte(*stats), &ps); err != nil {
+		return ps, false, fmt.Errorf("peer stats: decode: %w", err)
+	}
+	if c.m == nil || len(c.m) >= maxPeerVersions {
+		c.m = make(map[int64]score.PeerStats)
+	}
+	c.m[version] = ps
+	return ps.Clone(), true, nil
+}
+
+func (c *peerCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
 }

@@ -27,6 +27,7 @@ type Store struct {
 	blobs Blobs // evidence contents in object storage; nil: in the database
 
 	visible visibleCache // who sees which organisations (visibility.go)
+	peers   peerCache    // the benchmark's sums by version (peer_stats.go)
 
 	riverOnce   sync.Once // the insert-only River client (jobs.go)
 	riverClient *river.Client[pgx.Tx]

@@ -1,0 +1,4 @@
+DROP TRIGGER peer_stats_version ON peer_stats;
+DROP FUNCTION peer_stats_next_version();
+ALTER TABLE peer_stats DROP COLUMN version;
+DROP SEQUENCE peer_stats_version;
