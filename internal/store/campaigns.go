@@ -105,6 +105,9 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id) VALUES ($1, $2, $3)`, id, org, aid); err != nil {
 				return err
 			}
+			if err := refreshOrgDash(ctx, tx, org); err != nil { // the new current cycle
+				return err
+			}
 			officers, err := orgOfficerIDs(ctx, tx, org)
 			if err != nil {
 				return err
