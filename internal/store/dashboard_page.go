@@ -139,14 +139,14 @@ func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (Dashbo
 		}
 		args = []any{""}
 		where, args = q.where(q.Scope, args)
-		args = append(args, size, (out.Page-1)*size, trendID)
+		args = append(args, size, (out.Page-1)*size, trend)
 		n := len(args)
 		src := fmt.Sprintf(`(
 			SELECT org_id AS id, n FROM (
 				SELECT d.org_id, row_number() OVER (ORDER BY %[1]s) AS n FROM org_dash d WHERE %[2]s ORDER BY %[1]s LIMIT $%[3]d OFFSET $%[4]d
 			) p
 			UNION ALL
-			SELECT $%[5]d::text::uuid, 0 WHERE $%[5]d::text <> ''
+			SELECT $%[5]d::uuid, 0 WHERE $%[5]d::uuid IS NOT NULL
 		) src`, order, where, n-2, n-1, n)
 		rows, err := tx.Query(ctx, dashboardRowsSQL(src, "src.n"), args...)
 		if err != nil {
