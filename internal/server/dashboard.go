@@ -1,8 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
+	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -307,39 +307,62 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 	}
 	cl := checklist.Default()
 	q := dashboardQuery(r)
-	var out []store.DashboardRow
-	if q.Campaign != "" {
+	n := 0
+	var each func(func(store.DashboardRow) error) error
+	if q.Campaign != "" { // a campaign's dashboard is read whole (dashboardRows)
 		rows, err := s.dashboardRows(r)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		for _, v := range filterDashboard(dashboardView(rows, cl), q) {
-			out = append(out, v.Row)
-		}
-	} else {
-		err := s.store.DashboardEach(r.Context(), dashboardScope(r), dashboardFilter(q), func(d store.DashboardRow) error {
-			out = append(out, d)
+		each = func(fn func(store.DashboardRow) error) error {
+			for _, v := range filterDashboard(dashboardView(rows, cl), q) {
+				n++
+				if err := fn(v.Row); err != nil {
+					return err
+				}
+			}
 			return nil
-		})
-		if err != nil {
+		}
+	} else { // one cursor, in the dashboard's order
+		each = func(fn func(store.DashboardRow) error) error {
+			return s.store.DashboardEach(r.Context(), dashboardScope(r), dashboardFilter(q), func(d store.DashboardRow) error {
+				n++
+				return fn(d)
+			})
+		}
+	}
+	// The workbook is written once every row was read: a failure before
+	// that still answers an error page rather than half a file.
+	out := &firstWrite{w: w, before: func() {
+		s.audit(r, store.Audit{OrgID: principal(r.Context()).OrgID, Action: "dashboard.exported", Detail: map[string]any{"orgs": n}})
+		w.Header().Set("Content-Type", export.XLSXContentType)
+		w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	}}
+	if _, err := export.WriteDashboardXLSX(out, each, cl, s.now()); err != nil {
+		if !out.started {
 			s.pageError(w, r, err)
 			return
 		}
+		s.log.Error("dashboard export cut short", "err", err, "request_id", requestID(r.Context()))
 	}
-	// Built in memory first, so a failure answers an error page rather than
-	// half a file.
-	var buf bytes.Buffer
-	if err := export.WriteDashboardXLSX(&buf, out, cl, s.now()); err != nil {
-		s.pageError(w, r, err)
-		return
+}
+
+// firstWrite calls before once, ahead of the first bytes written to w.
+type firstWrite struct {
+	w       io.Writer
+	before  func()
+	started bool
+}
+
+func (f *firstWrite) Write(p []byte) (int, error) {
+	if !f.started {
+		f.started = true
+		f.before()
 	}
-	s.audit(r, store.Audit{OrgID: principal(r.Context()).OrgID, Action: "dashboard.exported", Detail: map[string]any{"orgs": len(out)}})
-	w.Header().Set("Content-Type", export.XLSXContentType)
-	w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	return f.w.Write(p)
 }
 
 // dashboardActions fills the open work of the organisations a dashboard
