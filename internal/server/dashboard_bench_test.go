@@ -148,17 +148,6 @@ func benchDashboard(b *testing.B, orgs int) {
 			b.Fatalf("status %d", res.StatusCode)
 		}
 	}
-	// The same manager's account page in the same run: what any page costs
-	// them (the session, and the principal with every organisation in view).
-	account := make([]time.Duration, 100)
-	for i := range account {
-		start := time.Now()
-		getPath("/account")
-		account[i] = time.Since(start)
-	}
-	slices.Sort(account)
-	b.ReportMetric(float64(account[len(account)/2-1].Microseconds())/1000, "account-p50-ms")
-
 	get() // warm the caches and the connection pool
 	for b.Loop() {
 		get()
@@ -172,4 +161,15 @@ func benchDashboard(b *testing.B, orgs int) {
 	slices.Sort(durs)
 	b.ReportMetric(float64(durs[len(durs)*95/100-1].Microseconds())/1000, "p95-ms")
 	b.ReportMetric(float64(durs[len(durs)/2-1].Microseconds())/1000, "p50-ms")
+
+	// The same manager's account page in the same run: what any page costs
+	// them (the session, and the principal with every organisation in view).
+	account := make([]time.Duration, 100)
+	for i := range account {
+		start := time.Now()
+		getPath("/account")
+		account[i] = time.Since(start)
+	}
+	slices.Sort(account)
+	b.ReportMetric(float64(account[len(account)/2-1].Microseconds())/1000, "account-p50-ms")
 }
