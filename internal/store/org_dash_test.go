@@ -175,3 +175,28 @@ func TestDashboardMaintained(t *testing.T) {
 		t.Errorf("subtree of A: counts %+v, matching %d, rows %+v", pg.Counts, pg.Matching, pg.Rows)
 	}
 }
+
+// TestEnsureDashboard builds the summaries of organisations that existed
+// before them (as after the migration) once, and only once.
+func TestEnsureDashboard(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	o, err := st.CreateOrg(ctx, "既存株式会社", nil, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As after the migration: data, no summaries, never built.
+	if _, err := storetest.DB(t, st).Exec(ctx, `DELETE FROM org_dash; DELETE FROM org_dash_rollup`); err != nil {
+		t.Fatal(err)
+	}
+	if built, err := st.EnsureDashboard(ctx); err != nil || !built {
+		t.Fatalf("first: built %v, %v", built, err)
+	}
+	pg, err := st.DashboardPage(ctx, store.DashboardPageQuery{Scope: o.ID, Page: 1, PageSize: 50})
+	if err != nil || pg.Counts.Orgs != 1 || len(pg.Rows) != 1 || pg.Rows[0].OrgID != o.ID {
+		t.Fatalf("after building: %+v, %v", pg, err)
+	}
+	if built, err := st.EnsureDashboard(ctx); err != nil || built {
+		t.Fatalf("second: built %v, %v", built, err)
+	}
+}
