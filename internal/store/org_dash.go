@@ -116,6 +116,12 @@ func dashShard(orgID string) int {
 // or its status or decision date changed. TestDashboardMaintained compares
 // the result with a rebuild after each kind of change.
 func refreshOrgDash(ctx context.Context, tx pgx.Tx, orgID string) error {
+	// One refresh of an organisation at a time, as refreshOrgPeer: the
+	// differences added to the counts are against what the last one stored.
+	// The organisation's row is the lock, taken before any counts' row.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE`, orgID); err != nil {
+		return fmt.Errorf("dashboard refresh: lock: %w", err)
+	}
 	rows, err := tx.Query(ctx, dashboardRowsSQL(`(SELECT $2::uuid AS id, 0::bigint AS n) src`, "src.n"), "", orgID)
 	if err != nil {
 		return fmt.Errorf("dashboard refresh: %w", err)
@@ -247,7 +253,9 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 }
 
 // refreshOrgDashTree is refreshOrgDash for an organisation and every
-// descendant: after it moved, their scopes changed.
+// descendant: after it moved, their scopes changed. By id, as a campaign's
+// launch refreshes its organisations, so that two never wait on each other
+// in a cycle.
 func refreshOrgDashTree(ctx context.Context, tx pgx.Tx, orgID string) error {
 	rows, err := tx.Query(ctx, `
 		WITH RECURSIVE down AS (
@@ -255,7 +263,7 @@ func refreshOrgDashTree(ctx context.Context, tx pgx.Tx, orgID string) error {
 			UNION ALL
 			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
 		)
-		SELECT id::text FROM down`, orgID)
+		SELECT id::text FROM down ORDER BY id`, orgID)
 	if err != nil {
 		return fmt.Errorf("dashboard refresh: subtree: %w", err)
 	}

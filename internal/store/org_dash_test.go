@@ -200,3 +200,50 @@ func TestEnsureDashboard(t *testing.T) {
 		t.Fatalf("second: built %v, %v", built, err)
 	}
 }
+
+// TestDashboardConcurrentChanges changes one organisation from many
+// transactions at once, and its siblings: the counts still equal a rebuild
+// (each refresh adds its difference against what the last one stored).
+func TestDashboardConcurrentChanges(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	root, err := st.CreateOrg(ctx, "本社", nil, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs []string
+	for _, name := range []string{"子会社一", "子会社二"} {
+		o, err := st.CreateOrg(ctx, name, &root.ID, "other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o.ID)
+	}
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			a, err := st.CreateAssessment(ctx, store.NewAssessment{OrgID: orgs[i%2], Title: "評価", ChecklistID: checklist.DefaultID, Actor: store.Actor{Email: "test"}})
+			if err == nil {
+				_, err = st.ChangeStatus(ctx, store.StatusChange{AssessmentID: a.ID, From: assessment.Draft, To: assessment.Submitted,
+					Action: assessment.Submit, Actor: store.Actor{Email: "test"}})
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := dashSnapshot(t, st)
+	if _, err := st.RebuildDashboard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := dashSnapshot(t, st); kept != rebuilt {
+		t.Fatalf("kept:\n%s\nrebuilt:\n%s", kept, rebuilt)
+	}
+	pg, err := st.DashboardPage(ctx, store.DashboardPageQuery{Scope: root.ID, Page: 1, PageSize: 50})
+	if err != nil || pg.Counts.Orgs != 3 || pg.Counts.ByStatus["submitted"] != 2 || pg.Counts.ByStatus["none"] != 1 {
+		t.Fatalf("counts %+v, %v", pg.Counts, err)
+	}
+}
