@@ -6,9 +6,11 @@
 -- (scope_id is the nil uuid) and the subtree of each of its ancestors and of
 -- itself (scope_id is that organisation: a manager's dashboard). A page is
 -- then a range of one index whatever the order asked for. The store keeps
--- it in the transaction of every change that moves it (refreshOrgDash);
--- only the current cycle's last change, which every answer save moves, is
--- kept by the trigger below, so that no save path has to remember it.
+-- it in the transaction of every change that moves it (refreshOrgDash).
+-- The current cycle's last change, which every answer save moves, lives in
+-- the narrow org_dash_recent (the "updated" order), kept by the trigger
+-- below: no save path has to remember it, and a save rewrites a row of two
+-- indexes per scope rather than one of every index of org_dash.
 CREATE TABLE org_dash (
     org_id           uuid NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
     scope_id         uuid NOT NULL,
@@ -20,16 +22,25 @@ CREATE TABLE org_dash (
     shortfall        integer NOT NULL,        -- hundredths below target, summed over the categories
     cycle_id         uuid,                    -- newest assessment
     cycle_status     text NOT NULL,           -- its status, or 'none'
-    cycle_updated_at timestamptz,
     PRIMARY KEY (org_id, scope_id)
 );
 CREATE INDEX org_dash_name_idx ON org_dash (scope_id, name, org_id);
 CREATE INDEX org_dash_total_idx ON org_dash (scope_id, total_key, name, org_id);
 CREATE INDEX org_dash_shortfall_idx ON org_dash (scope_id, shortfall DESC, name, org_id);
-CREATE INDEX org_dash_updated_idx ON org_dash (scope_id, cycle_updated_at DESC NULLS LAST, name, org_id);
 -- The filters most used alone, in the default order.
 CREATE INDEX org_dash_status_idx ON org_dash (scope_id, cycle_status, name, org_id);
 CREATE INDEX org_dash_group_idx ON org_dash (scope_id, risk_group, name, org_id);
+
+-- The same rows' current cycle and its last change.
+CREATE TABLE org_dash_recent (
+    org_id           uuid NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    scope_id         uuid NOT NULL,
+    name             text COLLATE "C" NOT NULL,
+    cycle_id         uuid,
+    cycle_updated_at timestamptz,
+    PRIMARY KEY (org_id, scope_id)
+);
+CREATE INDEX org_dash_recent_idx ON org_dash_recent (scope_id, cycle_updated_at DESC NULLS LAST, name, org_id);
 
 -- The dashboard's summary counts per scope, in shards: a change adds its
 -- difference to the shard of its organisation (a hash of its id), so that
@@ -58,7 +69,7 @@ CREATE TABLE dashboard_state (
 
 CREATE FUNCTION org_dash_cycle_touched() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE org_dash SET cycle_updated_at = NEW.updated_at
+    UPDATE org_dash_recent SET cycle_updated_at = NEW.updated_at
     WHERE org_id = NEW.org_id AND cycle_id = NEW.id AND cycle_updated_at IS DISTINCT FROM NEW.updated_at;
     RETURN NULL;
 END;

@@ -47,13 +47,22 @@ type DashboardPage struct {
 	Trend    *DashboardRow
 }
 
-// dashboardOrders are the orders of org_dash, each served by an index that
-// leads with the scope.
+// dashboardOrders are the orders of org_dash d (and org_dash_recent r),
+// each served by an index that leads with the scope.
 var dashboardOrders = map[string]string{
 	"name":      "d.name, d.org_id",
 	"total":     "d.total_key, d.name, d.org_id",
 	"shortfall": "d.shortfall DESC, d.name, d.org_id",
-	"updated":   "d.cycle_updated_at DESC NULLS LAST, d.name, d.org_id",
+	"updated":   "r.cycle_updated_at DESC NULLS LAST, r.name, r.org_id",
+}
+
+// dashboardFrom is the FROM item of the order: org_dash d, joined to
+// org_dash_recent r in the order by the last change.
+func dashboardFrom(sort string) string {
+	if sort == "updated" {
+		return "org_dash_recent r JOIN org_dash d ON d.org_id = r.org_id AND d.scope_id = r.scope_id"
+	}
+	return "org_dash d"
 }
 
 // where is the condition on org_dash d for the scope and filter, its
@@ -84,8 +93,9 @@ func (f DashboardFilter) where(scope string, args []any) (string, []any) {
 func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (DashboardPage, error) {
 	order, ok := dashboardOrders[q.Sort]
 	if !ok {
-		order = dashboardOrders["name"]
+		order, q.Sort = dashboardOrders["name"], "name"
 	}
+	from := dashboardFrom(q.Sort)
 	want := make([]string, 0, len(q.TrendWant))
 	for _, id := range q.TrendWant {
 		if isUUID(id) {
@@ -113,7 +123,7 @@ func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (Dashbo
 				coalesce(
 					(SELECT d.org_id::text FROM org_dash d WHERE d.scope_id = `+scopeArg+`::uuid AND d.org_id = ANY(`+wantArg+`::uuid[])
 						AND d.latest_id IS NOT NULL ORDER BY array_position(`+wantArg+`::uuid[], d.org_id) LIMIT 1),
-					(SELECT d.org_id::text FROM org_dash d WHERE `+where+` AND d.latest_id IS NOT NULL ORDER BY `+order+` LIMIT 1))
+					(SELECT d.org_id::text FROM `+from+` WHERE `+where+` AND d.latest_id IS NOT NULL ORDER BY `+order+` LIMIT 1))
 			FROM org_dash_rollup WHERE scope_id = `+scopeArg+`::uuid`, args...).
 			Scan(&c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &match, &trend)
 		if err != nil {
@@ -143,11 +153,11 @@ func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (Dashbo
 		n := len(args)
 		src := fmt.Sprintf(`(
 			SELECT org_id AS id, n FROM (
-				SELECT d.org_id, row_number() OVER (ORDER BY %[1]s) AS n FROM org_dash d WHERE %[2]s ORDER BY %[1]s LIMIT $%[3]d OFFSET $%[4]d
+				SELECT d.org_id, row_number() OVER (ORDER BY %[1]s) AS n FROM %[6]s WHERE %[2]s ORDER BY %[1]s LIMIT $%[3]d OFFSET $%[4]d
 			) p
 			UNION ALL
 			SELECT $%[5]d::uuid, 0 WHERE $%[5]d::uuid IS NOT NULL
-		) src`, order, where, n-2, n-1, n)
+		) src`, order, where, n-2, n-1, n, from)
 		rows, err := tx.Query(ctx, dashboardRowsSQL(src, "src.n"), args...)
 		if err != nil {
 			return fmt.Errorf("page: %w", err)
@@ -193,12 +203,12 @@ func isUUID(s string) bool {
 func (s *Store) DashboardEach(ctx context.Context, scope string, f DashboardFilter, fn func(DashboardRow) error) error {
 	order, ok := dashboardOrders[f.Sort]
 	if !ok {
-		order = dashboardOrders["name"]
+		order, f.Sort = dashboardOrders["name"], "name"
 	}
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
 		where, args := f.where(scope, []any{""})
 		rows, err := tx.Query(ctx, dashboardRowsSQL(`(
-			SELECT d.org_id AS id, row_number() OVER (ORDER BY `+order+`) AS n FROM org_dash d WHERE `+where+`
+			SELECT d.org_id AS id, row_number() OVER (ORDER BY `+order+`) AS n FROM `+dashboardFrom(f.Sort)+` WHERE `+where+`
 		) src`, "src.n"), args...)
 		if err != nil {
 			return err

@@ -166,19 +166,24 @@ func refreshOrgDash(ctx context.Context, tx pgx.Tx, orgID string) error {
 	}
 	if hasCur {
 		_, err = tx.Exec(ctx, `
-			WITH gone AS (DELETE FROM org_dash WHERE org_id = $1 AND scope_id <> ALL($2::uuid[]))
+			WITH gone AS (DELETE FROM org_dash WHERE org_id = $1 AND scope_id <> ALL($2::uuid[])),
+			gone_recent AS (DELETE FROM org_dash_recent WHERE org_id = $1 AND scope_id <> ALL($2::uuid[])),
+			recent AS (
+				INSERT INTO org_dash_recent (org_id, scope_id, name, cycle_id, cycle_updated_at)
+				SELECT $1, s, $3, $9, (SELECT updated_at FROM assessments WHERE id = $9) FROM unnest($2::uuid[]) s
+				ON CONFLICT (org_id, scope_id) DO UPDATE SET name = EXCLUDED.name, cycle_id = EXCLUDED.cycle_id,
+					cycle_updated_at = EXCLUDED.cycle_updated_at
+			)
 			INSERT INTO org_dash (org_id, scope_id, name, name_folded, risk_group, latest_id, total_key, shortfall,
-				cycle_id, cycle_status, cycle_updated_at)
-			SELECT $1, s, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT updated_at FROM assessments WHERE id = $9)
-			FROM unnest($2::uuid[]) s
+				cycle_id, cycle_status)
+			SELECT $1, s, $3, $4, $5, $6, $7, $8, $9, $10 FROM unnest($2::uuid[]) s
 			ON CONFLICT (org_id, scope_id) DO UPDATE SET name = EXCLUDED.name, name_folded = EXCLUDED.name_folded,
 				risk_group = EXCLUDED.risk_group, latest_id = EXCLUDED.latest_id, total_key = EXCLUDED.total_key,
-				shortfall = EXCLUDED.shortfall, cycle_id = EXCLUDED.cycle_id, cycle_status = EXCLUDED.cycle_status,
-				cycle_updated_at = EXCLUDED.cycle_updated_at`,
+				shortfall = EXCLUDED.shortfall, cycle_id = EXCLUDED.cycle_id, cycle_status = EXCLUDED.cycle_status`,
 			orgID, newScopes, cur.Name, FoldName(cur.Name), cur.RiskGroup, cur.LatestID, cur.TotalKey, cur.Shortfall,
 			cur.CycleID, cur.Status)
 	} else {
-		_, err = tx.Exec(ctx, `DELETE FROM org_dash WHERE org_id = $1`, orgID)
+		_, err = tx.Exec(ctx, `WITH gone AS (DELETE FROM org_dash_recent WHERE org_id = $1) DELETE FROM org_dash WHERE org_id = $1`, orgID)
 	}
 	if err != nil {
 		return fmt.Errorf("dashboard refresh: save: %w", err)
@@ -294,10 +299,10 @@ func refreshOrgDashOfAssessment(ctx context.Context, tx pgx.Tx, assessmentID str
 // introduced them, or after data was loaded behind the store's back.
 func (s *Store) RebuildDashboard(ctx context.Context) (orgs int, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE org_dash, org_dash_rollup, dashboard_state IN EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, `LOCK TABLE org_dash, org_dash_recent, org_dash_rollup, dashboard_state IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM org_dash; DELETE FROM org_dash_rollup`); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM org_dash; DELETE FROM org_dash_recent; DELETE FROM org_dash_rollup`); err != nil {
 			return err
 		}
 		scopes := map[string][]string{}
@@ -346,12 +351,16 @@ func (s *Store) RebuildDashboard(ctx context.Context) (orgs int, err error) {
 			}
 		}
 		if _, err := tx.Exec(ctx, `
+			WITH x AS (
+				SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::int[], $9::uuid[], $10::text[])
+					AS x (o, s, n, f, g, l, t, sh, c, st)
+			), recent AS (
+				INSERT INTO org_dash_recent (org_id, scope_id, name, cycle_id, cycle_updated_at)
+				SELECT x.o, x.s, x.n, x.c, a.updated_at FROM x LEFT JOIN assessments a ON a.id = x.c
+			)
 			INSERT INTO org_dash (org_id, scope_id, name, name_folded, risk_group, latest_id, total_key, shortfall,
-				cycle_id, cycle_status, cycle_updated_at)
-			SELECT x.o, x.s, x.n, x.f, x.g, x.l, x.t, x.sh, x.c, x.st, a.updated_at
-			FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::int[], $9::uuid[], $10::text[])
-				AS x (o, s, n, f, g, l, t, sh, c, st)
-			LEFT JOIN assessments a ON a.id = x.c`,
+				cycle_id, cycle_status)
+			SELECT x.o, x.s, x.n, x.f, x.g, x.l, x.t, x.sh, x.c, x.st FROM x`,
 			orgIDs, scopeIDs, names, folded, groups, latest, totals, shortfalls, cycles, statuses); err != nil {
 			return err
 		}

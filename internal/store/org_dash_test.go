@@ -18,9 +18,11 @@ import (
 func dashSnapshot(t *testing.T, st *store.Store) string {
 	t.Helper()
 	rows, err := storetest.DB(t, st).Query(context.Background(), `
-		SELECT format('%s %s %s|%s|%s|%s|%s|%s|%s|%s|%s', org_id, scope_id, name, name_folded, risk_group, latest_id, total_key,
-			shortfall, cycle_id, cycle_status, cycle_updated_at)
+		SELECT format('%s %s %s|%s|%s|%s|%s|%s|%s|%s', org_id, scope_id, name, name_folded, risk_group, latest_id, total_key,
+			shortfall, cycle_id, cycle_status)
 		FROM org_dash
+		UNION ALL
+		SELECT format('recent %s %s %s|%s|%s', org_id, scope_id, name, cycle_id, cycle_updated_at) FROM org_dash_recent
 		UNION ALL
 		SELECT format('rollup %s %s: %s %s %s %s %s %s %s %s %s', scope_id, shard, orgs, st_none, st_draft, st_submitted,
 			st_returned, st_approved, with_result, below_target, sum_total)
