@@ -310,8 +310,8 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-// cmdBenchmarkRebuild recomputes the peer benchmark's maintained sums from
-// the assessments: for data loaded behind the application's back (a restore
+// cmdBenchmarkRebuild recomputes the peer benchmark's maintained sums, and
+// the dashboard's maintained summaries, from the assessments: for data loaded behind the application's back (a restore
 // of selected tables, a bulk load). Benchmarks wait while it runs.
 func cmdBenchmarkRebuild(ctx context.Context, env *cliEnv) error {
 	return withDB(ctx, env, func(st *store.Store) error {
@@ -320,6 +320,10 @@ func cmdBenchmarkRebuild(ctx context.Context, env *cliEnv) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "benchmark sums rebuilt from %d organisations' latest approved assessments\n", n)
+		if n, err = st.RebuildDashboard(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "dashboard summaries rebuilt for %d organisations\n", n)
 		return nil
 	})
 }

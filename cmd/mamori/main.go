@@ -65,7 +65,7 @@ commands:
   demo                        seed demo data (idempotent) and print the logins
   checklist export [--format json|yaml]
   audit verify [--anchor SEQ:HASH]  recompute the audit trail's hash chain
-  benchmark rebuild           recompute the peer benchmark's sums from the assessments
+  benchmark rebuild           recompute the peer benchmark's sums and the dashboard's summaries from the assessments
   evidence verify [--remove-orphans]  re-hash every stored evidence file; report missing,
                               changed and orphaned contents (object storage)
   backup --out FILE           dump the database (pg_dump custom format)

@@ -40,6 +40,13 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	} else if built {
 		log.Info("benchmark sums built", "seconds", time.Since(t0).Seconds())
 	}
+	// So does the dashboard (its per-organisation summaries and counts).
+	t0 = time.Now()
+	if built, err := st.EnsureDashboard(ctx); err != nil {
+		return err
+	} else if built {
+		log.Info("dashboard summaries built", "seconds", time.Since(t0).Seconds())
+	}
 	if cfg.DemoSeed {
 		logins, err := demo.Seed(ctx, st)
 		if err != nil {

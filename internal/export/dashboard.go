@@ -42,11 +42,15 @@ func gapBand(g int) string {
 // per organisation its risk group, latest approved assessment (total, and
 // per category the average, the target and their difference, coloured like
 // the heat map) and where its current cycle stands; and a sheet naming the
-// categories.
-func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Checklist, now time.Time) error {
+// categories. rows calls its argument with each organisation in order; the
+// sheet is streamed, so memory does not grow with their number, and
+// nothing is written to w before every row was read. It returns the
+// number of organisations.
+func WriteDashboardXLSX(w io.Writer, rows func(func(store.DashboardRow) error) error, cl *checklist.Checklist, now time.Time) (int, error) {
+	n := 0
 	wb, err := newWorkbook("Mamori " + SheetDashboard + " " + now.In(i18n.JST).Format("2006-01-02"))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer wb.f.Close()
 	fills := map[string]int{}
@@ -54,7 +58,7 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 		id, err := wb.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}, NumFmt: 2,
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}})
 		if err != nil {
-			return fmt.Errorf("export: dashboard xlsx: %w", err)
+			return 0, fmt.Errorf("export: dashboard xlsx: %w", err)
 		}
 		fills[band] = id
 	}
@@ -68,7 +72,7 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 		{JA: "合計点", EN: "Total", Width: 9},
 		{JA: "平均", EN: "Average", Width: 9},
 	}
-	firstCat := len(cols)
+
 	for _, c := range cl.Categories {
 		n := strconv.Itoa(c.Number)
 		cols = append(cols,
@@ -80,27 +84,27 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 		Column{JA: "現在の評価", EN: "Current assessment", Width: 28, Wrap: true},
 		Column{JA: "状態", EN: "Status", Width: 18},
 		Column{JA: "回答数", EN: "Answered", Width: 9})
-	s := wb.sheet(SheetDashboard, cols)
-	for _, r := range rows {
+	s := wb.streamSheet(SheetDashboard, cols)
+	err = rows(func(r store.DashboardRow) error {
+		n++
 		group := ""
 		if g := r.RiskGroup(); g != "" {
 			group = string(g)
 		}
 		cells := []any{r.OrgName, r.ParentName, group, bilingual("industry." + r.Industry)}
-		var gaps []int
+		styles := map[int]int{}
 		if l := r.Latest; l != nil {
 			cells = append(cells, l.Title, l.DecidedAt.In(i18n.JST).Format("2006-01-02"), l.TotalScore, l.TotalAverage)
 			for _, c := range cl.Categories {
 				avg, ok := l.CategoryAverages[c.ID]
 				if !ok {
 					cells = append(cells, nil, nil, nil)
-					gaps = append(gaps, math.MinInt)
 					continue
 				}
 				tgt := l.CategoryTargets[c.ID]
 				g := int(math.Round(avg*100)) - int(math.Round(tgt*100))
 				cells = append(cells, avg, tgt, float64(g)/100)
-				gaps = append(gaps, g)
+				styles[len(cells)-1] = fills[gapBand(g)]
 			}
 		} else {
 			cells = append(cells, nil, nil, nil, nil)
@@ -113,21 +117,13 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 		} else {
 			cells = append(cells, nil, bilingual("dashboard.cycle.none"), nil)
 		}
-		if err := s.row(cells); err != nil {
-			return fmt.Errorf("export: dashboard xlsx: %w", err)
-		}
-		for i, g := range gaps {
-			if g == math.MinInt {
-				continue
-			}
-			cell, _ := excelize.CoordinatesToCellName(firstCat+3*i+3, s.next-1)
-			if err := wb.f.SetCellStyle(s.name, cell, cell, fills[gapBand(g)]); err != nil {
-				return fmt.Errorf("export: dashboard xlsx: %w", err)
-			}
-		}
+		return s.row(cells, styles)
+	})
+	if err == nil {
+		err = s.finishTable()
 	}
-	if err := s.finishTable(); err != nil {
-		return fmt.Errorf("export: dashboard xlsx: %w", err)
+	if err != nil {
+		return 0, fmt.Errorf("export: dashboard xlsx: %w", err)
 	}
 	cs := wb.sheet(SheetCategories, []Column{
 		{JA: "大項目", EN: "Category", Width: 10},
@@ -136,8 +132,8 @@ func WriteDashboardXLSX(w io.Writer, rows []store.DashboardRow, cl *checklist.Ch
 	})
 	for _, c := range cl.Categories {
 		if err := cs.row([]any{c.Number, c.Title, c.TitleEN}); err != nil {
-			return fmt.Errorf("export: dashboard xlsx: %w", err)
+			return 0, fmt.Errorf("export: dashboard xlsx: %w", err)
 		}
 	}
-	return wb.finish(w)
+	return n, wb.finish(w)
 }

@@ -100,11 +100,18 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	n, err := rst.RebuildPeerStats(ctx)
+	if err != nil {
+		rst.Close()
+		return nil, err
+	}
+	logf("benchmark sums rebuilt for %d organisations in %.2fs", n, time.Since(t1).Seconds())
+	t1 = time.Now()
+	n, err = rst.RebuildDashboard(ctx)
 	rst.Close()
 	if err != nil {
 		return nil, err
 	}
-	logf("benchmark sums rebuilt for %d organisations in %.2fs", n, time.Since(t1).Seconds())
+	logf("dashboard summaries rebuilt for %d organisations in %.2fs", n, time.Since(t1).Seconds())
 
 	logf("building and starting mamori serve")
 	bin, err := buildServer(ctx, o.WorkDir)

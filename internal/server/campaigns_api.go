@@ -129,11 +129,11 @@ func (s *Server) visibleCampaigns(r *http.Request) ([]store.Campaign, error) {
 	if err := policy.ViewDashboard(p); err != nil {
 		return nil, err
 	}
-	orgs, err := s.visibleOrgs(ctx, p)
-	if err != nil {
-		return nil, err
+	scope := store.AllScope
+	if !p.Admin { // a manager: their organisation's subtree
+		scope = p.OrgID
 	}
-	cs, err := s.store.Campaigns(ctx, orgs)
+	cs, err := s.store.ScopeCampaigns(ctx, scope)
 	if err != nil {
 		return nil, err
 	}

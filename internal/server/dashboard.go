@@ -1,15 +1,13 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
+	"io"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-
-	"golang.org/x/text/width"
 
 	"mamori/checklist"
 	"mamori/internal/export"
@@ -23,31 +21,42 @@ import (
 // dashboardPageSize is the number of organisations per dashboard page.
 const dashboardPageSize = 50
 
-// dashboardRows loads the dashboard's organisations for the caller:
-// administrators see every organisation, managers theirs and its
-// descendants. One query, whatever their number.
+// dashboardRows loads every organisation of a campaign's dashboard for the
+// caller: administrators see every organisation, managers theirs and its
+// descendants. One query, whatever their number. The dashboard without a
+// campaign reads a page at a time (dashboardPage).
 func (s *Server) dashboardRows(r *http.Request) ([]store.DashboardRow, error) {
 	p := principal(r.Context())
-	if err := policy.ViewDashboard(p); err != nil {
+	scope := store.OrgScope{All: p.Admin}
+	c, err := s.store.GetCampaign(r.Context(), r.URL.Query().Get("campaign"))
+	if err != nil {
 		return nil, err
 	}
-	scope := store.OrgScope{All: p.Admin}
-	if id := r.URL.Query().Get("campaign"); id != "" { // the current cycle is this campaign's
-		c, err := s.store.GetCampaign(r.Context(), id)
-		if err != nil {
-			return nil, err
-		}
-		if err := policy.ViewCampaign(p, c.OrgID); err != nil {
-			return nil, err
-		}
-		scope.CampaignID = c.ID
+	if err := policy.ViewCampaign(p, c.OrgID); err != nil {
+		return nil, err
 	}
+	scope.CampaignID = c.ID
 	if !p.Admin {
 		for id := range p.Visible {
 			scope.OrgIDs = append(scope.OrgIDs, id)
 		}
 	}
 	return s.store.Dashboard(r.Context(), scope)
+}
+
+// dashboardScope is the scope of org_dash the caller's dashboard lists:
+// every organisation for administrators, a manager's organisation and its
+// descendants (their Visible) for managers.
+func dashboardScope(r *http.Request) string {
+	if p := principal(r.Context()); !p.Admin {
+		return p.OrgID
+	}
+	return store.AllScope
+}
+
+// dashboardFilter is q as the store filters and sorts.
+func dashboardFilter(q views.DashboardQuery) store.DashboardFilter {
+	return store.DashboardFilter{Q: foldName(q.Q), Group: q.Group, Status: q.Status, Sort: q.Sort}
 }
 
 // dashboardQuery reads the filter, sort and page of the URL, keeping only
@@ -142,7 +151,7 @@ func totalKey(r views.DashboardRow) int {
 }
 
 // foldName makes a name search ignore case and full/half width.
-func foldName(s string) string { return strings.ToLower(width.Fold.String(s)) }
+func foldName(s string) string { return store.FoldName(s) }
 
 // dashboardSummary counts the organisations by where their cycle stands.
 func dashboardSummary(rows []views.DashboardRow) views.DashboardSummary {
@@ -166,21 +175,23 @@ func dashboardSummary(rows []views.DashboardRow) views.DashboardSummary {
 
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rows, err := s.dashboardRows(r)
-	if err != nil {
+	if err := policy.ViewDashboard(principal(ctx)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	cl := checklist.Default()
 	q := dashboardQuery(r)
-	all := dashboardView(rows, cl)
-	shown := filterDashboard(all, q)
-	d := views.DashboardData{Query: q, Checklist: cl, Summary: dashboardSummary(all), Matching: len(shown),
-		MaxTotal: cl.NumQuestions() * score.MaxLevel}
-	d.Pages = max(1, (len(shown)+dashboardPageSize-1)/dashboardPageSize)
-	d.Query.Page = min(q.Page, d.Pages)
-	from := (d.Query.Page - 1) * dashboardPageSize
-	d.Rows = shown[from:min(from+dashboardPageSize, len(shown))]
+	d := views.DashboardData{Query: q, Checklist: cl, MaxTotal: cl.NumQuestions() * score.MaxLevel}
+	var err error
+	if q.Campaign != "" {
+		err = s.campaignDashboard(r, &d)
+	} else {
+		err = s.dashboardPage(r, &d)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if err := s.dashboardActions(r, d.Rows, q.Heat == "projected", cl); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -194,7 +205,6 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		d.Campaigns = append(d.Campaigns, views.Link{Href: c.ID, Label: c.Title + " (" + c.Deadline.Format("2006-01-02") + ")"})
 	}
-	pickTrend(&d, all, shown, r.URL.Query().Get("org"), principal(ctx).OrgID)
 	if d.TrendRow != nil {
 		if d.Trend, err = s.store.ApprovedResults(ctx, d.TrendRow.Row.OrgID); err != nil {
 			s.pageError(w, r, err)
@@ -202,6 +212,54 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, views.DashboardPage(s.page(r, i18n.T(ctx, "dashboard.title"), "dashboard"), d))
+}
+
+// dashboardPage fills d with one page of the caller's dashboard read by
+// index, the summary from maintained counts, and the trend's organisation:
+// the same number of statements whatever the number of organisations.
+func (s *Server) dashboardPage(r *http.Request, d *views.DashboardData) error {
+	cl := d.Checklist
+	pg, err := s.store.DashboardPage(r.Context(), store.DashboardPageQuery{Scope: dashboardScope(r),
+		DashboardFilter: dashboardFilter(d.Query), Page: d.Query.Page, PageSize: dashboardPageSize,
+		TrendWant: []string{r.URL.Query().Get("org"), principal(r.Context()).OrgID}})
+	if err != nil {
+		return err
+	}
+	c := pg.Counts
+	d.Summary = views.DashboardSummary{Orgs: c.Orgs, WithResult: c.WithResult, BelowTarget: c.BelowTarget, ByStatus: c.ByStatus}
+	if c.WithResult > 0 {
+		d.Summary.MeanTotal = score.Round2(int(c.SumTotal), c.WithResult)
+	}
+	d.Matching = pg.Matching
+	d.Pages = max(1, (pg.Matching+dashboardPageSize-1)/dashboardPageSize)
+	d.Query.Page = pg.Page
+	d.Rows = dashboardView(pg.Rows, cl)
+	if pg.Trend != nil { // the organisation asked for, else the caller's, else the first shown, with a result
+		trend := dashboardView([]store.DashboardRow{*pg.Trend}, cl)
+		d.TrendRow = &trend[0]
+	}
+	trendChoices(d)
+	return nil
+}
+
+// campaignDashboard fills d with a campaign's dashboard: every organisation
+// in view with its assessment of the campaign as its current cycle,
+// filtered, counted and cut into pages here.
+func (s *Server) campaignDashboard(r *http.Request, d *views.DashboardData) error {
+	rows, err := s.dashboardRows(r)
+	if err != nil {
+		return err
+	}
+	q := d.Query
+	all := dashboardView(rows, d.Checklist)
+	shown := filterDashboard(all, q)
+	d.Summary, d.Matching = dashboardSummary(all), len(shown)
+	d.Pages = max(1, (len(shown)+dashboardPageSize-1)/dashboardPageSize)
+	d.Query.Page = min(q.Page, d.Pages)
+	from := (d.Query.Page - 1) * dashboardPageSize
+	d.Rows = shown[from:min(from+dashboardPageSize, len(shown))]
+	pickTrend(d, all, shown, r.URL.Query().Get("org"), principal(r.Context()).OrgID)
+	return nil
 }
 
 // pickTrend chooses the organisation whose trend the dashboard draws: the
@@ -223,6 +281,13 @@ func pickTrend(d *views.DashboardData, all, shown []views.DashboardRow, want, ow
 			d.TrendRow = &shown[i]
 		}
 	}
+	trendChoices(d)
+}
+
+// trendChoices lists the organisations the trend picker offers: those of
+// this page with an approved result, and the one drawn.
+func trendChoices(d *views.DashboardData) {
+	hasResult := func(x views.DashboardRow) bool { return x.Row.Latest != nil }
 	for _, x := range d.Rows {
 		if hasResult(x) {
 			d.TrendChoices = append(d.TrendChoices, x.Row)
@@ -236,30 +301,68 @@ func pickTrend(d *views.DashboardData, all, shown []views.DashboardRow, want, ow
 // handleDashboardExport is /dashboard/export.xlsx: the organisations the
 // dashboard shows with the same filter and order, every page at once.
 func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
-	rows, err := s.dashboardRows(r)
-	if err != nil {
+	if err := policy.ViewDashboard(principal(r.Context())); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	cl := checklist.Default()
-	shown := filterDashboard(dashboardView(rows, cl), dashboardQuery(r))
-	out := make([]store.DashboardRow, len(shown))
-	for i, v := range shown {
-		out[i] = v.Row
+	q := dashboardQuery(r)
+	n := 0
+	var each func(func(store.DashboardRow) error) error
+	if q.Campaign != "" { // a campaign's dashboard is read whole (dashboardRows)
+		rows, err := s.dashboardRows(r)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		each = func(fn func(store.DashboardRow) error) error {
+			for _, v := range filterDashboard(dashboardView(rows, cl), q) {
+				n++
+				if err := fn(v.Row); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	} else { // one cursor, in the dashboard's order
+		each = func(fn func(store.DashboardRow) error) error {
+			return s.store.DashboardEach(r.Context(), dashboardScope(r), dashboardFilter(q), func(d store.DashboardRow) error {
+				n++
+				return fn(d)
+			})
+		}
 	}
-	// Built in memory first, so a failure answers an error page rather than
-	// half a file.
-	var buf bytes.Buffer
-	if err := export.WriteDashboardXLSX(&buf, out, cl, s.now()); err != nil {
-		s.pageError(w, r, err)
-		return
+	// The workbook is written once every row was read: a failure before
+	// that still answers an error page rather than half a file.
+	out := &firstWrite{w: w, before: func() {
+		s.audit(r, store.Audit{OrgID: principal(r.Context()).OrgID, Action: "dashboard.exported", Detail: map[string]any{"orgs": n}})
+		w.Header().Set("Content-Type", export.XLSXContentType)
+		w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	}}
+	if _, err := export.WriteDashboardXLSX(out, each, cl, s.now()); err != nil {
+		if !out.started {
+			s.pageError(w, r, err)
+			return
+		}
+		s.log.Error("dashboard export cut short", "err", err, "request_id", requestID(r.Context()))
 	}
-	s.audit(r, store.Audit{OrgID: principal(r.Context()).OrgID, Action: "dashboard.exported", Detail: map[string]any{"orgs": len(out)}})
-	w.Header().Set("Content-Type", export.XLSXContentType)
-	w.Header().Set("Content-Disposition", attachment("mamori-dashboard-"+s.fileDate()+".xlsx"))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+}
+
+// firstWrite calls before once, ahead of the first bytes written to w.
+type firstWrite struct {
+	w       io.Writer
+	before  func()
+	started bool
+}
+
+func (f *firstWrite) Write(p []byte) (int, error) {
+	if !f.started {
+		f.started = true
+		f.before()
+	}
+	return f.w.Write(p)
 }
 
 // dashboardActions fills the open work of the organisations a dashboard

@@ -44,9 +44,13 @@ func seedResult(t testing.TB, st *store.Store, orgID, status string, decided tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Written behind the store's back: the benchmark's sums follow by a
+	// Written behind the store's back: the benchmark's sums and the
+	// dashboard's summaries follow by a
 	// rebuild, as `mamori benchmark rebuild` would do.
 	if _, err := st.RebuildPeerStats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RebuildDashboard(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return id

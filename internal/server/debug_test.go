@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/assessment"
 	"mamori/internal/config"
@@ -164,4 +165,40 @@ func TestQueryBudgets(t *testing.T) {
 			t.Logf("%s: %d SQL statements (budget %d)", c.name, n, c.max)
 		}
 	}
+	// The dashboard: the same statements for an administrator and for a
+	// manager at the top of the tree, with 2 organisations or 62, filtered
+	// or not: the session with its principal, the bell's count, the page
+	// (BEGIN, SET LOCAL jit, the counts, the rows, COMMIT), the campaigns
+	// to choose from, the trend and the page's open actions.
+	top := e.org("持株会社", nil)
+	admin, manager := e.login(e.user(top.ID, assessment.Manager, true)), e.login(e.user(top.ID, assessment.Manager, false))
+	addOrgs := func(n int) {
+		for i := range n {
+			sub := e.org("子会社 "+strconv.Itoa(i)+" "+strconv.FormatInt(time.Now().UnixNano(), 36), &top.ID)
+			seedResult(t, e.st, sub.ID, "approved", y25, 60+i%50, "GII", 10)
+		}
+	}
+	dashboard := func() [4]int {
+		var n [4]int
+		for i, c := range []*http.Client{admin, manager} {
+			for j, path := range []string{"/dashboard", "/dashboard?sort=updated&status=approved&page=2"} {
+				req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+				n[2*i+j] = queryCount(t, do(req, c))
+			}
+		}
+		return n
+	}
+	addOrgs(1)
+	few := dashboard()
+	addOrgs(60)
+	many := dashboard()
+	if few != many || few[0] != few[2] || few[1] != few[3] {
+		t.Errorf("dashboard statements (admin, admin filtered, manager, manager filtered): %v with 2 organisations, %v with 62: must be equal", few, many)
+	}
+	for _, n := range many {
+		if n > 9 {
+			t.Errorf("dashboard: %d SQL statements, want at most 9", n)
+		}
+	}
+	t.Logf("dashboard: %v SQL statements (admin, admin filtered, manager, manager filtered; budget 9)", many)
 }

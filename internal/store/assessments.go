@@ -121,6 +121,9 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 				return err
 			}
 		}
+		if err := refreshOrgDash(ctx, tx, n.OrgID); err != nil { // the new current cycle
+			return err
+		}
 		return appendAudit(ctx, tx, Audit{ActorID: n.Actor.UserID, Actor: n.Actor.Email, OrgID: n.OrgID, AssessmentID: id,
 			Action: "assessment.created", Detail: map[string]any{"title": n.Title, "checklist_id": n.ChecklistID, "copy_from": n.CopyFrom}})
 	})
@@ -244,6 +247,9 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 				return err
 			}
 		}
+		if err := refreshOrgDash(ctx, tx, orgID); err != nil {
+			return err
+		}
 		if err := s.notifyStatus(ctx, tx, c, orgID); err != nil {
 			return err
 		}
@@ -278,6 +284,9 @@ func (s *Store) BackdateDecision(ctx context.Context, assessmentID string, decid
 		// demonstration was seeded.
 		if _, err := tx.Exec(ctx, `UPDATE assessment_results SET computed_at = $2::timestamptz - interval '10 days' WHERE assessment_id = $1`,
 			assessmentID, decidedAt); err != nil {
+			return err
+		}
+		if err := refreshOrgDashOfAssessment(ctx, tx, assessmentID); err != nil {
 			return err
 		}
 		return refreshOrgPeerOfAssessment(ctx, tx, assessmentID) // which is the latest may have changed

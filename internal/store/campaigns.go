@@ -105,6 +105,9 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id) VALUES ($1, $2, $3)`, id, org, aid); err != nil {
 				return err
 			}
+			if err := refreshOrgDash(ctx, tx, org); err != nil { // the new current cycle
+				return err
+			}
 			officers, err := orgOfficerIDs(ctx, tx, org)
 			if err != nil {
 				return err
@@ -175,6 +178,25 @@ func (s *Store) Campaigns(ctx context.Context, orgIDs []string) ([]Campaign, err
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
 	if err != nil {
 		return nil, fmt.Errorf("store: campaigns: %w", err)
+	}
+	return cs, nil
+}
+
+// ScopeCampaigns returns the campaigns launched by, or covering, an
+// organisation of a dashboard's scope (org_dash), newest first: by index
+// per campaign, whatever the number of organisations in scope.
+func (s *Store) ScopeCampaigns(ctx context.Context, scope string) ([]Campaign, error) {
+	rows, err := s.pool.Query(ctx, campaignSelect+` c
+		WHERE EXISTS (SELECT 1 FROM org_dash d WHERE d.org_id = c.org_id AND d.scope_id = $1)
+			OR EXISTS (SELECT 1 FROM campaign_orgs co JOIN org_dash d ON d.org_id = co.org_id AND d.scope_id = $1
+				WHERE co.campaign_id = c.id)
+		ORDER BY created_at DESC, id`, scope)
+	if err != nil {
+		return nil, fmt.Errorf("store: campaigns of %s: %w", scope, err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: campaigns of %s: %w", scope, err)
 	}
 	return cs, nil
 }

@@ -73,10 +73,13 @@ type OrgScope struct {
 	CampaignID string
 }
 
-// dashboardSQL is the dashboard's one query: per organisation its parent,
-// profile, latest approved assessment with its frozen result, and newest
-// assessment with its progress.
-const dashboardSQL = `
+// dashboardRowsSQL selects the dashboard's row of each organisation that
+// src (a FROM item named src with columns id and n) lists, ordered by
+// order: its parent, profile, latest approved assessment with its frozen
+// result, and current cycle with its progress. $1 is the campaign whose
+// assessment is the current cycle (” for the newest assessment).
+func dashboardRowsSQL(src, order string) string {
+	return `
 		SELECT o.id, o.name, o.parent_id, coalesce(po.name, ''), coalesce(p.industry, o.industry),
 			p.org_id IS NOT NULL, coalesce(p.industry, ''), coalesce(p.employees, 0), coalesce(p.annual_sales_million_jpy, 0),
 			coalesce(p.personal_records, 0), coalesce(p.it_dependence, 0), coalesce(p.online_services, false),
@@ -85,7 +88,8 @@ const dashboardSQL = `
 			coalesce(r.total_score, 0), coalesce(r.total_average, 0)::float8, coalesce(r.total_target, 0),
 			coalesce(r.answered, 0), r.category_averages, r.category_targets,
 			cur.id, coalesce(cur.title, ''), coalesce(cur.status, ''), coalesce(cur.answered, 0), cur.updated_at
-		FROM orgs o
+		FROM ` + src + `
+		JOIN orgs o ON o.id = src.id
 		LEFT JOIN orgs po ON po.id = o.parent_id
 		LEFT JOIN org_profiles p ON p.org_id = o.id
 		LEFT JOIN LATERAL (
@@ -102,15 +106,16 @@ const dashboardSQL = `
 				CASE WHEN a.status IN ('draft', 'returned')
 					THEN (SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL) END AS answered
 			FROM assessments a WHERE a.org_id = o.id
-				AND ($3::text = '' OR a.id IN (SELECT co.assessment_id FROM campaign_orgs co WHERE co.org_id = o.id AND co.campaign_id::text = $3))
+				AND ($1::text = '' OR a.id IN (SELECT co.assessment_id FROM campaign_orgs co WHERE co.org_id = o.id AND co.campaign_id::text = $1))
 			ORDER BY a.created_at DESC, a.id DESC LIMIT 1
 		) cur ON true
-		WHERE $1 OR o.id = ANY($2::uuid[])
-		ORDER BY o.name, o.id`
+		ORDER BY ` + order
+}
 
 // Dashboard returns one row per organisation in scope, by name, in one
 // query whatever their number: the latest approved assessment comes with its
-// frozen result and is never recomputed here.
+// frozen result and is never recomputed here. The campaign dashboard reads
+// this way; the others a page at a time (DashboardPage).
 func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, error) {
 	ids := scope.OrgIDs
 	if ids == nil {
@@ -118,7 +123,8 @@ func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, 
 	}
 	var out []DashboardRow
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, dashboardSQL, scope.All, ids, scope.CampaignID)
+		rows, err := tx.Query(ctx, dashboardRowsSQL(`(SELECT id, 0::bigint AS n FROM orgs WHERE $2 OR id = ANY($3::uuid[])) src`, "o.name, o.id"),
+			scope.CampaignID, scope.All, ids)
 		if err != nil {
 			return err
 		}

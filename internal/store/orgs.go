@@ -34,9 +34,17 @@ func (s *Store) CreateOrg(ctx context.Context, name string, parentID *string, in
 	if industry == "" {
 		industry = "other"
 	}
-	o, err := scanOrg(s.pool.QueryRow(ctx,
-		`INSERT INTO orgs (name, parent_id, industry) VALUES ($1, $2, $3) RETURNING `+orgColumns,
-		name, parentID, industry))
+	var o Org
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		o, err = scanOrg(tx.QueryRow(ctx,
+			`INSERT INTO orgs (name, parent_id, industry) VALUES ($1, $2, $3) RETURNING `+orgColumns,
+			name, parentID, industry))
+		if err != nil {
+			return err
+		}
+		return refreshOrgDash(ctx, tx, o.ID)
+	})
 	if err != nil {
 		return Org{}, fmt.Errorf("store: create org: %w", orgErr(err))
 	}
@@ -64,12 +72,24 @@ func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string
 				return apperr.InvalidFieldsK("err.org_parent_cycle", map[string]string{"parent_id": "cycle"})
 			}
 		}
+		var oldParent *string
+		if err := tx.QueryRow(ctx, `SELECT parent_id FROM orgs WHERE id = $1`, id).Scan(&oldParent); err != nil {
+			return notFound(orgErr(err))
+		}
 		var err error
 		o, err = scanOrg(tx.QueryRow(ctx,
 			`UPDATE orgs SET name = $2, parent_id = $3, industry = $4, updated_at = now()
 			 WHERE id = $1 RETURNING `+orgColumns, id, name, parentID, industry))
 		if err != nil {
 			return notFound(orgErr(err))
+		}
+		if (oldParent == nil) != (parentID == nil) || (oldParent != nil && *oldParent != *parentID) {
+			err = refreshOrgDashTree(ctx, tx, id) // moved: its subtree's scopes changed
+		} else {
+			err = refreshOrgDash(ctx, tx, id) // its name
+		}
+		if err != nil {
+			return err
 		}
 		return refreshOrgPeer(ctx, tx, id) // the industry of an organisation without a profile's
 	})

@@ -174,6 +174,9 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 		if err := refreshOrgPeer(ctx, tx, orgID); err != nil { // industry and size band
 			return err
 		}
+		if err := refreshOrgDash(ctx, tx, orgID); err != nil { // risk group
+			return err
+		}
 		return appendAudit(ctx, tx, Audit{ActorID: actor.UserID, Actor: actor.Email, OrgID: orgID, Action: "profile.updated",
 			Detail: map[string]any{"version": saved.Version, "old": old, "new": in, "changed": score.ChangedProfileFields(cur.Profile, in, exists)}})
 	})

@@ -16,6 +16,8 @@ var sharedTables = map[string]string{
 	"orgs":                  "the tenants themselves (their id is the distribution key)",
 	"peer_stats":            "benchmark sums across organisations, by peer group",
 	"benchmark_state":       "when the benchmark sums were built",
+	"org_dash_rollup":       "the dashboard's counts per scope (every organisation, or a subtree keyed by its root's id), in shards",
+	"dashboard_state":       "when the dashboard's summaries were built",
 	"audit_chains":          "one head per audit chain, keyed by the organisation's id as text (or 'system')",
 	"login_failures":        "sign-in attempts, before anyone is known",
 	"sessions":              "sign-in state by user, anonymous visitors included",
