@@ -71,21 +71,42 @@ func (s *Server) visibleOrgs(ctx context.Context, p *policy.Principal) ([]string
 	return ids, nil
 }
 
+// assessmentsPageSize is the number of assessments per list page.
+const assessmentsPageSize = 50
+
+// assessmentScope is whose assessments the caller sees: every
+// organisation's for administrators, else those of the organisations they
+// may see.
+func assessmentScope(p *policy.Principal) store.AssessmentScope {
+	if p.Admin {
+		return store.AssessmentScope{All: true}
+	}
+	ids := make([]string, 0, len(p.Visible))
+	for id := range p.Visible {
+		ids = append(ids, id)
+	}
+	return store.AssessmentScope{OrgIDs: ids}
+}
+
+// listPage is the page of assessments the URL asks for (?page=, from 1).
+func listPage(r *http.Request) int {
+	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	return min(max(n, 1), 100_000)
+}
+
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d views.AssessmentListData) {
 	ctx := r.Context()
 	p := principal(ctx)
-	orgs, err := s.visibleOrgs(ctx, p)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if d.Assessments, err = s.store.ListAssessments(ctx, orgs); err != nil {
+	scope := assessmentScope(p)
+	var err error
+	d.Page = listPage(r)
+	if d.Assessments, d.More, err = s.store.ListAssessmentsPage(ctx, scope, d.Page, assessmentsPageSize); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	d.Total = checklist.Default().NumQuestions()
 	d.CanCreate = policy.CreateAssessment(p, p.OrgID) == nil
-	d.ShowOrg = len(orgs) > 1
+	d.ShowOrg = scope.All || len(scope.OrgIDs) > 1
 	if d.Waiting, err = s.waitingFor(ctx, p, d.Assessments); err != nil {
 		s.pageError(w, r, err)
 		return

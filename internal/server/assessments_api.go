@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -32,13 +33,14 @@ func (s *Server) apiChecklist(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c.APIView(i18n.Lang(r.Context())))
 }
 
+// apiAssessmentsPageSize is the number of assessments per API list page.
+const apiAssessmentsPageSize = 100
+
+// apiAssessments lists a page of the assessments the caller sees
+// (?page=, from 1); a Link header names the next page when there is one.
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
-	orgs, err := s.visibleOrgs(r.Context(), principal(r.Context()))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	as, err := s.store.ListAssessments(r.Context(), orgs)
+	page := listPage(r)
+	as, more, err := s.store.ListAssessmentsPage(r.Context(), assessmentScope(principal(r.Context())), page, apiAssessmentsPageSize)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -46,6 +48,9 @@ func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
 	out := make([]apiAssessment, len(as))
 	for i, a := range as {
 		out[i] = toAPI(a, nil)
+	}
+	if more {
+		w.Header().Set("Link", fmt.Sprintf(`</api/v1/assessments?page=%d>; rel="next"`, page+1))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"assessments": out})
 }

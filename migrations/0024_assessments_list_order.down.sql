@@ -1,0 +1,1 @@
+DROP INDEX assessments_list_idx;
