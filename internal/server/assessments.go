@@ -22,7 +22,13 @@ import (
 // loadAssessment returns the assessment named in the URL if the caller may
 // see it; otherwise NotFound, whether or not it exists.
 func (s *Server) loadAssessment(r *http.Request) (store.Assessment, *checklist.Checklist, error) {
-	a, err := s.store.GetAssessment(r.Context(), chi.URLParam(r, "assessmentID"))
+	return s.authorisedAssessment(r, s.store.GetAssessment)
+}
+
+// authorisedAssessment loads the URL's assessment with get and checks that
+// the caller may see it.
+func (s *Server) authorisedAssessment(r *http.Request, get func(context.Context, string) (store.Assessment, error)) (store.Assessment, *checklist.Checklist, error) {
+	a, err := get(r.Context(), chi.URLParam(r, "assessmentID"))
 	if err != nil {
 		return store.Assessment{}, nil, err
 	}
@@ -40,6 +46,18 @@ func (s *Server) loadAssessment(r *http.Request) (store.Assessment, *checklist.C
 // assessment's questions; an unknown question is NotFound.
 func (s *Server) loadQuestion(r *http.Request) (store.Assessment, *checklist.Checklist, *checklist.Question, error) {
 	a, cl, err := s.loadAssessment(r)
+	return questionOf(r, a, cl, err)
+}
+
+// loadQuestionToSave is loadQuestion for an answer save: the assessment's
+// own columns only (store.GetAssessmentHead), no names or counts.
+func (s *Server) loadQuestionToSave(r *http.Request) (store.Assessment, *checklist.Checklist, *checklist.Question, error) {
+	a, cl, err := s.authorisedAssessment(r, s.store.GetAssessmentHead)
+	return questionOf(r, a, cl, err)
+}
+
+// questionOf finds the URL's question in a loaded assessment's checklist.
+func questionOf(r *http.Request, a store.Assessment, cl *checklist.Checklist, err error) (store.Assessment, *checklist.Checklist, *checklist.Question, error) {
 	if err != nil {
 		return store.Assessment{}, nil, nil, err
 	}
@@ -327,7 +345,7 @@ func (s *Server) handleCategory(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	htmx := r.Header.Get("HX-Request") == "true"
-	a, cl, q, err := s.loadQuestion(r)
+	a, cl, q, err := s.loadQuestionToSave(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

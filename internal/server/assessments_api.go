@@ -106,7 +106,7 @@ func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
 // apiAnswerSave is PUT /api/v1/assessments/{id}/answers/{question_id}.
 func (s *Server) apiAnswerSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, _, q, err := s.loadQuestion(r)
+	a, _, q, err := s.loadQuestionToSave(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

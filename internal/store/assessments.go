@@ -145,6 +145,26 @@ func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error
 	return a, nil
 }
 
+// GetAssessmentHead is GetAssessment with the assessment's own columns
+// only: no organisation or people's names, no answer counts. An answer
+// save needs no more to decide, and reading less is a third of its
+// database time (the counts walk the 27 answers).
+func (s *Store) GetAssessmentHead(ctx context.Context, id string) (Assessment, error) {
+	var a Assessment
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, org_id, title, checklist_id, status, status_version, copied_from, created_at, updated_at, submitted_at, decided_at
+		FROM assessments WHERE id = $1`, id).
+		Scan(&a.ID, &a.OrgID, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom, &a.CreatedAt, &a.UpdatedAt,
+			&a.SubmittedAt, &a.DecidedAt)
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return Assessment{}, fmt.Errorf("store: get assessment %s: %w", id, notFound(err))
+	}
+	return a, nil
+}
+
 // AssessmentScope is whose assessments a list covers: every organisation's
 // (All, for administrators) or those of OrgIDs.
 type AssessmentScope struct {
