@@ -5,4 +5,5 @@ DROP TRIGGER users_visibility_delete ON users;
 DROP TRIGGER users_visibility_insert ON users;
 DROP TRIGGER orgs_visibility ON orgs;
 DROP FUNCTION visibility_bump();
+DROP FUNCTION visibility_bump_now();
 DROP TABLE visibility;

@@ -4,15 +4,23 @@
 -- by this version. Every change that can alter anyone's visible set moves
 -- it on, in the same transaction; an instance reads it with the session on
 -- every request, so a change is seen by all instances at once.
+--
+-- A version moves to at least the current time in microseconds: after a
+-- restore to an earlier point in time, the next change still moves past
+-- every version an instance may hold from the abandoned history.
 CREATE TABLE visibility (
     id      boolean PRIMARY KEY DEFAULT true CHECK (id),
     version bigint NOT NULL
 );
-INSERT INTO visibility (id, version) VALUES (true, 1);
+INSERT INTO visibility (id, version) VALUES (true, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+
+CREATE FUNCTION visibility_bump_now() RETURNS void LANGUAGE sql AS $$
+    UPDATE visibility SET version = greatest(version + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
+$$;
 
 CREATE FUNCTION visibility_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE visibility SET version = version + 1;
+    PERFORM visibility_bump_now();
     RETURN NULL;
 END $$;
 

@@ -310,9 +310,11 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-// cmdBenchmarkRebuild recomputes the peer benchmark's maintained sums, and
-// the dashboard's maintained summaries, from the assessments: for data loaded behind the application's back (a restore
-// of selected tables, a bulk load). Benchmarks wait while it runs.
+// cmdBenchmarkRebuild recomputes the peer benchmark's maintained sums and
+// the dashboard's maintained summaries from the assessments, and makes every
+// instance read who sees which organisations again: for data loaded behind
+// the application's back (a restore of selected tables, a bulk load).
+// Benchmarks wait while it runs.
 func cmdBenchmarkRebuild(ctx context.Context, env *cliEnv) error {
 	return withDB(ctx, env, func(st *store.Store) error {
 		n, err := st.RebuildPeerStats(ctx)
@@ -324,6 +326,10 @@ func cmdBenchmarkRebuild(ctx context.Context, env *cliEnv) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "dashboard summaries rebuilt for %d organisations\n", n)
+		if err := st.ForgetVisibility(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, "who sees which organisations: read again by every instance")
 		return nil
 	})
 }

@@ -233,6 +233,13 @@ func (s *Server) dashboardPage(r *http.Request, d *views.DashboardData) error {
 	d.Matching = pg.Matching
 	d.Pages = max(1, (pg.Matching+dashboardPageSize-1)/dashboardPageSize)
 	d.Query.Page = pg.Page
+	// The maintained tables decide the scope; the policy still has the
+	// last word on every organisation shown.
+	p := principal(r.Context())
+	pg.Rows = slices.DeleteFunc(pg.Rows, func(x store.DashboardRow) bool { return policy.ViewOrg(p, x.OrgID) != nil })
+	if pg.Trend != nil && policy.ViewOrg(p, pg.Trend.OrgID) != nil {
+		pg.Trend = nil
+	}
 	d.Rows = dashboardView(pg.Rows, cl)
 	if pg.Trend != nil { // the organisation asked for, else the caller's, else the first shown, with a result
 		trend := dashboardView([]store.DashboardRow{*pg.Trend}, cl)
@@ -326,7 +333,11 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 		}
 	} else { // one cursor, in the dashboard's order
 		each = func(fn func(store.DashboardRow) error) error {
+			p := principal(r.Context())
 			return s.store.DashboardEach(r.Context(), dashboardScope(r), dashboardFilter(q), func(d store.DashboardRow) error {
+				if policy.ViewOrg(p, d.OrgID) != nil { // the policy has the last word, as on the page
+					return nil
+				}
 				n++
 				return fn(d)
 			})

@@ -137,7 +137,7 @@ func refreshOrgDash(ctx context.Context, tx pgx.Tx, orgID string) error {
 	err = tx.QueryRow(ctx, `
 		WITH RECURSIVE up AS (
 			SELECT id, parent_id FROM orgs WHERE id = $1
-			UNION ALL
+			UNION -- not ALL: ends even on a cycle
 			SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
 		)
 		SELECT ARRAY(SELECT id FROM up)::text[], ARRAY(SELECT scope_id FROM org_dash WHERE org_id = $1)::text[],
@@ -265,7 +265,7 @@ func refreshOrgDashTree(ctx context.Context, tx pgx.Tx, orgID string) error {
 	rows, err := tx.Query(ctx, `
 		WITH RECURSIVE down AS (
 			SELECT id FROM orgs WHERE id = $1
-			UNION ALL
+			UNION -- not ALL: ends even on a cycle
 			SELECT o.id FROM orgs o JOIN down ON o.parent_id = down.id
 		)
 		SELECT id::text FROM down ORDER BY id`, orgID)
@@ -309,7 +309,7 @@ func (s *Store) RebuildDashboard(ctx context.Context) (orgs int, err error) {
 		rows, err := tx.Query(ctx, `
 			WITH RECURSIVE up AS (
 				SELECT id AS org_id, id AS scope_id, parent_id FROM orgs
-				UNION ALL
+				UNION -- not ALL: ends even on a cycle
 				SELECT up.org_id, o.id, o.parent_id FROM up JOIN orgs o ON o.id = up.parent_id
 			)
 			SELECT org_id::text, array_agg(scope_id)::text[] FROM up GROUP BY org_id`)

@@ -56,12 +56,19 @@ func (s *Store) CreateOrg(ctx context.Context, name string, parentID *string, in
 func (s *Store) UpdateOrg(ctx context.Context, id, name string, parentID *string, industry string) (Org, error) {
 	var o Org
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Moves wait for each other before the cycle check: two moves
+		// checked at once (A under B, B under A) would each find no cycle.
+		// The lock is the one every change to the tree takes anyway
+		// (visibility, migration 0022).
+		if _, err := tx.Exec(ctx, `SELECT version FROM visibility FOR UPDATE`); err != nil {
+			return fmt.Errorf("lock the tree: %w", err)
+		}
 		if parentID != nil {
 			var cycle bool
 			err := tx.QueryRow(ctx, `
 				WITH RECURSIVE up AS (
 					SELECT id, parent_id FROM orgs WHERE id = $1
-					UNION ALL
+					UNION
 					SELECT o.id, o.parent_id FROM orgs o JOIN up ON o.id = up.parent_id
 				)
 				SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, *parentID, id).Scan(&cycle)

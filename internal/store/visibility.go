@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
 )
@@ -92,9 +93,12 @@ func (s *Store) visibleOrgs(ctx context.Context, p *policy.Principal, version in
 	for _, id := range ids {
 		e.orgs[id] = true
 	}
-	// The user changed between the two reads: answer with the newer
-	// set, cached under what it was computed for.
-	key = visibleKey{userID: p.UserID, orgID: orgID, role: assessment.Role(role)}
+	if role != string(p.Role) || orgID != p.OrgID {
+		// The user's role or organisation changed between the two reads:
+		// the set is not the principal's. Refuse rather than combine them
+		// (the change also signs the user out everywhere).
+		return nil, fmt.Errorf("visible organisations: %w", apperr.K(apperr.Unavailable, "err.principal_changed"))
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -110,4 +114,16 @@ func (s *Store) visibleOrgs(ctx context.Context, p *policy.Principal, version in
 		c.m[key] = e
 	}
 	return e.orgs, nil
+}
+
+// ForgetVisibility moves the version on, so that every instance reads who
+// sees which organisations again: after data was loaded or restored behind
+// the triggers' back. Like the triggers, it moves it to at least the
+// current time in microseconds, so a version never stands for two trees
+// even after a restore to an earlier point in time.
+func (s *Store) ForgetVisibility(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `SELECT visibility_bump_now()`); err != nil {
+		return fmt.Errorf("store: forget visibility: %w", err)
+	}
+	return nil
 }

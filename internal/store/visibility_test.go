@@ -2,10 +2,16 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
@@ -101,10 +107,101 @@ func TestVisibleOrgsFollowEveryChange(t *testing.T) {
 	}
 	sees(manager, h.ID, k.ID)
 
+	// Data loaded behind the triggers' back: `mamori benchmark rebuild`
+	// makes every instance read the sets again.
+	if err := a.ForgetVisibility(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := statements(manager); c != 2 {
+		t.Errorf("after ForgetVisibility: %d statements, want 2", c)
+	}
+
 	// The user's own role is part of the key: a manager made officer sees
 	// their organisation only, on the next request.
 	if _, _, err := a.UpdateUser(ctx, manager.ID, store.UserUpdate{Name: manager.Name, Role: assessment.Officer, OrgID: h.ID, Active: true, Actor: store.Actor{Email: "test"}}); err != nil {
 		t.Fatal(err)
 	}
 	sees(manager, h.ID)
+}
+
+// hookTracer runs hook before each statement whose text contains match.
+type hookTracer struct {
+	match string
+	hook  func()
+}
+
+func (h hookTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if strings.Contains(d.SQL, h.match) {
+		h.hook()
+	}
+	return ctx
+}
+
+func (hookTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TestVisibleOrgsOfAChangedUser: a user whose role and organisation change
+// between the reading of their principal and of the organisations they see
+// is refused for that request, never given their old role over their new
+// organisations.
+func TestVisibleOrgsOfAChangedUser(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	a := storetest.Open(t, url)
+	h, err := a.CreateOrg(ctx, "持株会社", nil, "manufacturing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := a.CreateOrg(ctx, "別会社", nil, "manufacturing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := rvUser(t, a, h.ID, assessment.Manager, "m@h.example")
+	var once sync.Once
+	b := storetest.Open(t, url, store.WithTracer(hookTracer{match: "WITH RECURSIVE u AS", hook: func() {
+		once.Do(func() {
+			if _, _, err := a.UpdateUser(ctx, u.ID, store.UserUpdate{Name: u.Name, Role: assessment.Auditor, OrgID: x.ID, Active: true,
+				Actor: store.Actor{Email: "test"}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}}))
+	p, err := b.Principal(ctx, u.ID)
+	if !apperr.Is(err, apperr.Unavailable) {
+		t.Fatalf("principal read across a role change: %+v, %v; want Unavailable", p, err)
+	}
+	if p, err = b.Principal(ctx, u.ID); err != nil || p.Role != assessment.Auditor || !p.Visible[x.ID] || p.Visible[h.ID] {
+		t.Errorf("the next read: %+v, %v; want the auditor of 別会社", p, err)
+	}
+}
+
+// TestConcurrentMovesMakeNoCycle: two organisations moved under each other
+// at the same moment: one move is refused, and the tree keeps no cycle.
+func TestConcurrentMovesMakeNoCycle(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	for round := range 5 {
+		x, err := st.CreateOrg(ctx, fmt.Sprintf("甲 %d", round), nil, "manufacturing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := st.CreateOrg(ctx, fmt.Sprintf("乙 %d", round), nil, "manufacturing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, m := range [][2]store.Org{{x, y}, {y, x}} {
+			wg.Go(func() { _, errs[i] = st.UpdateOrg(ctx, m[0].ID, m[0].Name, &m[1].ID, "manufacturing") })
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: moves answered %v and %v; want exactly one refused", round, errs[0], errs[1])
+		}
+		if e := errs[0]; e == nil {
+			e = errs[1]
+			if !apperr.Is(e, apperr.Invalid) {
+				t.Errorf("round %d: the refused move: %v, want Invalid (cycle)", round, e)
+			}
+		}
+	}
 }
