@@ -140,14 +140,15 @@ func TestQueryBudgets(t *testing.T) {
 		res  func() *http.Response
 		max  int
 	}{
-		// The session with its principal and the bell's count, the
-		// assessment, the answer sheet (answers, marks, comments,
-		// assignments), the evidence linked to the answers and the library
-		// to pick from (for officers who may edit).
+		// The session with its principal and the bell's count; the
+		// assessment with its answer sheet (answers, marks, comments,
+		// assignments, the evidence linked to the answers and, for the
+		// officer who may edit, the library to pick from and last time's
+		// answers).
 		{"category page", func() *http.Response {
 			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
 			return do(req, c)
-		}, 5},
+		}, 2},
 		// The token, the principal, the assessment, the rate limit's count
 		// (shared by every instance) and the save.
 		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 5},

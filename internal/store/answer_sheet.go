@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mamori/internal/assessment"
+)
+
+// AnswerSheet is what the questionnaire shows of an assessment: its answers,
+// the review context, the evidence linked to the answers and who each
+// question is assigned to; for the officer who may edit it, also the
+// evidence library to link from and the answers of the assessment it
+// continues.
+type AnswerSheet struct {
+	Answers     map[string]Answer
+	Marks       map[string]ReviewMark
+	Comments    []Comment
+	Assignments map[string]QuestionAssignment
+	Evidence    map[string][]EvidenceLink // by question id, oldest link first
+	// Read only when the assessment is editable and belongs to the editor's
+	// organisation (SheetOptions.EditorOrgID); nil otherwise.
+	Library  []Evidence        // the organisation's evidence not retired, newest first
+	Previous map[string]Answer // the answers of the assessment copied from
+}
+
+// SheetOptions says what AssessmentSheet reads besides the assessment and
+// its answers.
+type SheetOptions struct {
+	// Review: the marks, comments, assignments and evidence links.
+	Review bool
+	// EditorOrgID: the organisation whose answers the caller may edit
+	// (policy.AnswerEditorOrg). When the assessment is that organisation's
+	// and editable, the library and the previous answers are read too.
+	EditorOrgID string
+}
+
+// AnswerSheet reads an assessment's answers, review context, assignments
+// and evidence links.
+func (s *Store) AnswerSheet(ctx context.Context, assessmentID string) (AnswerSheet, error) {
+	_, sh, err := s.AssessmentSheet(ctx, assessmentID, SheetOptions{Review: true})
+	return sh, err
+}
+
+// answersJSON is the JSON array of an assessment's answers, the id given by
+// the SQL expression id.
+func answersJSON(id string) string {
+	return `(SELECT coalesce(json_agg(json_build_object('q', x.question_id, 'level', x.level, 'comment', x.comment,
+		'points', x.points_met, 'carried', x.carried_over, 'claimed', x.improvement_claimed, 'version', x.version, 'at', x.updated_at,
+		'by', coalesce(x.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''))), '[]')
+	 FROM answers x LEFT JOIN users u ON u.id = x.updated_by WHERE x.assessment_id = ` + id + `)`
+}
+
+// evidenceJSONObject is one evidence item (e, its creator u) as JSON, with
+// uses the SQL expression for its number of links.
+func evidenceJSONObject(uses string) string {
+	return `json_build_object('id', e.id, 'org', e.org_id, 'kind', e.kind, 'title', e.title, 'description', e.description,
+		'url', coalesce(e.url, ''), 'filename', coalesce(e.filename, ''), 'size', coalesce(e.size, 0),
+		'type', coalesce(e.content_type, ''), 'sha', encode(e.sha256, 'hex'), 'storage', coalesce(e.storage, ''),
+		'blob', coalesce(e.blob_key, ''), 'effective', e.effective_date, 'review_by', e.review_by, 'retired', e.retired,
+		'by', coalesce(e.created_by::text, ''), 'by_name', coalesce(u.display_name, ''), 'created', e.created_at,
+		'updated', e.updated_at, 'uses', ` + uses + `)`
+}
+
+// The assessment (as assessmentSelect) and the sheet, in one statement: the
+// category page runs on every click of an officer filling in the
+// questionnaire. The optional parts are scalar subqueries under CASE, which
+// PostgreSQL runs only when their condition holds.
+var assessmentSheetSQL = `
+	WITH a AS (` + assessmentSelect + ` WHERE a.id = $1),
+	f AS (SELECT a.id, a.org_id, a.copied_from, (a.org_id = $3::uuid AND a.status = ANY($4::text[])) AS edit FROM a)
+	SELECT a.*,
+		` + answersJSON("f.id") + `,
+		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
+			'by', coalesce(m.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''), 'at', m.updated_at)), '[]')
+		 FROM review_marks m LEFT JOIN users u ON u.id = m.updated_by WHERE m.assessment_id = f.id) END,
+		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('id', c.id, 'q', c.question_id, 'author', c.author_id,
+			'author_name', coalesce(u.display_name, ''), 'author_role', coalesce(u.role, ''), 'body', c.body,
+			'at', c.created_at) ORDER BY c.created_at, c.id), '[]')
+		 FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.assessment_id = f.id) END,
+		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', qa.question_id, 'user', qa.user_id, 'name', u.display_name,
+			'due', qa.due_on, 'note', qa.note, 'at', qa.assigned_at)), '[]')
+		 FROM question_assignments qa JOIN users u ON u.id = qa.user_id WHERE qa.assessment_id = f.id) END,
+		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', l.question_id, 'points', l.point_ids,
+			'confirm', l.needs_confirmation, 'review', coalesce(l.review, ''), 'review_comment', l.review_comment,
+			'reviewed_by', coalesce(ru.display_name, ''), 'reviewed_at', l.reviewed_at,
+			'e', ` + evidenceJSONObject("0") + `) ORDER BY l.question_id, l.created_at, e.id), '[]')
+		 FROM evidence_links l
+		 JOIN evidence e ON e.id = l.evidence_id
+		 LEFT JOIN users u ON u.id = e.created_by
+		 LEFT JOIN users ru ON ru.id = l.reviewed_by
+		 WHERE l.assessment_id = f.id) END,
+		CASE WHEN f.edit THEN (SELECT coalesce(json_agg(` + evidenceJSONObject("(SELECT count(*) FROM evidence_links l WHERE l.evidence_id = e.id)") + `
+			ORDER BY e.created_at DESC, e.id), '[]')
+		 FROM evidence e LEFT JOIN users u ON u.id = e.created_by WHERE e.org_id = f.org_id AND NOT e.retired) END,
+		CASE WHEN f.edit AND f.copied_from IS NOT NULL THEN ` + answersJSON("f.copied_from") + ` END
+	FROM a JOIN f ON f.id = a.id`
+
+// editableStatuses are the statuses in which answers may change.
+var editableStatuses = func() []string {
+	var out []string
+	for _, st := range assessment.Statuses {
+		if st.Editable() {
+			out = append(out, string(st))
+		}
+	}
+	return out
+}()
+
+// AssessmentSheet reads an assessment and its answer sheet in one
+// statement (NotFound when there is no such assessment). The caller checks
+// that it may see the assessment before showing any of it.
+func (s *Store) AssessmentSheet(ctx context.Context, assessmentID string, o SheetOptions) (Assessment, AnswerSheet, error) {
+	var a Assessment
+	var as, ps []answerJSON
+	var ms []markJSON
+	var cs []commentJSON
+	var qs []assignmentJSON
+	var ls []evidenceLinkJSON
+	var lib []evidenceJSON
+	var hasLib, hasPrev bool
+	err := s.pool.QueryRow(ctx, assessmentSheetSQL, assessmentID, o.Review, nullable(o.EditorOrgID), editableStatuses).
+		Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
+			&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver,
+			&a.Confirmed, &a.DecidedBy,
+			&as, &ms, &cs, &qs, &ls, nullJSON(&lib, &hasLib), nullJSON(&ps, &hasPrev))
+	if err != nil {
+		if pgCode(err) == codeInvalidText {
+			err = pgx.ErrNoRows
+		}
+		return Assessment{}, AnswerSheet{}, fmt.Errorf("store: answer sheet %s: %w", assessmentID, notFound(err))
+	}
+	out := AnswerSheet{Answers: answersFromJSON(as), Marks: make(map[string]ReviewMark, len(ms)),
+		Comments: make([]Comment, 0, len(cs)), Assignments: make(map[string]QuestionAssignment, len(qs)),
+		Evidence: map[string][]EvidenceLink{}}
+	for _, q := range qs {
+		x := QuestionAssignment{AssessmentID: assessmentID, QuestionID: q.QuestionID, UserID: q.UserID, UserName: q.UserName,
+			Note: q.Note, AssignedAt: q.AssignedAt}
+		if q.DueOn != nil {
+			d, err := time.Parse(time.DateOnly, *q.DueOn)
+			if err != nil {
+				return Assessment{}, AnswerSheet{}, fmt.Errorf("store: answer sheet %s: due date: %w", assessmentID, err)
+			}
+			x.DueOn = &d
+		}
+		out.Assignments[q.QuestionID] = x
+	}
+	for _, m := range ms {
+		out.Marks[m.QuestionID] = ReviewMark{QuestionID: m.QuestionID, Mark: m.Mark, UpdatedBy: m.UpdatedBy, UpdatedByName: m.ByName, UpdatedAt: m.UpdatedAt}
+	}
+	for _, c := range cs {
+		out.Comments = append(out.Comments, Comment{ID: c.ID, AssessmentID: assessmentID, QuestionID: c.QuestionID, AuthorID: c.AuthorID,
+			AuthorName: c.AuthorName, AuthorRole: assessment.Role(c.AuthorRole), Body: c.Body, CreatedAt: c.CreatedAt})
+	}
+	for _, l := range ls {
+		e, err := l.Evidence.evidence()
+		if err != nil {
+			return Assessment{}, AnswerSheet{}, fmt.Errorf("store: answer sheet %s: evidence: %w", assessmentID, err)
+		}
+		out.Evidence[l.QuestionID] = append(out.Evidence[l.QuestionID], EvidenceLink{AssessmentID: assessmentID, QuestionID: l.QuestionID,
+			PointIDs: l.PointIDs, NeedsConfirmation: l.NeedsConfirmation, Review: l.Review, ReviewComment: l.ReviewComment,
+			ReviewedByName: l.ReviewedByName, ReviewedAt: l.ReviewedAt, Evidence: e})
+	}
+	if hasLib {
+		out.Library = make([]Evidence, 0, len(lib))
+		for _, j := range lib {
+			e, err := j.evidence()
+			if err != nil {
+				return Assessment{}, AnswerSheet{}, fmt.Errorf("store: answer sheet %s: library: %w", assessmentID, err)
+			}
+			out.Library = append(out.Library, e)
+		}
+	}
+	if hasPrev {
+		out.Previous = answersFromJSON(ps)
+	}
+	return a, out, nil
+}
+
+// nullJSON scans a JSON column that may be NULL (a part not read) into v,
+// setting *present when it was not.
+func nullJSON(v any, present *bool) *jsonPart { return &jsonPart{v: v, present: present} }
+
+type jsonPart struct {
+	v       any
+	present *bool
+}
+
+func (p *jsonPart) Scan(src any) error {
+	if src == nil {
+		return nil
+	}
+	*p.present = true
+	switch b := src.(type) {
+	case []byte:
+		return json.Unmarshal(b, p.v)
+	case string:
+		return json.Unmarshal([]byte(b), p.v)
+	}
+	return fmt.Errorf("unexpected %T for a JSON part", src)
+}
+
+type answerJSON struct {
+	QuestionID  string    `json:"q"`
+	Level       *int      `json:"level"`
+	Comment     string    `json:"comment"`
+	PointsMet   []string  `json:"points"`
+	CarriedOver bool      `json:"carried"`
+	Claimed     bool      `json:"claimed"`
+	Version     int       `json:"version"`
+	UpdatedAt   time.Time `json:"at"`
+	UpdatedBy   string    `json:"by"`
+	ByName      string    `json:"by_name"`
+}
+
+func answersFromJSON(as []answerJSON) map[string]Answer {
+	out := make(map[string]Answer, len(as))
+	for _, a := range as {
+		if a.PointsMet == nil {
+			a.PointsMet = []string{}
+		}
+		out[a.QuestionID] = Answer{QuestionID: a.QuestionID, Level: a.Level, Comment: a.Comment, PointsMet: a.PointsMet,
+			CarriedOver: a.CarriedOver, ImprovementClaimed: a.Claimed, Version: a.Version, UpdatedAt: a.UpdatedAt, UpdatedBy: a.UpdatedBy, UpdatedByName: a.ByName}
+	}
+	return out
+}
+
+type markJSON struct {
+	QuestionID string    `json:"q"`
+	Mark       string    `json:"mark"`
+	UpdatedBy  string    `json:"by"`
+	ByName     string    `json:"by_name"`
+	UpdatedAt  time.Time `json:"at"`
+}
+
+type commentJSON struct {
+	ID         string    `json:"id"`
+	QuestionID *string   `json:"q"`
+	AuthorID   *string   `json:"author"`
+	AuthorName string    `json:"author_name"`
+	AuthorRole string    `json:"author_role"`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"at"`
+}
+
+type assignmentJSON struct {
+	QuestionID string    `json:"q"`
+	UserID     string    `json:"user"`
+	UserName   string    `json:"name"`
+	DueOn      *string   `json:"due"` // a date
+	Note       string    `json:"note"`
+	AssignedAt time.Time `json:"at"`
+}
+
+type evidenceLinkJSON struct {
+	QuestionID        string       `json:"q"`
+	PointIDs          []string     `json:"points"`
+	NeedsConfirmation bool         `json:"confirm"`
+	Review            string       `json:"review"`
+	ReviewComment     string       `json:"review_comment"`
+	ReviewedByName    string       `json:"reviewed_by"`
+	ReviewedAt        *time.Time   `json:"reviewed_at"`
+	Evidence          evidenceJSON `json:"e"`
+}
+
+type evidenceJSON struct {
+	ID            string    `json:"id"`
+	OrgID         string    `json:"org"`
+	Kind          string    `json:"kind"`
+	Title         string    `json:"title"`
+	Description   string    `json:"description"`
+	URL           string    `json:"url"`
+	Filename      string    `json:"filename"`
+	Size          int64     `json:"size"`
+	ContentType   string    `json:"type"`
+	SHA256        *string   `json:"sha"` // hex
+	Storage       string    `json:"storage"`
+	BlobKey       string    `json:"blob"`
+	EffectiveDate string    `json:"effective"` // a date
+	ReviewBy      *string   `json:"review_by"` // a date
+	Retired       bool      `json:"retired"`
+	CreatedBy     string    `json:"by"`
+	CreatedByName string    `json:"by_name"`
+	CreatedAt     time.Time `json:"created"`
+	UpdatedAt     time.Time `json:"updated"`
+	Uses          int       `json:"uses"`
+}
+
+func (j evidenceJSON) evidence() (Evidence, error) {
+	e := Evidence{ID: j.ID, OrgID: j.OrgID, Kind: j.Kind, Title: j.Title, Description: j.Description, URL: j.URL,
+		Filename: j.Filename, Size: j.Size, ContentType: j.ContentType, Storage: j.Storage, BlobKey: j.BlobKey,
+		Retired: j.Retired, CreatedBy: j.CreatedBy, CreatedByName: j.CreatedByName, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Uses: j.Uses}
+	var err error
+	if j.SHA256 != nil {
+		if e.SHA256, err = hex.DecodeString(*j.SHA256); err != nil {
+			return Evidence{}, err
+		}
+	}
+	if e.EffectiveDate, err = time.Parse(time.DateOnly, j.EffectiveDate); err != nil {
+		return Evidence{}, err
+	}
+	if j.ReviewBy != nil {
+		d, err := time.Parse(time.DateOnly, *j.ReviewBy)
+		if err != nil {
+			return Evidence{}, err
+		}
+		e.ReviewBy = &d
+	}
+	return e, nil
+}
