@@ -27,6 +27,7 @@ func newCountingEnv(t *testing.T) *env {
 	}
 	cfg.DebugQueryCount = true
 	st := storetest.New(t, store.WithTracer(store.QueryCountTracer{}))
+	listenForChanges(t, st)
 	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
 	t.Cleanup(ts.Close)
 	return &env{t: t, st: st, ts: ts, cfg: cfg}
