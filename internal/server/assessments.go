@@ -245,22 +245,33 @@ func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
 	s.overview(w, r, http.StatusOK, overviewOpts{})
 }
 
-func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
-	ctx := r.Context()
-	p := principal(ctx)
-	// The assessment and everything the page shows of it in one statement;
-	// nothing of it is used before the policy allows the caller to see it.
-	a, sheet, err := s.store.AssessmentSheet(ctx, chi.URLParam(r, "assessmentID"),
-		store.SheetOptions{Review: true, EditorOrgID: policy.AnswerEditorOrg(p)})
+// loadAssessmentSheet is loadAssessment for a page that shows the answers:
+// the assessment and the parts of its sheet o names in one statement.
+// Nothing of it is returned before the policy allows the caller to see the
+// assessment (another organisation's answers NotFound).
+func (s *Server) loadAssessmentSheet(r *http.Request, o store.SheetOptions) (store.Assessment, *checklist.Checklist, store.AnswerSheet, error) {
+	a, sheet, err := s.store.AssessmentSheet(r.Context(), chi.URLParam(r, "assessmentID"), o)
 	if err != nil {
-		return views.CategoryData{}, err
+		return store.Assessment{}, nil, store.AnswerSheet{}, err
 	}
-	if err := policy.ViewAssessment(p, a.OrgID); err != nil {
-		return views.CategoryData{}, err
+	if err := policy.ViewAssessment(principal(r.Context()), a.OrgID); err != nil {
+		return store.Assessment{}, nil, store.AnswerSheet{}, err
 	}
 	cl, ok := checklist.Get(a.ChecklistID)
 	if !ok {
-		return views.CategoryData{}, fmt.Errorf("checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
+		return store.Assessment{}, nil, store.AnswerSheet{}, fmt.Errorf("checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
+	}
+	return a, cl, sheet, nil
+}
+
+func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	// Everything the page shows in one statement; for the officer who may
+	// edit, also the library and last time's answers.
+	a, cl, sheet, err := s.loadAssessmentSheet(r, store.SheetOptions{Review: true, EditorOrgID: policy.AnswerEditorOrg(p)})
+	if err != nil {
+		return views.CategoryData{}, err
 	}
 	cat, ok := cl.Category(categoryID)
 	if !ok {

@@ -136,6 +136,11 @@ func TestQueryBudgets(t *testing.T) {
 		return do(req, http.DefaultClient)
 	}
 	apiSave(2, 0) // the first save of the question
+	report := func() *http.Request {
+		req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/report", nil)
+		return req
+	}
+	do(report(), c) // fills the organisation cache
 	for _, c := range []struct {
 		name string
 		res  func() *http.Response
@@ -150,6 +155,12 @@ func TestQueryBudgets(t *testing.T) {
 			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
 			return do(req, c)
 		}, 2},
+		// The session; the assessment with its answers and those of the
+		// previous submitted one; the organisation's assessments (for
+		// comparing); its actions; its members (an officer may plan an
+		// action). The profile and targets come from the organisation
+		// cache, filled by the first view.
+		{"report page", func() *http.Response { return do(report(), c) }, 5},
 		// The token, the principal, the assessment, the rate limit's count
 		// (shared by every instance) and the save.
 		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 5},

@@ -27,6 +27,11 @@ type AnswerSheet struct {
 	// organisation (SheetOptions.EditorOrgID); nil otherwise.
 	Library  []Evidence        // the organisation's evidence not retired, newest first
 	Previous map[string]Answer // the answers of the assessment copied from
+	// Read only with SheetOptions.PreviousIn: the organisation's latest
+	// assessment of the same checklist submitted in one of those statuses
+	// and created before this one ("" when there is none), and its answers.
+	PreviousSubmittedID      string
+	PreviousSubmittedAnswers map[string]Answer
 }
 
 // SheetOptions says what AssessmentSheet reads besides the assessment and
@@ -38,6 +43,9 @@ type SheetOptions struct {
 	// (policy.AnswerEditorOrg). When the assessment is that organisation's
 	// and editable, the library and the previous answers are read too.
 	EditorOrgID string
+	// PreviousIn: read the previous submitted assessment (see AnswerSheet)
+	// among those in these statuses; nil: not read.
+	PreviousIn []assessment.Status
 }
 
 // AnswerSheet reads an assessment's answers, review context, assignments
@@ -73,7 +81,8 @@ func evidenceJSONObject(uses string) string {
 // PostgreSQL runs only when their condition holds.
 var assessmentSheetSQL = `
 	WITH a AS (` + assessmentSelect + ` WHERE a.id = $1),
-	f AS (SELECT a.id, a.org_id, a.copied_from, (a.org_id = $3::uuid AND a.status = ANY($4::text[])) AS edit FROM a)
+	f AS (SELECT a.id, a.org_id, a.copied_from, a.checklist_id, a.created_at,
+		(a.org_id = $3::uuid AND a.status = ANY($4::text[])) AS edit FROM a)
 	SELECT a.*,
 		` + answersJSON("f.id") + `,
 		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
@@ -98,7 +107,12 @@ var assessmentSheetSQL = `
 		CASE WHEN f.edit THEN (SELECT coalesce(json_agg(` + evidenceJSONObject("(SELECT count(*) FROM evidence_links l WHERE l.evidence_id = e.id)") + `
 			ORDER BY e.created_at DESC, e.id), '[]')
 		 FROM evidence e LEFT JOIN users u ON u.id = e.created_by WHERE e.org_id = f.org_id AND NOT e.retired) END,
-		CASE WHEN f.edit AND f.copied_from IS NOT NULL THEN ` + answersJSON("f.copied_from") + ` END
+		CASE WHEN f.edit AND f.copied_from IS NOT NULL THEN ` + answersJSON("f.copied_from") + ` END,
+		CASE WHEN $5::text[] IS NOT NULL THEN (SELECT json_build_object('id', p.id, 'answers', ` + answersJSON("p.id") + `)
+		 FROM assessments p
+		 WHERE p.org_id = f.org_id AND p.id <> f.id AND p.checklist_id = f.checklist_id AND p.status = ANY($5::text[])
+			AND p.submitted_at IS NOT NULL AND p.created_at < f.created_at
+		 ORDER BY p.submitted_at DESC, p.created_at DESC, p.id LIMIT 1) END
 	FROM a JOIN f ON f.id = a.id`
 
 // editableStatuses are the statuses in which answers may change.
@@ -123,12 +137,20 @@ func (s *Store) AssessmentSheet(ctx context.Context, assessmentID string, o Shee
 	var qs []assignmentJSON
 	var ls []evidenceLinkJSON
 	var lib []evidenceJSON
-	var hasLib, hasPrev bool
-	err := s.pool.QueryRow(ctx, assessmentSheetSQL, assessmentID, o.Review, nullable(o.EditorOrgID), editableStatuses).
+	var hasLib, hasPrev, hasSubmitted bool
+	var submitted struct {
+		ID      string       `json:"id"`
+		Answers []answerJSON `json:"answers"`
+	}
+	var previousIn []string // nil: not read
+	for _, st := range o.PreviousIn {
+		previousIn = append(previousIn, string(st))
+	}
+	err := s.pool.QueryRow(ctx, assessmentSheetSQL, assessmentID, o.Review, nullable(o.EditorOrgID), editableStatuses, previousIn).
 		Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom,
 			&a.CreatedAt, &a.UpdatedAt, &a.UpdatedByName, &a.SubmittedAt, &a.SubmittedBy, &a.DecidedAt, &a.Answered, &a.CarriedOver,
 			&a.Confirmed, &a.DecidedBy,
-			&as, &ms, &cs, &qs, &ls, nullJSON(&lib, &hasLib), nullJSON(&ps, &hasPrev))
+			&as, &ms, &cs, &qs, &ls, nullJSON(&lib, &hasLib), nullJSON(&ps, &hasPrev), nullJSON(&submitted, &hasSubmitted))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -178,6 +200,9 @@ func (s *Store) AssessmentSheet(ctx context.Context, assessmentID string, o Shee
 	}
 	if hasPrev {
 		out.Previous = answersFromJSON(ps)
+	}
+	if hasSubmitted {
+		out.PreviousSubmittedID, out.PreviousSubmittedAnswers = submitted.ID, answersFromJSON(submitted.Answers)
 	}
 	return a, out, nil
 }

@@ -91,6 +91,30 @@ func TestAssessmentSheet(t *testing.T) {
 			t.Errorf("submitted: library %v, %v", sh.Library, err)
 		}
 	})
+	t.Run("PreviousSubmitted", func(t *testing.T) {
+		old := e.submitted(t, e.org2.ID, "2024年度")
+		prev := e.draft(t, e.org2.ID, "2025年度")
+		if _, err := e.st.SaveAnswer(ctx, prev.ID, "1-1", assessment.AnswerValues{Level: &lv}, e.officer); err != nil {
+			t.Fatal(err)
+		}
+		prev = e.move(t, prev, assessment.Submit, e.officer, "")
+		cur := e.draft(t, e.org2.ID, "2026年度")
+		e.submitted(t, e.org2.ID, "2027年度") // created after cur: not its previous
+		in := []assessment.Status{assessment.Submitted, assessment.Approved}
+		_, sh, err := e.st.AssessmentSheet(ctx, cur.ID, store.SheetOptions{PreviousIn: in})
+		if err != nil || sh.PreviousSubmittedID != prev.ID || *sh.PreviousSubmittedAnswers["1-1"].Level != lv {
+			t.Fatalf("previous of cur: %q %+v, %v; want %s", sh.PreviousSubmittedID, sh.PreviousSubmittedAnswers, err, prev.ID)
+		}
+		if _, sh, _ = e.st.AssessmentSheet(ctx, prev.ID, store.SheetOptions{PreviousIn: in}); sh.PreviousSubmittedID != old.ID {
+			t.Fatalf("previous of prev: %q, want %s", sh.PreviousSubmittedID, old.ID)
+		}
+		if _, sh, _ = e.st.AssessmentSheet(ctx, old.ID, store.SheetOptions{PreviousIn: in}); sh.PreviousSubmittedID != "" {
+			t.Fatalf("previous of the first: %q", sh.PreviousSubmittedID)
+		}
+		if _, sh, _ = e.st.AssessmentSheet(ctx, cur.ID, store.SheetOptions{}); sh.PreviousSubmittedID != "" || sh.PreviousSubmittedAnswers != nil {
+			t.Fatal("previous read without PreviousIn")
+		}
+	})
 	t.Run("UnknownIsNotFound", func(t *testing.T) {
 		for _, id := range []string{"00000000-0000-0000-0000-000000000000", "not-a-uuid"} {
 			if _, _, err := e.st.AssessmentSheet(ctx, id, store.SheetOptions{Review: true}); apperr.CodeOf(err) != apperr.NotFound {
