@@ -81,21 +81,21 @@ func evidenceJSONObject(uses string) string {
 // PostgreSQL runs only when their condition holds.
 var assessmentSheetSQL = `
 	WITH a AS (` + assessmentSelect + ` WHERE a.id = $1),
-	f AS (SELECT a.id, a.org_id, a.copied_from, a.checklist_id, a.created_at,
-		(a.org_id = $3::uuid AND a.status = ANY($4::text[])) AS edit FROM a)
+	f AS MATERIALIZED (SELECT a.id, a.org_id, a.copied_from, a.checklist_id, a.created_at, $2::bool AS review,
+		(a.org_id = $3::uuid AND a.status = ANY($4::text[])) AS edit, $5::text[] AS previous_in FROM a)
 	SELECT a.*,
 		` + answersJSON("f.id") + `,
-		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
+		CASE WHEN f.review THEN (SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
 			'by', coalesce(m.updated_by::text, ''), 'by_name', coalesce(u.display_name, ''), 'at', m.updated_at)), '[]')
 		 FROM review_marks m LEFT JOIN users u ON u.id = m.updated_by WHERE m.assessment_id = f.id) END,
-		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('id', c.id, 'q', c.question_id, 'author', c.author_id,
+		CASE WHEN f.review THEN (SELECT coalesce(json_agg(json_build_object('id', c.id, 'q', c.question_id, 'author', c.author_id,
 			'author_name', coalesce(u.display_name, ''), 'author_role', coalesce(u.role, ''), 'body', c.body,
 			'at', c.created_at) ORDER BY c.created_at, c.id), '[]')
 		 FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.assessment_id = f.id) END,
-		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', qa.question_id, 'user', qa.user_id, 'name', u.display_name,
+		CASE WHEN f.review THEN (SELECT coalesce(json_agg(json_build_object('q', qa.question_id, 'user', qa.user_id, 'name', u.display_name,
 			'due', qa.due_on, 'note', qa.note, 'at', qa.assigned_at)), '[]')
 		 FROM question_assignments qa JOIN users u ON u.id = qa.user_id WHERE qa.assessment_id = f.id) END,
-		CASE WHEN $2::bool THEN (SELECT coalesce(json_agg(json_build_object('q', l.question_id, 'points', l.point_ids,
+		CASE WHEN f.review THEN (SELECT coalesce(json_agg(json_build_object('q', l.question_id, 'points', l.point_ids,
 			'confirm', l.needs_confirmation, 'review', coalesce(l.review, ''), 'review_comment', l.review_comment,
 			'reviewed_by', coalesce(ru.display_name, ''), 'reviewed_at', l.reviewed_at,
 			'e', ` + evidenceJSONObject("0") + `) ORDER BY l.question_id, l.created_at, e.id), '[]')
@@ -108,9 +108,9 @@ var assessmentSheetSQL = `
 			ORDER BY e.created_at DESC, e.id), '[]')
 		 FROM evidence e LEFT JOIN users u ON u.id = e.created_by WHERE e.org_id = f.org_id AND NOT e.retired) END,
 		CASE WHEN f.edit AND f.copied_from IS NOT NULL THEN ` + answersJSON("f.copied_from") + ` END,
-		CASE WHEN $5::text[] IS NOT NULL THEN (SELECT json_build_object('id', p.id, 'answers', ` + answersJSON("p.id") + `)
+		CASE WHEN f.previous_in IS NOT NULL THEN (SELECT json_build_object('id', p.id, 'answers', ` + answersJSON("p.id") + `)
 		 FROM assessments p
-		 WHERE p.org_id = f.org_id AND p.id <> f.id AND p.checklist_id = f.checklist_id AND p.status = ANY($5::text[])
+		 WHERE p.org_id = f.org_id AND p.id <> f.id AND p.checklist_id = f.checklist_id AND p.status = ANY(f.previous_in)
 			AND p.submitted_at IS NOT NULL AND p.created_at < f.created_at
 		 ORDER BY p.submitted_at DESC, p.created_at DESC, p.id LIMIT 1) END
 	FROM a JOIN f ON f.id = a.id`
