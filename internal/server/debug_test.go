@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/config"
 	"mamori/internal/metrics"
@@ -114,6 +116,18 @@ func TestQueryBudgets(t *testing.T) {
 	o := e.org("本社", nil)
 	officer := e.user(o.ID, assessment.Officer, false)
 	c := e.login(officer)
+	// Last year's assessment, submitted: the report compares with it.
+	prev := e.draft(officer)
+	by := store.Actor{UserID: officer.ID, Email: officer.Email}
+	for _, q := range checklist.Default().QuestionIDs() {
+		lv := 2
+		if _, err := e.st.SaveAnswer(context.Background(), prev.ID, q, assessment.AnswerValues{Level: &lv}, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.st.Submit(context.Background(), prev.ID, assessment.Draft, by); err != nil {
+		t.Fatal(err)
+	}
 	a := e.draft(officer)
 	tok := e.token(officer)
 	do := func(req *http.Request, client *http.Client) *http.Response {
