@@ -8,6 +8,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,74 @@ import (
 // per request of each, and the static asset's time divided by each page's
 // (the ratio docs/performance.md compares).
 func BenchmarkPages(b *testing.B) {
+	paths, get := pagesBench(b)
+	total := make([]time.Duration, len(paths))
+	for _, p := range paths { // warm the caches and the connection pools
+		get(p.c, p.url)
+	}
+	n := 0
+	for b.Loop() {
+		for i, p := range paths {
+			total[i] += get(p.c, p.url)
+		}
+		n++
+	}
+	for i, p := range paths {
+		b.ReportMetric(float64(total[i].Microseconds())/float64(n), p.name+"-us")
+		if i > 0 {
+			b.ReportMetric(float64(total[0])/float64(total[i]), p.name+"-ratio")
+		}
+	}
+}
+
+// BenchmarkPagesConcurrent is BenchmarkPages with 16 clients: each
+// iteration runs every path in turn for 0.5 s and counts the requests
+// answered. Reported: requests per second of each, and each page's rate
+// divided by the static asset's (the ratio). Run it with
+// -benchtime 3x: three rounds, interleaved.
+func BenchmarkPagesConcurrent(b *testing.B) {
+	const clients = 16
+	paths, get := pagesBench(b)
+	for _, p := range paths {
+		get(p.c, p.url)
+	}
+	counts := make([]int64, len(paths))
+	var secs float64
+	for b.Loop() {
+		for i, p := range paths {
+			var n atomic.Int64
+			var wg sync.WaitGroup
+			stop := time.Now().Add(500 * time.Millisecond)
+			for range clients {
+				wg.Go(func() {
+					for time.Now().Before(stop) {
+						get(p.c, p.url)
+						n.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			counts[i] += n.Load()
+		}
+		secs += 0.5
+	}
+	for i, p := range paths {
+		b.ReportMetric(float64(counts[i])/secs, p.name+"-req/s")
+		if i > 0 {
+			b.ReportMetric(float64(counts[i])/float64(counts[0]), p.name+"-ratio")
+		}
+	}
+}
+
+type benchPath struct {
+	name string
+	c    *http.Client
+	url  string
+}
+
+// pagesBench seeds the officer's draft and returns the paths to measure
+// and a function that requests one (failing on anything but 200).
+func pagesBench(b *testing.B) ([]benchPath, func(*http.Client, string) time.Duration) {
 	ctx := context.Background()
 	url0 := storetest.URL(b)
 	st := storetest.Open(b, url0)
@@ -97,7 +167,8 @@ func BenchmarkPages(b *testing.B) {
 
 	login := func(base string) *http.Client {
 		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: &http.Transport{MaxIdleConnsPerHost: 64}} // the clients keep their connections
 		res, err := c.PostForm(base+"/login", url.Values{"email": {u.Email}, "password": {testPassword}})
 		if err != nil || res.StatusCode != http.StatusSeeOther {
 			b.Fatalf("login: %v %v", err, res)
@@ -110,40 +181,21 @@ func BenchmarkPages(b *testing.B) {
 		start := time.Now()
 		res, err := c.Get(u)
 		if err != nil {
-			b.Fatal(err)
+			b.Error(err) // not Fatal: called from the clients' goroutines too
+			return 0
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK {
-			b.Fatalf("%s: status %d", u, res.StatusCode)
+			b.Errorf("%s: status %d", u, res.StatusCode)
 		}
 		return time.Since(start)
 	}
-	paths := []struct {
-		name string
-		c    *http.Client
-		url  string
-	}{
+	paths := []benchPath{
 		{"static", c, ts.URL + web.Asset("app.css")},
 		{"category", c, ts.URL + "/assessments/" + a.ID + "/categories/1"},
 		{"report", c, ts.URL + "/assessments/" + a.ID + "/report"},
 		{"report-nocache", cCold, tsCold.URL + "/assessments/" + a.ID + "/report"},
 	}
-	total := make([]time.Duration, len(paths))
-	for _, p := range paths { // warm the caches and the connection pools
-		get(p.c, p.url)
-	}
-	n := 0
-	for b.Loop() {
-		for i, p := range paths {
-			total[i] += get(p.c, p.url)
-		}
-		n++
-	}
-	for i, p := range paths {
-		b.ReportMetric(float64(total[i].Microseconds())/float64(n), p.name+"-us")
-		if i > 0 {
-			b.ReportMetric(float64(total[0])/float64(total[i]), p.name+"-ratio")
-		}
-	}
+	return paths, get
 }
