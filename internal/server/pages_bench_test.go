@@ -2,14 +2,19 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,33 +29,88 @@ import (
 	"mamori/web"
 )
 
-// BenchmarkPages measures, in the same run and interleaved so that the
-// machine's load weighs on each alike, a static asset, the category page
-// and the report page of an officer's draft (27 answers, a previous
+// BenchmarkPages measures, in the same run, a static asset, the category
+// page and the report page of an officer's draft (27 answers, a previous
 // submitted assessment, evidence), each through the same server and
 // database; and the report page through a second server whose store runs
-// no cache listener (the organisation cache unused). Reported: microseconds
-// per request of each, and the static asset's time divided by each page's
-// (the ratio docs/performance.md compares).
+// no cache listener (the organisation cache unused). Each path runs alone
+// for a while in turn, one request at a time. Reported per request: the
+// wall time (-us), and the CPU it cost this process (server and client)
+// plus the database's backends (-cpu-us), read from the kernel's counters:
+// on a machine shared with other work the CPU is the steadier measure.
+// -ratio is the static asset's CPU divided by the page's.
 func BenchmarkPages(b *testing.B) {
-	paths, get := pagesBench(b)
-	total := make([]time.Duration, len(paths))
+	paths, get, st := pagesBench(b)
 	for _, p := range paths { // warm the caches and the connection pools
 		get(p.c, p.url)
 	}
-	n := 0
+	wall := make([]time.Duration, len(paths))
+	cpu := make([]time.Duration, len(paths))
+	n := make([]int, len(paths))
 	for b.Loop() {
 		for i, p := range paths {
-			total[i] += get(p.c, p.url)
+			c0 := cpuNow(b, st)
+			stop := time.Now().Add(250 * time.Millisecond)
+			for time.Now().Before(stop) {
+				wall[i] += get(p.c, p.url)
+				n[i]++
+			}
+			cpu[i] += cpuNow(b, st).since(c0)
 		}
-		n++
 	}
 	for i, p := range paths {
-		b.ReportMetric(float64(total[i].Microseconds())/float64(n), p.name+"-us")
+		b.ReportMetric(float64(wall[i].Microseconds())/float64(n[i]), p.name+"-us")
+		b.ReportMetric(float64(cpu[i].Microseconds())/float64(n[i]), p.name+"-cpu-us")
 		if i > 0 {
-			b.ReportMetric(float64(total[0])/float64(total[i]), p.name+"-ratio")
+			b.ReportMetric((float64(cpu[0])/float64(n[0]))/(float64(cpu[i])/float64(n[i])), p.name+"-ratio")
 		}
 	}
+}
+
+// cpuSample is this process's CPU time and that of every PostgreSQL
+// backend (by pid) at one moment.
+type cpuSample struct {
+	self     time.Duration
+	backends map[int]time.Duration
+}
+
+func cpuNow(b *testing.B, st *store.Store) cpuSample {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	s := cpuSample{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), backends: map[int]time.Duration{}}
+	rows, err := storetest.DB(b, st).Query(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // ended, or another host
+		}
+		// utime and stime are fields 14 and 15, after the parenthesised name.
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+		ut, _ := strconv.Atoi(f[11])
+		kt, _ := strconv.Atoi(f[12])
+		s.backends[pid] = time.Duration(ut+kt) * 10 * time.Millisecond // USER_HZ = 100
+	}
+	return s
+}
+
+// since is the CPU used between s0 and s: this process's and the
+// backends' (a backend that appeared counts in full).
+func (s cpuSample) since(s0 cpuSample) time.Duration {
+	d := s.self - s0.self
+	for pid, t := range s.backends {
+		d += t - s0.backends[pid]
+	}
+	return d
 }
 
 // BenchmarkPagesConcurrent is BenchmarkPages with 16 clients: each
@@ -60,7 +120,7 @@ func BenchmarkPages(b *testing.B) {
 // -benchtime 3x: three rounds, interleaved.
 func BenchmarkPagesConcurrent(b *testing.B) {
 	const clients = 16
-	paths, get := pagesBench(b)
+	paths, get, _ := pagesBench(b)
 	for _, p := range paths {
 		get(p.c, p.url)
 	}
@@ -99,12 +159,14 @@ type benchPath struct {
 }
 
 // pagesBench seeds the officer's draft and returns the paths to measure
-// and a function that requests one (failing on anything but 200).
-func pagesBench(b *testing.B) ([]benchPath, func(*http.Client, string) time.Duration) {
+// and a function that requests one (failing on anything but 200), and the
+// store.
+func pagesBench(b *testing.B) ([]benchPath, func(*http.Client, string) time.Duration, *store.Store) {
 	ctx := context.Background()
 	url0 := storetest.URL(b)
 	st := storetest.Open(b, url0)
 	listenForChanges(b, st)
+
 	cold := storetest.Open(b, url0) // no listener: every read from the database
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
@@ -197,5 +259,5 @@ func pagesBench(b *testing.B) ([]benchPath, func(*http.Client, string) time.Dura
 		{"report", c, ts.URL + "/assessments/" + a.ID + "/report"},
 		{"report-nocache", cCold, tsCold.URL + "/assessments/" + a.ID + "/report"},
 	}
-	return paths, get
+	return paths, get, st
 }
