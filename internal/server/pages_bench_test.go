@@ -37,7 +37,8 @@ import (
 // for a while in turn, one request at a time. Reported per request: the
 // wall time (-us), and the CPU it cost this process (server and client)
 // plus the database's backends (-cpu-us), read from the kernel's counters:
-// on a machine shared with other work the CPU is the steadier measure.
+// on a machine shared with other work the CPU is the steadier measure;
+// -pg-us is the database's part of it.
 // -ratio is the static asset's CPU divided by the page's.
 func BenchmarkPages(b *testing.B) {
 	paths, get, st := pagesBench(b)
@@ -46,6 +47,7 @@ func BenchmarkPages(b *testing.B) {
 	}
 	wall := make([]time.Duration, len(paths))
 	cpu := make([]time.Duration, len(paths))
+	pg := make([]time.Duration, len(paths))
 	n := make([]int, len(paths))
 	for b.Loop() {
 		for i, p := range paths {
@@ -55,12 +57,15 @@ func BenchmarkPages(b *testing.B) {
 				wall[i] += get(p.c, p.url)
 				n[i]++
 			}
-			cpu[i] += cpuNow(b, st).since(c0)
+			c1 := cpuNow(b, st)
+			cpu[i] += c1.since(c0)
+			pg[i] += c1.since(c0) - (c1.self - c0.self)
 		}
 	}
 	for i, p := range paths {
 		b.ReportMetric(float64(wall[i].Microseconds())/float64(n[i]), p.name+"-us")
 		b.ReportMetric(float64(cpu[i].Microseconds())/float64(n[i]), p.name+"-cpu-us")
+		b.ReportMetric(float64(pg[i].Microseconds())/float64(n[i]), p.name+"-pg-us")
 		if i > 0 {
 			b.ReportMetric((float64(cpu[0])/float64(n[0]))/(float64(cpu[i])/float64(n[i])), p.name+"-ratio")
 		}
