@@ -180,7 +180,11 @@ func (s *Store) listen(ctx context.Context) (wasLive bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("store: cache listener: connect: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, `LISTEN `+CacheChannel); err != nil {
 		return false, fmt.Errorf("store: cache listener: listen: %w", err)
 	}
