@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"sync"
 	"time"
 
@@ -174,6 +175,11 @@ func (s *Store) ListenForChanges(ctx context.Context, log *slog.Logger) {
 func (s *Store) listen(ctx context.Context) (wasLive bool, err error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "mamori cache listener"
+	// A connection that dies silently (a network cut, no reset) would leave
+	// the cache in use without its notifications: TCP keepalives notice it
+	// within ~25 s, and the cache is then dropped like on any loss.
+	d := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}}
+	cfg.DialFunc = d.DialContext
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
