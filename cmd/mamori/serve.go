@@ -84,6 +84,8 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go srv.Sweep(sweepCtx, 10*time.Minute)
+	// The organisation cache is used only while this listener is up.
+	go st.ListenForChanges(sweepCtx, log)
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()

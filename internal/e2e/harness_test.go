@@ -53,6 +53,11 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	st := storetest.New(t)
+	// The organisation cache's listener, as `mamori serve` runs it.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { st.ListenForChanges(ctx, slog.New(slog.DiscardHandler)); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
 	t.Cleanup(ts.Close)
 	return &site{t: t, st: st, url: ts.URL}

@@ -85,6 +85,17 @@ func EditAnswers(p *Principal, orgID string, status assessment.Status) error {
 	return nil
 }
 
+// AnswerEditorOrg is the one organisation whose answers the caller may
+// edit while an assessment is editable (EditAnswers): an officer's own; ""
+// for everyone else. It lets a page read what only an editor sees in the
+// same statement as the assessment; EditAnswers still decides.
+func AnswerEditorOrg(p *Principal) string {
+	if p == nil || p.Role != assessment.Officer || !p.CanSee(p.OrgID) {
+		return ""
+	}
+	return p.OrgID
+}
+
 // ConfirmCarried: confirming carried-over answers in one action is editing
 // them: officers of the organisation, while the assessment is editable.
 func ConfirmCarried(p *Principal, orgID string, status assessment.Status) error {

@@ -111,3 +111,28 @@ func TestPolicies(t *testing.T) {
 		t.Fatalf("checked %d of %d", n, len(who)*len(actions))
 	}
 }
+
+// TestAnswerEditorOrg: the organisation a page reads the editor's parts for
+// is exactly the one where EditAnswers allows a draft, for every kind of
+// caller.
+func TestAnswerEditorOrg(t *testing.T) {
+	for name, p := range map[string]*Principal{
+		"officerA":  {UserID: "1", OrgID: "A", Role: assessment.Officer, Visible: map[string]bool{"A": true}},
+		"auditorA":  {UserID: "2", OrgID: "A", Role: assessment.Auditor, Visible: map[string]bool{"A": true}},
+		"managerP":  {UserID: "4", OrgID: "P", Role: assessment.Manager, Visible: map[string]bool{"P": true, "A": true}},
+		"auditorF":  {UserID: "5", OrgID: "F", Role: assessment.Auditor, Visible: map[string]bool{"F": true, "A": true}},
+		"officerB":  {UserID: "6", OrgID: "B", Role: assessment.Officer, Visible: map[string]bool{"B": true}},
+		"admin":     {UserID: "9", OrgID: "X", Role: assessment.Manager, Admin: true, Visible: map[string]bool{"X": true}},
+		"anonymous": nil,
+	} {
+		got := AnswerEditorOrg(p)
+		for _, org := range []string{"A", "B", "P", "F", "X"} {
+			if may := EditAnswers(p, org, assessment.Draft) == nil; may != (got == org) {
+				t.Errorf("%s: AnswerEditorOrg = %q, EditAnswers(%s, draft) allowed = %v", name, got, org, may)
+			}
+		}
+	}
+	if got := AnswerEditorOrg(&Principal{OrgID: "A", Role: assessment.Officer, Visible: map[string]bool{"A": true}}); got != "A" {
+		t.Errorf("officer of A: %q, want A", got)
+	}
+}

@@ -284,8 +284,31 @@ func (s *Server) handleAssessment(w http.ResponseWriter, r *http.Request) {
 	s.overview(w, r, http.StatusOK, overviewOpts{})
 }
 
+// loadAssessmentSheet is loadAssessment for a page that shows the answers:
+// the assessment and the parts of its sheet o names in one statement.
+// Nothing of it is returned before the policy allows the caller to see the
+// assessment (another organisation's answers NotFound).
+func (s *Server) loadAssessmentSheet(r *http.Request, o store.SheetOptions) (store.Assessment, *checklist.Checklist, store.AnswerSheet, error) {
+	a, sheet, err := s.store.AssessmentSheet(r.Context(), chi.URLParam(r, "assessmentID"), o)
+	if err != nil {
+		return store.Assessment{}, nil, store.AnswerSheet{}, err
+	}
+	if err := policy.ViewAssessment(principal(r.Context()), a.OrgID); err != nil {
+		return store.Assessment{}, nil, store.AnswerSheet{}, err
+	}
+	cl, ok := checklist.Get(a.ChecklistID)
+	if !ok {
+		return store.Assessment{}, nil, store.AnswerSheet{}, fmt.Errorf("checklist %s of assessment %s is not in this build", a.ChecklistID, a.ID)
+	}
+	return a, cl, sheet, nil
+}
+
 func (s *Server) categoryData(r *http.Request, categoryID string) (views.CategoryData, error) {
-	a, cl, err := s.loadAssessment(r)
+	ctx := r.Context()
+	p := principal(ctx)
+	// Everything the page shows in one statement; for the officer who may
+	// edit, also the library and last time's answers.
+	a, cl, sheet, err := s.loadAssessmentSheet(r, store.SheetOptions{Review: true, EditorOrgID: policy.AnswerEditorOrg(p)})
 	if err != nil {
 		return views.CategoryData{}, err
 	}
@@ -293,28 +316,18 @@ func (s *Server) categoryData(r *http.Request, categoryID string) (views.Categor
 	if !ok {
 		return views.CategoryData{}, apperr.ErrNotFound
 	}
-	sheet, err := s.store.AnswerSheet(r.Context(), a.ID)
-	if err != nil {
-		return views.CategoryData{}, err
-	}
 	d := views.CategoryData{A: a, Checklist: cl, Category: cat, Answers: sheet.Answers, Pending: map[string]views.QuestionState{}}
-	d.Editable = policy.EditAnswers(principal(r.Context()), a.OrgID, a.Status) == nil
-	s.fillReviewContext(r.Context(), &d, sheet.Marks, sheet.Comments)
-	if d.Evidence, err = s.store.AnswerEvidence(r.Context(), a.ID); err != nil {
-		return views.CategoryData{}, err
-	}
-	if d.Editable {
-		if d.Library, err = s.store.ListEvidence(r.Context(), a.OrgID, store.EvidenceFilter{}); err != nil {
-			return views.CategoryData{}, err
+	d.Editable = policy.EditAnswers(p, a.OrgID, a.Status) == nil
+	s.fillReviewContext(ctx, &d, sheet.Marks, sheet.Comments)
+	d.Evidence = sheet.Evidence
+	if d.Editable { // the library to link from, and last time's answers for confirming
+		d.Library = sheet.Library
+		if a.CopiedFrom != nil {
+			d.Previous = sheet.Previous
 		}
 	}
 	d.Today = s.now()
 	d.Assignments = sheet.Assignments
-	if a.CopiedFrom != nil && d.Editable { // last time's answers, for confirming
-		if d.Previous, err = s.store.Answers(r.Context(), *a.CopiedFrom); err != nil {
-			return views.CategoryData{}, err
-		}
-	}
 	for i := range cl.Categories {
 		if cl.Categories[i].ID == cat.ID {
 			if i > 0 {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mamori/checklist"
 	"mamori/internal/assessment"
 	"mamori/internal/config"
 	"mamori/internal/metrics"
@@ -28,6 +30,7 @@ func newCountingEnv(t *testing.T) *env {
 	}
 	cfg.DebugQueryCount = true
 	st := storetest.New(t, store.WithTracer(store.QueryCountTracer{}))
+	listenForChanges(t, st)
 	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
 	t.Cleanup(ts.Close)
 	return &env{t: t, st: st, ts: ts, cfg: cfg}
@@ -114,6 +117,18 @@ func TestQueryBudgets(t *testing.T) {
 	o := e.org("本社", nil)
 	officer := e.user(o.ID, assessment.Officer, false)
 	c := e.login(officer)
+	// Last year's assessment, submitted: the report compares with it.
+	prev := e.draft(officer)
+	by := store.Actor{UserID: officer.ID, Email: officer.Email}
+	for _, q := range checklist.Default().QuestionIDs() {
+		lv := 2
+		if _, err := e.st.SaveAnswer(context.Background(), prev.ID, q, assessment.AnswerValues{Level: &lv}, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.st.Submit(context.Background(), prev.ID, assessment.Draft, by); err != nil {
+		t.Fatal(err)
+	}
 	a := e.draft(officer)
 	tok := e.token(officer)
 	do := func(req *http.Request, client *http.Client) *http.Response {
@@ -136,19 +151,31 @@ func TestQueryBudgets(t *testing.T) {
 		return do(req, http.DefaultClient)
 	}
 	apiSave(2, 0) // the first save of the question
+	report := func() *http.Request {
+		req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/report", nil)
+		return req
+	}
+	do(report(), c) // fills the organisation cache
 	for _, c := range []struct {
 		name string
 		res  func() *http.Response
 		max  int
 	}{
-		// The session with its principal and the bell's count, the
-		// assessment, the answer sheet (answers, marks, comments,
-		// assignments), the evidence linked to the answers and the library
-		// to pick from (for officers who may edit).
+		// The session with its principal and the bell's count; the
+		// assessment with its answer sheet (answers, marks, comments,
+		// assignments, the evidence linked to the answers and, for the
+		// officer who may edit, the library to pick from and last time's
+		// answers).
 		{"category page", func() *http.Response {
 			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
 			return do(req, c)
-		}, 5},
+		}, 2},
+		// The session; the assessment with its answers and those of the
+		// previous submitted one; the organisation's assessments (for
+		// comparing); its actions; its members (an officer may plan an
+		// action). The profile and targets come from the organisation
+		// cache, filled by the first view.
+		{"report page", func() *http.Response { return do(report(), c) }, 5},
 		// The token, the principal, the assessment, the rate limit's count
 		// (shared by every instance) and the save.
 		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 5},

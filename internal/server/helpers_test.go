@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/assessment"
 	"mamori/internal/auth"
@@ -46,10 +47,28 @@ func newEnv(t *testing.T, mutate ...func(*config.Config)) *env {
 		m(&cfg)
 	}
 	st := storetest.New(t)
+	listenForChanges(t, st)
 	srv := server.New(cfg, st, slog.New(slog.DiscardHandler))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &env{t: t, st: st, ts: ts, cfg: cfg}
+}
+
+// listenForChanges runs the store's cache listener as `mamori serve` does,
+// and waits until the cache is in use.
+func listenForChanges(tb testing.TB, st *store.Store) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { st.ListenForChanges(ctx, slog.New(slog.DiscardHandler)); close(done) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for !st.CacheStats().Live {
+		if time.Now().After(deadline) {
+			tb.Fatal("cache listener not up within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (e *env) org(name string, parent *string) store.Org {

@@ -124,24 +124,28 @@ func (s *Server) levelsReport(ctx context.Context, a store.Assessment, cl *check
 	if err != nil {
 		return score.Report{}, err
 	}
-	targets := score.DefaultTargets(score.DefaultGroup, cl.QuestionIDs(), nil)
-	return score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), targets), nil
+	return levelsOf(ctx, cl, answers), nil
 }
+
+func levelsOf(ctx context.Context, cl *checklist.Checklist, answers map[string]store.Answer) score.Report {
+	targets := score.DefaultTargets(score.DefaultGroup, cl.QuestionIDs(), nil)
+	return score.Compute(store.ScoreChecklist(cl, i18n.Lang(ctx) == "en"), store.ScoreAnswers(answers), targets)
+}
+
+// frozenStatuses are the statuses frozenStatus reports.
+var frozenStatuses = []assessment.Status{assessment.Submitted, assessment.Approved}
 
 // handleReport is the diagnosis page (診断結果).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, cl, err := s.loadAssessment(r)
+	// The assessment, its answers and those of the previous submitted one
+	// in one statement; the profile and targets from the organisation cache.
+	a, cl, sheet, err := s.loadAssessmentSheet(r, store.SheetOptions{PreviousIn: frozenStatuses})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	answers, err := s.store.Answers(ctx, a.ID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	dg, err := s.diagnose(ctx, a, cl, answers)
+	dg, err := s.diagnose(ctx, a, cl, sheet.Answers)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -153,8 +157,10 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Previous != nil {
-		pr, err := s.levelsReport(ctx, *d.Previous, cl)
-		if err != nil {
+		var pr score.Report
+		if d.Previous.ID == sheet.PreviousSubmittedID {
+			pr = levelsOf(ctx, cl, sheet.PreviousSubmittedAnswers)
+		} else if pr, err = s.levelsReport(ctx, *d.Previous, cl); err != nil { // submitted in between the two reads
 			s.pageError(w, r, err)
 			return
 		}

@@ -90,6 +90,9 @@ func (s *Store) SetTargetOverrides(ctx context.Context, orgID string, overrides 
 	if err != nil {
 		return false, fmt.Errorf("store: set targets %s: %w", orgID, err)
 	}
+	if changed {
+		s.cache.drop(orgID) // this process's next read, before the notification comes
+	}
 	return changed, nil
 }
 
@@ -129,11 +132,17 @@ func loadBasis(ctx context.Context, q querier, orgID string) (Basis, error) {
 }
 
 // CurrentBasis returns an organisation's profile and own targets as they are
-// now (for drafts, the profile page and the targets page).
+// now (for drafts, the profile page and the targets page), from the
+// organisation cache when it holds them (org_cache.go).
 func (s *Store) CurrentBasis(ctx context.Context, orgID string) (Basis, error) {
+	b, gen, ok := s.cache.basis(orgID)
+	if ok {
+		return b, nil
+	}
 	b, err := loadBasis(ctx, s.pool, orgID)
 	if err != nil {
 		return Basis{}, fmt.Errorf("store: diagnosis basis %s: %w", orgID, err)
 	}
+	s.cache.putBasis(orgID, b, gen)
 	return b, nil
 }

@@ -183,6 +183,9 @@ func (s *Store) SaveProfile(ctx context.Context, orgID string, in score.Profile,
 	if err != nil {
 		return Profile{}, false, fmt.Errorf("store: save profile %s: %w", orgID, err)
 	}
+	if changed {
+		s.cache.drop(orgID) // this process's next read, before the notification comes
+	}
 	if changed && actor.UserID != "" {
 		if saved.UpdatedByName, err = s.displayName(ctx, actor.UserID); err != nil {
 			return Profile{}, false, fmt.Errorf("store: save profile %s (saved): %w", orgID, err)

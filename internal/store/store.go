@@ -24,7 +24,8 @@ import (
 type Store struct {
 	pool  db
 	now   func() time.Time
-	blobs Blobs // evidence contents in object storage; nil: in the database
+	blobs Blobs     // evidence contents in object storage; nil: in the database
+	cache *orgCache // org_cache.go
 
 	visible visibleCache // who sees which organisations (visibility.go)
 	peers   peerCache    // the benchmark's sums by version (peer_stats.go)
@@ -68,7 +69,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: ping database: %w", err)
 	}
-	return &Store{pool: db{pool}, now: time.Now}, nil
+	return &Store{pool: db{pool}, now: time.Now, cache: newOrgCache(orgCacheSize)}, nil
 }
 
 // Close closes the pool.
