@@ -94,7 +94,7 @@ func (s *Server) frozenBasis(ctx context.Context, orgID string, res store.Result
 // first) and, among them, the previous submitted one: the latest submitted
 // or approved assessment created before a.
 func (s *Server) previousAndOthers(ctx context.Context, a store.Assessment) (*store.Assessment, []store.Assessment, error) {
-	all, err := s.store.ListAssessments(ctx, []string{a.OrgID})
+	all, err := s.store.ListAssessmentHeads(ctx, a.OrgID)
 	if err != nil {
 		return nil, nil, err
 	}

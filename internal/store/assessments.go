@@ -150,12 +150,7 @@ func (s *Store) GetAssessment(ctx context.Context, id string) (Assessment, error
 // save needs no more to decide, and reading less is a third of its
 // database time (the counts walk the 27 answers).
 func (s *Store) GetAssessmentHead(ctx context.Context, id string) (Assessment, error) {
-	var a Assessment
-	err := s.pool.QueryRow(ctx, `
-		SELECT id, org_id, title, checklist_id, status, status_version, copied_from, created_at, updated_at, submitted_at, decided_at
-		FROM assessments WHERE id = $1`, id).
-		Scan(&a.ID, &a.OrgID, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom, &a.CreatedAt, &a.UpdatedAt,
-			&a.SubmittedAt, &a.DecidedAt)
+	a, err := scanAssessmentHead(s.pool.QueryRow(ctx, assessmentHeadSelect+` WHERE id = $1`, id))
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -163,6 +158,33 @@ func (s *Store) GetAssessmentHead(ctx context.Context, id string) (Assessment, e
 		return Assessment{}, fmt.Errorf("store: get assessment %s: %w", id, notFound(err))
 	}
 	return a, nil
+}
+
+// ListAssessmentHeads is ListAssessments for one organisation with the
+// assessments' own columns only (GetAssessmentHead): what the report's
+// comparisons pick from, without counting every assessment's answers.
+func (s *Store) ListAssessmentHeads(ctx context.Context, orgID string) ([]Assessment, error) {
+	rows, err := s.pool.Query(ctx, assessmentHeadSelect+`
+		WHERE org_id = $1 ORDER BY (status = 'returned') DESC, created_at DESC, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list assessments of %s: %w", orgID, err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessmentHead(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list assessments of %s: %w", orgID, err)
+	}
+	return as, nil
+}
+
+const assessmentHeadSelect = `
+	SELECT id, org_id, title, checklist_id, status, status_version, copied_from, created_at, updated_at, submitted_at, decided_at
+	FROM assessments`
+
+func scanAssessmentHead(row pgx.Row) (Assessment, error) {
+	var a Assessment
+	err := row.Scan(&a.ID, &a.OrgID, &a.Title, &a.ChecklistID, &a.Status, &a.StatusVersion, &a.CopiedFrom, &a.CreatedAt, &a.UpdatedAt,
+		&a.SubmittedAt, &a.DecidedAt)
+	return a, err
 }
 
 // AssessmentScope is whose assessments a list covers: every organisation's
@@ -198,22 +220,6 @@ func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, 
 		return as[:size], true, nil
 	}
 	return as, false, nil
-}
-
-// ListAssessments returns the assessments of the given organisations:
-// returned ones first (they wait for the officers), then newest first.
-func (s *Store) ListAssessments(ctx context.Context, orgIDs []string) ([]Assessment, error) {
-	rows, err := s.pool.Query(ctx, assessmentSelect+`
-		WHERE a.org_id = ANY($1::uuid[])
-		ORDER BY (a.status = 'returned') DESC, a.created_at DESC, a.id`, uuidArray(orgIDs))
-	if err != nil {
-		return nil, fmt.Errorf("store: list assessments: %w", err)
-	}
-	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
-	if err != nil {
-		return nil, fmt.Errorf("store: list assessments: %w", err)
-	}
-	return as, nil
 }
 
 // StatusChange is a workflow transition to record.
