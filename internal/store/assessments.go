@@ -160,7 +160,7 @@ func (s *Store) GetAssessmentHead(ctx context.Context, id string) (Assessment, e
 	return a, nil
 }
 
-// ListAssessmentHeads is ListAssessments for one organisation with the
+// ListAssessmentHeads lists an organisation's assessments in the list's order with the
 // assessments' own columns only (GetAssessmentHead): what the report's
 // comparisons pick from, without counting every assessment's answers.
 func (s *Store) ListAssessmentHeads(ctx context.Context, orgID string) ([]Assessment, error) {
