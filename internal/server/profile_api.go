@@ -21,10 +21,11 @@ func (s *Server) apiOrg(r *http.Request) (string, error) {
 	if err := policy.ViewOrg(principal(r.Context()), id); err != nil {
 		return "", err
 	}
-	if _, err := s.store.GetOrg(r.Context(), id); err != nil {
+	o, err := s.store.GetOrg(r.Context(), id)
+	if err != nil {
 		return "", err
 	}
-	return id, nil
+	return o.ID, nil // as stored, whatever the URL's spelling
 }
 
 func (s *Server) apiProfileGet(w http.ResponseWriter, r *http.Request) {

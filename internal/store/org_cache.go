@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // The organisation cache keeps in memory what the report, profile and
@@ -84,6 +85,12 @@ func (c *orgCache) basis(orgID string) (Basis, uint64, bool) {
 // putBasis keeps b, read under generation gen, unless something was
 // invalidated since or the listener is down.
 func (c *orgCache) putBasis(orgID string, b Basis, gen uint64) {
+	if !canonicalUUID(orgID) {
+		// Invalidations name the organisation as PostgreSQL prints its id:
+		// kept under another spelling (upper case, braces), an entry would
+		// never be dropped.
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live || gen != c.gen {
@@ -202,4 +209,14 @@ func (s *Store) listen(ctx context.Context) (wasLive bool, err error) {
 		}
 		s.cache.drop(n.Payload)
 	}
+}
+
+// canonicalUUID reports whether id is a UUID as PostgreSQL prints one.
+func canonicalUUID(id string) bool {
+	var u pgtype.UUID
+	if u.Scan(id) != nil {
+		return false
+	}
+	v, err := u.Value()
+	return err == nil && v == id
 }
