@@ -39,7 +39,7 @@ func (s *Store) AddActionNote(ctx context.Context, actionID, body string, by Act
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var a Action
 		// FOR SHARE: the action keeps existing until commit.
-		err := tx.QueryRow(ctx, `SELECT id, org_id FROM actions WHERE id::text = $1 FOR SHARE`, actionID).Scan(&a.ID, &a.OrgID)
+		err := tx.QueryRow(ctx, `SELECT id, org_id FROM actions WHERE id = $1 FOR SHARE`, uuidArg(actionID)).Scan(&a.ID, &a.OrgID)
 		if err != nil {
 			return notFound(err)
 		}
@@ -67,7 +67,7 @@ func insertActionNote(ctx context.Context, tx pgx.Tx, a Action, kind, body strin
 
 // ActionNotes returns an action's thread, oldest first.
 func (s *Store) ActionNotes(ctx context.Context, actionID string) ([]ActionNote, error) {
-	rows, err := s.pool.Query(ctx, actionNoteSelect+` WHERE n.action_id::text = $1 ORDER BY n.created_at, n.id`, actionID)
+	rows, err := s.pool.Query(ctx, actionNoteSelect+` WHERE n.action_id = $1 ORDER BY n.created_at, n.id`, uuidArg(actionID))
 	if err != nil {
 		return nil, fmt.Errorf("store: action notes: %w", err)
 	}

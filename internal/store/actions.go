@@ -113,8 +113,8 @@ func (s *Store) CreateActions(ctx context.Context, orgID string, ns []NewAction,
 			}
 			if n.SourceAssessmentID != "" {
 				var ok bool
-				err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assessments WHERE id::text = $1 AND org_id = $2)`,
-					n.SourceAssessmentID, orgID).Scan(&ok)
+				err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assessments WHERE id = $1 AND org_id = $2)`,
+					uuidArg(n.SourceAssessmentID), orgID).Scan(&ok)
 				if err != nil {
 					return err
 				}
@@ -212,8 +212,8 @@ func (s *Store) NotifyDueActions(ctx context.Context, today time.Time) error {
 // checkOwner: an owner is an active user of the organisation.
 func checkOwner(ctx context.Context, tx pgx.Tx, orgID, userID, field string) error {
 	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id::text = $1 AND org_id = $2 AND active)`,
-		userID, orgID).Scan(&ok)
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND active)`,
+		uuidArg(userID), orgID).Scan(&ok)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func actionDetail(a Action) map[string]any {
 
 // GetAction returns an action; an unknown or malformed id is NotFound.
 func (s *Store) GetAction(ctx context.Context, id string) (Action, error) {
-	a, err := scanAction(s.pool.QueryRow(ctx, actionSelect+` WHERE a.id::text = $1`, id))
+	a, err := scanAction(s.pool.QueryRow(ctx, actionSelect+` WHERE a.id = $1`, uuidArg(id)))
 	if err != nil {
 		return Action{}, fmt.Errorf("store: get action: %w", notFound(err))
 	}
@@ -356,7 +356,7 @@ func (s *Store) UpdateAction(ctx context.Context, id string, up ActionUpdate, by
 }
 
 func lockAction(ctx context.Context, tx pgx.Tx, id string) (Action, error) {
-	a, err := scanAction(tx.QueryRow(ctx, actionSelect+` WHERE a.id::text = $1 FOR UPDATE OF a`, id))
+	a, err := scanAction(tx.QueryRow(ctx, actionSelect+` WHERE a.id = $1 FOR UPDATE OF a`, uuidArg(id)))
 	if err != nil {
 		return Action{}, notFound(err)
 	}
@@ -585,8 +585,8 @@ type ActionOwner struct {
 func (s *Store) ActionOwners(ctx context.Context, orgIDs []string) ([]ActionOwner, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT u.id, u.display_name FROM users u
-		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id AND a.org_id::text = ANY($1))
-		ORDER BY u.display_name, u.id`, orgIDs)
+		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id AND a.org_id = ANY($1::uuid[]))
+		ORDER BY u.display_name, u.id`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: action owners: %w", err)
 	}
@@ -604,10 +604,10 @@ func (s *Store) ActionOwners(ctx context.Context, orgIDs []string) ([]ActionOwne
 func (s *Store) NewestLevels(ctx context.Context, orgIDs []string) (map[string]map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT n.org_id, x.question_id, x.level
-		FROM (SELECT DISTINCT ON (org_id) id, org_id FROM assessments WHERE org_id::text = ANY($1)
+		FROM (SELECT DISTINCT ON (org_id) id, org_id FROM assessments WHERE org_id = ANY($1::uuid[])
 			ORDER BY org_id, created_at DESC, id DESC) n
 		JOIN answers x ON x.assessment_id = n.id
-		WHERE x.level IS NOT NULL`, orgIDs)
+		WHERE x.level IS NOT NULL`, uuidArray(orgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: newest levels: %w", err)
 	}

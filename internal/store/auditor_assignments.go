@@ -94,12 +94,17 @@ func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
 // policy.Reviewers: every organisation when orgID is "", otherwise orgID and
 // its ancestors.
 func (s *Store) ReviewNodes(ctx context.Context, orgID string) (map[string]policy.ReviewNode, error) {
-	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE chain AS (
-			SELECT id, parent_id, 1 AS depth FROM orgs WHERE $1 = '' OR id::text = $1
+	// One organisation and its ancestors by index, or every organisation.
+	chain, args := `
+			SELECT id, parent_id, 1 AS depth FROM orgs WHERE id = $1
 			UNION
 			SELECT o.id, o.parent_id, chain.depth + 1 FROM orgs o JOIN chain ON o.id = chain.parent_id
-			WHERE $1 <> '' AND chain.depth < 100
+			WHERE chain.depth < 100`, []any{uuidArg(orgID)}
+	if orgID == "" {
+		chain, args = `SELECT id, parent_id, 1 AS depth FROM orgs`, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE chain AS (`+chain+`
 		)
 		SELECT DISTINCT c.id::text, coalesce(c.parent_id::text, ''), coalesce(r.id::text, ''), coalesce(r.display_name, '')
 		FROM chain c LEFT JOIN LATERAL (
@@ -107,7 +112,7 @@ func (s *Store) ReviewNodes(ctx context.Context, orgID string) (map[string]polic
 			WHERE u.active AND u.role = 'auditor' AND (u.org_id = c.id
 				OR EXISTS (SELECT 1 FROM auditor_assignments a WHERE a.user_id = u.id AND a.org_id = c.id))
 		) r ON true
-		ORDER BY 1, 4, 3`, orgID)
+		ORDER BY 1, 4, 3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: review nodes: %w", err)
 	}

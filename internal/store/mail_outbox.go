@@ -82,7 +82,7 @@ func (s *Store) OutboxMark(ctx context.Context, key, status, lastError string) e
 // MarkEmailed records that notifications went out by email (at once or in
 // a digest), so that no digest repeats them.
 func (s *Store) MarkEmailed(ctx context.Context, ids []string) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE notifications SET emailed_at = now() WHERE id::text = ANY($1::text[]) AND emailed_at IS NULL`, ids); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE notifications SET emailed_at = now() WHERE id = ANY($1::uuid[]) AND emailed_at IS NULL`, uuidArray(ids)); err != nil {
 		return fmt.Errorf("store: mark emailed: %w", err)
 	}
 	return nil

@@ -302,7 +302,7 @@ func (s *Store) Principal(ctx context.Context, userID string) (*policy.Principal
 // an action of the organisation can be given to.
 func (s *Store) OrgMembers(ctx context.Context, orgID string) ([]User, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u
-		WHERE u.org_id::text = $1 AND u.active ORDER BY u.display_name, u.email`, orgID)
+		WHERE u.org_id = $1 AND u.active ORDER BY u.display_name, u.email`, uuidArg(orgID))
 	if err != nil {
 		return nil, fmt.Errorf("store: org members: %w", err)
 	}

@@ -18,3 +18,14 @@ func uuidArray(ids []string) []pgtype.UUID {
 	}
 	return out
 }
+
+// uuidArg is id as a uuid parameter, so that `id = $n` uses the index on
+// id (`id::text = $n` reads the whole table); an id that is not a UUID is
+// NULL, which matches no row, as it did before.
+func uuidArg(id string) pgtype.UUID {
+	var u pgtype.UUID
+	if u.Scan(id) != nil {
+		return pgtype.UUID{}
+	}
+	return u
+}
