@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"mamori/internal/score"
@@ -32,7 +33,7 @@ func HHMM(t time.Time) string { return t.In(i18n.JST).Format("15:04") }
 func F2(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // Itoa shows an integer.
-func Itoa(n int) string { return fmt.Sprint(n) }
+func Itoa(n int) string { return strconv.Itoa(n) }
 
 // viewBox is an SVG viewBox attribute for a chart of w × h units.
 func viewBox(w, h int) string { return fmt.Sprintf("0 0 %d %d", w, h) }
