@@ -117,10 +117,7 @@ func dashboardRowsSQL(src, order string) string {
 // frozen result and is never recomputed here. The campaign dashboard reads
 // this way; the others a page at a time (DashboardPage).
 func (s *Store) Dashboard(ctx context.Context, scope OrgScope) ([]DashboardRow, error) {
-	ids := scope.OrgIDs
-	if ids == nil {
-		ids = []string{}
-	}
+	ids := uuidArray(scope.OrgIDs)
 	var out []DashboardRow
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, dashboardRowsSQL(`(SELECT id, 0::bigint AS n FROM orgs WHERE $2 OR id = ANY($3::uuid[])) src`, "o.name, o.id"),
