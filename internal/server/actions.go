@@ -38,7 +38,7 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if d.Orgs, err = s.store.OrgsByIDs(ctx, visible); err != nil {
+	if d.Orgs, d.OrgQuery, d.MoreOrgs, err = s.orgChoices(r); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

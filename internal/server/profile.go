@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,11 @@ func (s *Server) handleProfileHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
 	if id := r.URL.Query().Get("org"); id != "" {
-		http.Redirect(w, r, "/orgs/"+url.PathEscape(id)+"/profile", http.StatusSeeOther)
+		to := "/orgs/" + url.PathEscape(id) + "/profile"
+		if q := r.URL.Query().Get("org_q"); q != "" { // the picker narrowed by name stays narrowed
+			to += "?" + url.Values{"org_q": {q}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	org, err := s.store.GetOrg(ctx, p.OrgID)
@@ -106,9 +111,12 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d.History = profileChanges(hist)
-	if d.Orgs, err = s.pickableOrgs(r); err != nil {
+	if d.Orgs, d.OrgQuery, d.MoreOrgs, err = s.orgChoices(r); err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if !slices.ContainsFunc(d.Orgs, func(o store.Org) bool { return o.ID == org.ID }) && (len(d.Orgs) > 0 || d.OrgQuery != "") {
+		d.Orgs = append([]store.Org{org}, d.Orgs...) // the organisation shown stays selectable
 	}
 	s.render(w, r, status, views.ProfilePage(s.page(r, i18n.T(ctx, "profile.title"), "profile"), d))
 }
@@ -136,15 +144,20 @@ func derefProfile(p *score.Profile) score.Profile {
 	return *p
 }
 
-// pickableOrgs lists the organisations the caller can see, when there is a
-// choice (managers with subsidiaries, auditors with assignments, admins).
-func (s *Server) pickableOrgs(r *http.Request) ([]store.Org, error) {
-	ctx := r.Context()
-	ids, err := s.visibleOrgs(ctx, principal(ctx))
-	if err != nil || len(ids) < 2 {
-		return nil, err
+// orgPickerSize is how many organisations a picker offers at once: a
+// caller who sees more narrows them by name (?org_q=).
+const orgPickerSize = 50
+
+// orgChoices is what an organisation picker offers the caller: by name, the
+// first orgPickerSize of the organisations they see whose name contains the
+// URL's org_q, the query as read, and whether more match.
+func (s *Server) orgChoices(r *http.Request) ([]store.Org, string, bool, error) {
+	q := strings.TrimSpace(r.URL.Query().Get("org_q"))
+	if len([]rune(q)) > 100 {
+		q = string([]rune(q)[:100])
 	}
-	return s.store.OrgsByIDs(ctx, ids)
+	orgs, more, err := s.store.OrgChoices(r.Context(), assessmentScope(principal(r.Context())), strings.ToLower(q), orgPickerSize)
+	return orgs, q, more, err
 }
 
 // handleProfileSave stores the profile form. A refused save re-renders the

@@ -263,10 +263,10 @@ func (s *Store) ListActions(ctx context.Context, f ActionFilter) ([]Action, erro
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if f.OrgIDs != nil {
-		where = append(where, "a.org_id::text = ANY("+arg(f.OrgIDs)+")")
+		where = append(where, "a.org_id = ANY("+arg(uuidArray(f.OrgIDs))+"::uuid[])")
 	}
 	if f.OwnerID != "" {
-		where = append(where, "a.owner_id::text = "+arg(f.OwnerID))
+		where = append(where, "a.owner_id = "+arg(uuidArg(f.OwnerID)))
 	}
 	if f.OrgIDs == nil && f.OwnerID == "" {
 		return nil, fmt.Errorf("store: list actions: no organisation or owner")

@@ -141,6 +141,29 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 	return orgs, nil
 }
 
+// OrgChoices returns, by name, at most limit organisations of the scope
+// whose name contains q (lower case; "" for any), and whether more match:
+// what a picker offers when the caller sees thousands of organisations.
+func (s *Store) OrgChoices(ctx context.Context, scope AssessmentScope, q string, limit int) ([]Org, bool, error) {
+	cond, args := `true`, []any{limit + 1, q}
+	if !scope.All {
+		cond, args = `id = ANY($3::uuid[])`, append(args, uuidArray(scope.OrgIDs))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs
+		WHERE `+cond+` AND ($2 = '' OR strpos(lower(name), $2) > 0) ORDER BY name, id LIMIT $1`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+	if err != nil {
+		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
+	}
+	if len(orgs) > limit {
+		return orgs[:limit], true, nil
+	}
+	return orgs, false, nil
+}
+
 // OrgsByIDs returns the named organisations by name.
 func (s *Store) OrgsByIDs(ctx context.Context, ids []string) ([]Org, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ANY($1::uuid[]) ORDER BY name, id`, uuidArray(ids))

@@ -17,7 +17,9 @@ import (
 // ActionsData is /actions: the improvement actions the caller sees.
 type ActionsData struct {
 	Rows        []ActionRow
-	Orgs        []store.Org // the organisations the filter can pick
+	Orgs        []store.Org // the organisations the filter can pick (the first 50 matching OrgQuery)
+	OrgQuery    string      // part of a name the organisations are narrowed by
+	MoreOrgs    bool        // more organisations match than Orgs holds
 	CanCreateIn []store.Org // where the caller may plan actions
 	Owners      []store.ActionOwner
 	Filter      ActionsFilter
