@@ -238,17 +238,17 @@ func TestAssignmentEmail(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'deliver_notification'`).Scan(&jobs); err != nil || jobs != 1 {
 		t.Fatalf("deliver jobs: %d %v, want the one", jobs, err)
 	}
+	// The job's completion is recorded after its email went out: clean up
+	// only once it is, as River's cleaner would (deleting the row of a job
+	// still being completed left River retrying its completion).
+	waitCompleted(t, conn, "deliver_notification", 1)
 	if _, err := conn.Exec(ctx, `DELETE FROM river_job`); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.st.InsertJobInTx(ctx, jobargs.Deliver{NotificationID: ns[0].ID}, nil); err != nil {
 		t.Fatal(err)
 	}
-	for done := 0; done != 1; time.Sleep(100 * time.Millisecond) {
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'completed'`).Scan(&done); err != nil {
-			t.Fatal(err)
-		}
-	}
+	waitCompleted(t, conn, "deliver_notification", 1)
 	if n := len(srv.messages()); n != 1 {
 		t.Fatalf("the job worked again sent %d emails in all, want 1", n)
 	}
@@ -481,5 +481,30 @@ func TestActionDueEmail(t *testing.T) {
 	}
 	if len(msgs) != 2 || assigned != 1 || dueSoon != 1 {
 		t.Fatalf("%d emails: %d assigned, %d due", len(msgs), assigned, dueSoon)
+	}
+}
+
+// waitCompleted waits until n River jobs of kind are completed, and fails
+// naming every job's state and errors if that takes more than 60 s. (Jobs
+// of other kinds, such as the periodic sweep, complete alongside: counting
+// them made the wait last for ever.)
+func waitCompleted(t *testing.T, conn *pgx.Conn, kind string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var done int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'completed' AND kind = $1`, kind).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if done == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			var jobs string
+			_ = conn.QueryRow(ctx, `SELECT coalesce(string_agg(kind || ' ' || state || ' attempt ' || attempt || ' ' || errors::text, '; '), 'none') FROM river_job`).Scan(&jobs)
+			t.Fatalf("%d jobs completed after 60 s, want %d; jobs: %s", done, n, jobs)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
