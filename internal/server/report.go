@@ -40,15 +40,13 @@ func frozenStatus(st assessment.Status) bool {
 func (s *Server) diagnose(ctx context.Context, a store.Assessment, cl *checklist.Checklist, answers map[string]store.Answer) (diagnosis, error) {
 	var d diagnosis
 	if frozenStatus(a.Status) {
-		res, err := s.store.GetResult(ctx, a.ID)
+		res, profile, err := s.store.FrozenResult(ctx, a)
 		switch {
 		case err == nil:
 			d.Frozen, d.FrozenAt = true, res.ComputedAt
 			d.Risk = score.Risk{Group: res.RiskGroup, Index: res.RiskIndex, Reasons: []score.Reason{}}
 			d.Targets = score.DefaultTargets(res.RiskGroup, cl.QuestionIDs(), res.Targets)
-			if err := s.frozenBasis(ctx, a.OrgID, res, &d); err != nil {
-				return diagnosis{}, err
-			}
+			frozenBasis(res, profile, &d)
 		case !apperr.Is(err, apperr.NotFound):
 			return diagnosis{}, err
 		}
@@ -71,23 +69,18 @@ func (s *Server) diagnose(ctx context.Context, a store.Assessment, cl *checklist
 	return d, nil
 }
 
-// frozenBasis finds the profile a frozen result was computed with, to say
-// why the organisation was in its group then. The reasons are shown only
-// when that profile gives exactly the frozen group and index.
-func (s *Server) frozenBasis(ctx context.Context, orgID string, res store.Result, d *diagnosis) error {
-	v, err := s.store.ProfileAt(ctx, orgID, res.ComputedAt)
-	switch {
-	case apperr.Is(err, apperr.NotFound):
+// frozenBasis says why the organisation was in its group when its result
+// was frozen, from the profile in force then (nil: none). The reasons are
+// shown only when that profile gives exactly the frozen group and index.
+func frozenBasis(res store.Result, profile *score.Profile, d *diagnosis) {
+	if profile == nil {
 		d.Basis.NoProfile = res.RiskGroup == score.DefaultGroup && res.RiskIndex == 0
-		return nil
-	case err != nil:
-		return err
+		return
 	}
-	if r := score.Assess(v.Profile); r.Group == res.RiskGroup && r.Index == res.RiskIndex {
+	if r := score.Assess(*profile); r.Group == res.RiskGroup && r.Index == res.RiskIndex {
 		d.Risk = r
-		d.Basis.Profile = &v.Profile
+		d.Basis.Profile = profile
 	}
-	return nil
 }
 
 // previousAndOthers returns the organisation's other assessments (newest

@@ -10,6 +10,7 @@ import (
 	"mamori/internal/assessment"
 	"mamori/internal/score"
 	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 func (f fixture) assessment(t *testing.T, copyFrom string) store.Assessment {
@@ -166,4 +167,80 @@ func TestCreateAssessmentCopyFrom(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFrozenResultKeptByVersion: the frozen result and the profile it was
+// computed with come in one statement, then from memory for the same
+// version of the assessment; a new version (a status change freezes again)
+// reads the new result; what a caller changes in its copy stays its own.
+func TestFrozenResultKeptByVersion(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	st := storetest.Open(t, url)
+	org, err := st.CreateOrg(ctx, "凍結株式会社", nil, "manufacturing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Email: "officer@example.jp", Name: "担当 一郎", PasswordHash: "x", Role: assessment.Officer, OrgID: org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture{st: st, org: org, actor: store.Actor{UserID: u.ID, Email: u.Email}}
+	a := f.assessment(t, "")
+	f.answerAll(t, a.ID, func(int) int { return 3 })
+	gi := smallProfile
+	gi.Employees, gi.OnlineServices = 300, true
+	if _, _, err := f.st.SaveProfile(ctx, f.org.ID, gi, nil, f.actor); err != nil {
+		t.Fatal(err)
+	}
+	load := func() store.Assessment {
+		t.Helper()
+		x, err := f.st.GetAssessmentHead(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	if _, _, err := f.st.FrozenResult(ctx, load()); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("before freezing: %v", err)
+	}
+	freeze(t, f.st, a.ID)
+	want, err := f.st.GetResult(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := load()
+	r, p, err := f.st.FrozenResult(ctx, cur)
+	if err != nil || p == nil || *p != gi || r.RiskGroup != want.RiskGroup || r.TotalTarget != want.TotalTarget || !r.ComputedAt.Equal(want.ComputedAt) {
+		t.Fatalf("frozen result %+v, profile %+v, %v; want %+v with %+v", r, p, err, want, gi)
+	}
+	r.Targets["1-1"], p.Employees = 1, 1 // the caller's copy
+	cctx, n := store.CountQueries(ctx)
+	traced := storetest.Open(t, url, store.WithTracer(store.QueryCountTracer{}))
+	if _, _, err := traced.FrozenResult(cctx, cur); err != nil || n.Load() != 1 {
+		t.Fatalf("first read on another instance: %d statements, %v", n.Load(), err)
+	}
+	if again, p2, _ := traced.FrozenResult(cctx, cur); n.Load() != 1 || again.Targets["1-1"] == 1 || p2.Employees == 1 {
+		t.Fatalf("second read: %d statements in all, targets %v, profile %+v", n.Load(), again.Targets, p2)
+	}
+	if again, p2, _ := f.st.FrozenResult(ctx, cur); again.Targets["1-1"] == 1 || p2.Employees == 1 {
+		t.Fatal("a caller's change reached the kept result")
+	}
+
+	// Freezing again comes with a status change in the store: the
+	// assessment's version moves, and the new result is read.
+	small := gi
+	small.Employees, small.OnlineServices = 50, false
+	time.Sleep(5 * time.Millisecond)
+	if _, _, err := f.st.SaveProfile(ctx, f.org.ID, small, nil, f.actor); err != nil {
+		t.Fatal(err)
+	}
+	freeze(t, f.st, a.ID)
+	if _, err := storetest.DB(t, f.st).Exec(ctx, `UPDATE assessments SET status_version = status_version + 1, updated_at = now() WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	r3, p3, err := traced.FrozenResult(ctx, load())
+	if err != nil || r3.RiskGroup != score.GIII || p3 == nil || *p3 != small {
+		t.Fatalf("after freezing again: %+v, %+v, %v", r3, p3, err)
+	}
 }

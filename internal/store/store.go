@@ -29,6 +29,7 @@ type Store struct {
 
 	visible visibleCache // who sees which organisations (visibility.go)
 	peers   peerCache    // the benchmark's sums by version (peer_stats.go)
+	frozen  frozenCache  // frozen results by assessment version (frozen_results.go)
 
 	riverOnce   sync.Once // the insert-only River client (jobs.go)
 	riverClient *river.Client[pgx.Tx]
