@@ -146,27 +146,45 @@ func loadScoreAnswers(ctx context.Context, q querier, assessmentID string) (map[
 // GetResult returns an assessment's frozen result, or NotFound when it was
 // never submitted (or was submitted before results were frozen).
 func (s *Store) GetResult(ctx context.Context, assessmentID string) (Result, error) {
-	var r Result
-	var group, targets, catAvg, catTgt string
-	var idx, total, totalTarget, answered int16
-	err := s.pool.QueryRow(ctx, `
-		SELECT assessment_id, org_id, risk_group, risk_index, targets::text, total_score, total_average::float8, total_target,
-			category_averages::text, category_targets::text, answered, computed_at
-		FROM assessment_results WHERE assessment_id = $1`, assessmentID).Scan(&r.AssessmentID, &r.OrgID, &group, &idx, &targets,
-		&total, &r.TotalAverage, &totalTarget, &catAvg, &catTgt, &answered, &r.ComputedAt)
-	if pgCode(err) == codeInvalidText {
-		err = pgx.ErrNoRows
-	}
+	var c resultColumns
+	err := s.pool.QueryRow(ctx, `SELECT `+resultSelect+` FROM assessment_results r WHERE r.assessment_id = $1`,
+		uuidArg(assessmentID)).Scan(c.dest()...)
 	if err != nil {
 		return Result{}, fmt.Errorf("store: result of %s: %w", assessmentID, notFound(err))
 	}
-	r.RiskGroup, r.RiskIndex, r.TotalScore, r.TotalTarget, r.Answered = score.RiskGroup(group), int(idx), int(total), int(totalTarget), int(answered)
+	r, err := c.result()
+	if err != nil {
+		return Result{}, fmt.Errorf("store: result of %s: %w", assessmentID, err)
+	}
+	return r, nil
+}
+
+// resultSelect are the columns of assessment_results r that resultColumns
+// scans.
+const resultSelect = `r.assessment_id, r.org_id, r.risk_group, r.risk_index, r.targets::text, r.total_score,
+	r.total_average::float8, r.total_target, r.category_averages::text, r.category_targets::text, r.answered, r.computed_at`
+
+// resultColumns scans resultSelect into a Result.
+type resultColumns struct {
+	r                                 Result
+	group, targets, catAvg, catTgt    string
+	idx, total, totalTarget, answered int16
+}
+
+func (c *resultColumns) dest() []any {
+	return []any{&c.r.AssessmentID, &c.r.OrgID, &c.group, &c.idx, &c.targets, &c.total, &c.r.TotalAverage, &c.totalTarget,
+		&c.catAvg, &c.catTgt, &c.answered, &c.r.ComputedAt}
+}
+
+func (c *resultColumns) result() (Result, error) {
+	r := c.r
+	r.RiskGroup, r.RiskIndex, r.TotalScore, r.TotalTarget, r.Answered = score.RiskGroup(c.group), int(c.idx), int(c.total), int(c.totalTarget), int(c.answered)
 	for _, x := range []struct {
 		doc string
 		dst any
-	}{{targets, &r.Targets}, {catAvg, &r.CategoryAverages}, {catTgt, &r.CategoryTargets}} {
+	}{{c.targets, &r.Targets}, {c.catAvg, &r.CategoryAverages}, {c.catTgt, &r.CategoryTargets}} {
 		if err := json.Unmarshal([]byte(x.doc), x.dst); err != nil {
-			return Result{}, fmt.Errorf("store: result of %s: %w", assessmentID, err)
+			return Result{}, err
 		}
 	}
 	return r, nil

@@ -96,12 +96,7 @@ func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (Dashbo
 		order, q.Sort = dashboardOrders["name"], "name"
 	}
 	from := dashboardFrom(q.Sort)
-	want := make([]string, 0, len(q.TrendWant))
-	for _, id := range q.TrendWant {
-		if isUUID(id) {
-			want = append(want, id)
-		}
-	}
+	want := uuidArray(q.TrendWant) // an id that is not one is left out
 	var out DashboardPage
 	err := readReport(ctx, s, func(tx pgx.Tx) error {
 		where, args := q.where(q.Scope, nil)
@@ -177,24 +172,6 @@ func (s *Store) DashboardPage(ctx context.Context, q DashboardPageQuery) (Dashbo
 		return DashboardPage{}, fmt.Errorf("store: dashboard page: %w", err)
 	}
 	return out, nil
-}
-
-// isUUID says whether s is a uuid in its textual form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if r != '-' {
-				return false
-			}
-		case !strings.ContainsRune("0123456789abcdefABCDEF", r):
-			return false
-		}
-	}
-	return true
 }
 
 // DashboardEach calls fn with every organisation of a scope matching the

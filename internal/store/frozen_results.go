@@ -3,13 +3,10 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"mamori/internal/score"
 )
@@ -28,31 +25,19 @@ func (s *Store) FrozenResult(ctx context.Context, a Assessment) (Result, *score.
 	if e, ok := s.frozen.get(key); ok {
 		return e.result.clone(), cloneProfile(e.profile), nil
 	}
-	var r Result
-	var group, targets, catAvg, catTgt string
+	var c resultColumns
 	var profile *string
-	var idx, total, totalTarget, answered int16
 	err := s.pool.QueryRow(ctx, `
-		SELECT r.assessment_id, r.org_id, r.risk_group, r.risk_index, r.targets::text, r.total_score, r.total_average::float8,
-			r.total_target, r.category_averages::text, r.category_targets::text, r.answered, r.computed_at,
+		SELECT `+resultSelect+`,
 			(SELECT h.profile::text FROM org_profile_history h
 				WHERE h.org_id = r.org_id AND h.updated_at <= r.computed_at ORDER BY h.version DESC LIMIT 1)
-		FROM assessment_results r WHERE r.assessment_id = $1`, uuidArg(a.ID)).Scan(&r.AssessmentID, &r.OrgID, &group, &idx, &targets,
-		&total, &r.TotalAverage, &totalTarget, &catAvg, &catTgt, &answered, &r.ComputedAt, &profile)
-	if errors.Is(err, pgx.ErrNoRows) {
+		FROM assessment_results r WHERE r.assessment_id = $1`, uuidArg(a.ID)).Scan(append(c.dest(), &profile)...)
+	if err != nil {
 		return Result{}, nil, fmt.Errorf("store: frozen result of %s: %w", a.ID, notFound(err))
 	}
+	r, err := c.result()
 	if err != nil {
 		return Result{}, nil, fmt.Errorf("store: frozen result of %s: %w", a.ID, err)
-	}
-	r.RiskGroup, r.RiskIndex, r.TotalScore, r.TotalTarget, r.Answered = score.RiskGroup(group), int(idx), int(total), int(totalTarget), int(answered)
-	for _, x := range []struct {
-		doc string
-		dst any
-	}{{targets, &r.Targets}, {catAvg, &r.CategoryAverages}, {catTgt, &r.CategoryTargets}} {
-		if err := json.Unmarshal([]byte(x.doc), x.dst); err != nil {
-			return Result{}, nil, fmt.Errorf("store: frozen result of %s: %w", a.ID, err)
-		}
 	}
 	var p *score.Profile
 	if profile != nil {

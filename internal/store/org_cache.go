@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // The organisation cache keeps in memory what the report, profile and
@@ -209,14 +208,4 @@ func (s *Store) listen(ctx context.Context) (wasLive bool, err error) {
 		}
 		s.cache.drop(n.Payload)
 	}
-}
-
-// canonicalUUID reports whether id is a UUID as PostgreSQL prints one.
-func canonicalUUID(id string) bool {
-	var u pgtype.UUID
-	if u.Scan(id) != nil {
-		return false
-	}
-	v, err := u.Value()
-	return err == nil && v == id
 }

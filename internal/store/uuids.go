@@ -29,3 +29,13 @@ func uuidArg(id string) pgtype.UUID {
 	}
 	return u
 }
+
+// canonicalUUID reports whether id is a UUID as PostgreSQL prints one.
+func canonicalUUID(id string) bool {
+	var u pgtype.UUID
+	if u.Scan(id) != nil {
+		return false
+	}
+	v, err := u.Value()
+	return err == nil && v == id
+}
