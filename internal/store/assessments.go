@@ -297,6 +297,10 @@ func (s *Store) changeStatus(ctx context.Context, c StatusChange, check func(tx 
 			e.Detail = map[string]any{"status": cur}
 			return e
 		}
+		// Before the update below moves the dashboard's last change.
+		if err := lockOrgSummary(ctx, tx, orgID); err != nil {
+			return err
+		}
 		detail := map[string]any{"from": c.From, "to": c.To}
 		if check != nil {
 			if err := check(tx, checklistID, detail); err != nil {

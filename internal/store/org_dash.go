@@ -118,9 +118,8 @@ func dashShard(orgID string) int {
 func refreshOrgDash(ctx context.Context, tx pgx.Tx, orgID string) error {
 	// One refresh of an organisation at a time, as refreshOrgPeer: the
 	// differences added to the counts are against what the last one stored.
-	// The organisation's row is the lock, taken before any counts' row.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE`, orgID); err != nil {
-		return fmt.Errorf("dashboard refresh: lock: %w", err)
+	if err := lockOrgSummary(ctx, tx, orgID); err != nil {
+		return fmt.Errorf("dashboard refresh: %w", err)
 	}
 	rows, err := tx.Query(ctx, dashboardRowsSQL(`(SELECT $2::uuid AS id, 0::bigint AS n) src`, "src.n"), "", orgID)
 	if err != nil {
@@ -393,4 +392,17 @@ func (s *Store) EnsureDashboard(ctx context.Context) (built bool, err error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// lockOrgSummary takes the organisation's row as the lock of its dashboard
+// summary, until tx ends. It comes before any row of org_dash, org_dash_recent
+// or the counts: a transaction that updates an assessment (whose trigger
+// moves org_dash_recent) takes it first, or it would wait for the lock
+// holding recent rows a refresh wants (a deadlock seen between a
+// submission and an assessment created at once).
+func lockOrgSummary(ctx context.Context, tx pgx.Tx, orgID string) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE`, orgID); err != nil {
+		return fmt.Errorf("lock organisation %s: %w", orgID, err)
+	}
+	return nil
 }
