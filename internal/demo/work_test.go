@@ -37,7 +37,7 @@ func TestSeedGivesEveryRoleWork(t *testing.T) {
 	for id := range auditor.Visible {
 		orgs = append(orgs, id)
 	}
-	q, err := st.ReviewQueue(ctx, orgs)
+	q, _, err := st.ReviewQueue(ctx, orgs, 1, 50)
 	if err != nil || len(q) != 1 || q[0].OrgName != "デモ株式会社 九州工場" {
 		t.Fatalf("auditor's queue: %v %+v", err, q)
 	}

@@ -108,7 +108,12 @@ func assessmentScope(p *policy.Principal) store.AssessmentScope {
 
 // listPage is the page of assessments the URL asks for (?page=, from 1).
 func listPage(r *http.Request) int {
-	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	return pageParam(r.URL.Query().Get("page"))
+}
+
+// pageParam is a page number from a URL (from 1; anything else is 1).
+func pageParam(v string) int {
+	n, _ := strconv.Atoi(v)
 	return min(max(n, 1), 100_000)
 }
 

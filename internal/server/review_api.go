@@ -2,12 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
 	"mamori/internal/policy"
-	"mamori/internal/store"
 )
 
 // apiReturn is POST /api/v1/assessments/{id}/return {"comment": "..."}.
@@ -154,73 +154,25 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 
 // apiReviews is GET /api/v1/reviews: the auditor's queue (oldest first),
 // recent decisions, and the organisations they review with each one's
-// latest assessment.
+// latest assessment; ?page= (from 1) pages the queue and the organisations
+// together, apiReviewsPageSize of each, with a Link header to the next
+// page while either has more.
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
-	q, ds, err := s.reviewQueue(r)
+	page := listPage(r)
+	rv, err := s.reviews(r, page, page, apiReviewsPageSize)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	orgs, err := s.reviewedOrgs(r)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
+	if rv.queueMore || page*apiReviewsPageSize < rv.orgsTotal {
+		w.Header().Set("Link", fmt.Sprintf(`</api/v1/reviews?page=%d>; rel="next"`, page+1))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(q), "decisions": decisionsJSON(ds), "orgs": reviewedOrgsJSON(orgs)})
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queueJSON(rv.queue), "decisions": decisionsJSON(rv.decisions),
+		"orgs": reviewedOrgsJSON(rv.orgs)})
 }
 
-// reviewedOrgs is the organisations the auditor reviews with their latest
-// assessment; their own organisation only when it has assessments (an audit
-// firm's has none). Call after reviewQueue, which authorises.
-func (s *Server) reviewedOrgs(r *http.Request) ([]store.OrgLatest, error) {
-	ctx := r.Context()
-	p := principal(ctx)
-	ids, err := s.visibleOrgs(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	all, err := s.store.LatestByOrg(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]store.OrgLatest, 0, len(all))
-	for _, o := range all {
-		if o.OrgID == p.OrgID && o.Assessment == nil {
-			continue
-		}
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-// reviewQueue is the auditor's queue and recent decisions, across the
-// organisations they may see.
-func (s *Server) reviewQueue(r *http.Request) ([]store.QueueItem, []store.Decision, error) {
-	ctx := r.Context()
-	p := principal(ctx)
-	if err := policy.ReviewQueue(p); err != nil {
-		return nil, nil, err
-	}
-	orgs, err := s.visibleOrgs(ctx, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, err := s.store.ReviewQueue(ctx, orgs)
-	if err != nil {
-		return nil, nil, err
-	}
-	ds, err := s.store.RecentDecisions(ctx, p.UserID, orgs, recentDecisions)
-	if err != nil {
-		return nil, nil, err
-	}
-	if q == nil {
-		q = []store.QueueItem{}
-	}
-	if ds == nil {
-		ds = []store.Decision{}
-	}
-	return q, ds, nil
-}
+// apiReviewsPageSize is the queue's and the organisations' page in the API.
+const apiReviewsPageSize = 100
 
 // recentDecisions is how many of an auditor's decisions /reviews lists.
 const recentDecisions = 20

@@ -15,21 +15,82 @@ import (
 )
 
 // handleReviews is /reviews: the auditor's queue across the organisations
-// assigned to them (submitted assessments, the longest waiting first) and
-// their recent decisions.
+// assigned to them (submitted assessments, the longest waiting first), the
+// organisations they review and their recent decisions; ?queue_page= and
+// ?orgs_page= page the first two.
 func (s *Server) handleReviews(w http.ResponseWriter, r *http.Request) {
-	q, ds, err := s.reviewQueue(r)
+	q := r.URL.Query()
+	d := views.ReviewsData{QueuePage: pageParam(q.Get("queue_page")), OrgsPage: pageParam(q.Get("orgs_page")),
+		Total: checklist.Default().NumQuestions(), Now: s.now()}
+	rv, err := s.reviews(r, d.QueuePage, d.OrgsPage, reviewsPageSize)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	orgs, err := s.reviewedOrgs(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	d := views.ReviewsData{Queue: q, Decisions: ds, Orgs: orgs, Total: checklist.Default().NumQuestions(), Now: s.now()}
+	d.Queue, d.QueueMore, d.QueueCount, d.QueueCountCapped = rv.queue, rv.queueMore, rv.queueCount, rv.queueCount > store.QueueCountCap
+	d.Decisions, d.Orgs, d.OrgsTotal = rv.decisions, rv.orgs, rv.orgsTotal
+	d.OrgsPages = max(1, (rv.orgsTotal+reviewsPageSize-1)/reviewsPageSize)
 	s.render(w, r, http.StatusOK, views.Reviews(s.page(r, i18n.T(r.Context(), "reviews.title"), "reviews"), d))
+}
+
+// reviewsPageSize is the queue's and the organisations' page on /reviews.
+const reviewsPageSize = 50
+
+// reviewsView is what /reviews shows: a page of the queue, the auditor's
+// recent decisions and a page of the organisations they review.
+type reviewsView struct {
+	queue      []store.QueueItem
+	queueMore  bool
+	queueCount int // up to store.QueueCountCap+1
+	decisions  []store.Decision
+	orgs       []store.OrgLatest
+	orgsTotal  int
+}
+
+// reviews reads the auditor's queue (page queuePage), recent decisions and
+// reviewed organisations (page orgsPage), across the organisations they
+// may see.
+func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (reviewsView, error) {
+	ctx := r.Context()
+	p := principal(ctx)
+	var v reviewsView
+	if err := policy.ReviewQueue(p); err != nil {
+		return v, err
+	}
+	orgs := visibleIDs(p)
+	var err error
+	if v.queue, v.queueMore, err = s.store.ReviewQueue(ctx, orgs, queuePage, size); err != nil {
+		return v, err
+	}
+	v.queueCount = (queuePage-1)*size + len(v.queue)
+	if v.queueMore || (len(v.queue) == 0 && queuePage > 1) {
+		if v.queueCount, err = s.store.ReviewQueueCount(ctx, orgs); err != nil {
+			return v, err
+		}
+	}
+	if v.decisions, err = s.store.RecentDecisions(ctx, p.UserID, orgs, recentDecisions); err != nil {
+		return v, err
+	}
+	if v.orgs, v.orgsTotal, err = s.store.ReviewedOrgs(ctx, orgs, p.OrgID, orgsPage, size); err != nil {
+		return v, err
+	}
+	if v.queue == nil {
+		v.queue = []store.QueueItem{}
+	}
+	if v.decisions == nil {
+		v.decisions = []store.Decision{}
+	}
+	return v, nil
+}
+
+// visibleIDs lists the organisations a principal sees (policy.Principal's
+// Visible, cached per user): an auditor's can be a whole group's.
+func visibleIDs(p *policy.Principal) []string {
+	ids := make([]string, 0, len(p.Visible))
+	for id := range p.Visible {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // waitingFor lists what waits for the user among the assessments they see:
@@ -66,11 +127,7 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 		}
 		return items, nil
 	case assessment.Auditor:
-		orgs, err := s.visibleOrgs(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		q, err := s.store.ReviewQueue(ctx, orgs)
+		q, more, err := s.store.ReviewQueue(ctx, visibleIDs(p), 1, waitingReviews)
 		if err != nil {
 			return nil, err
 		}
@@ -79,10 +136,17 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 			items[i] = views.WaitingItem{Kind: "review", Title: x.Title, Href: "/assessments/" + x.AssessmentID + "/review", Org: x.OrgName,
 				Waited: views.Waited(ctx, x.SubmittedAt, now)}
 		}
+		if more {
+			items = append(items, views.WaitingItem{Kind: "more", Title: i18n.T(ctx, "waiting.more_reviews"), Href: "/reviews"})
+		}
 		return items, nil
 	}
 	return nil, nil
 }
+
+// waitingReviews is how many reviews the assessments page lists as waiting
+// (the longest waiting; the rest are on /reviews).
+const waitingReviews = 10
 
 // before orders optional times, missing ones last.
 func before(a, b *time.Time) bool {

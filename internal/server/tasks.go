@@ -17,16 +17,16 @@ import (
 // questions assigned to them that are unanswered or carried over and the
 // open improvement actions they own, together by due date (earliest first,
 // those without one last), then the reviews waiting for them (longest
-// waiting first).
-func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
+// waiting first: the first taskReviews of them, and whether more wait).
+func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, bool, error) {
 	ctx := r.Context()
 	p := principal(ctx)
 	if err := policy.OwnTasks(p); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ts, err := s.store.Tasks(ctx, p.OrgID, p.UserID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var out []views.TaskItem
 	for _, t := range ts {
@@ -36,7 +36,7 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
 	}
 	as, err := s.store.ListActions(ctx, store.ActionFilter{OrgIDs: ownedScope(p), OwnerID: p.UserID, Statuses: []action.Status{action.Open, action.InProgress}})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, a := range as {
 		due := a.DueOn
@@ -54,36 +54,38 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, error) {
 		}
 		return x.DueOn.Compare(*y.DueOn)
 	})
+	moreReviews := false
 	if p.Role == assessment.Auditor {
-		orgs, err := s.visibleOrgs(ctx, p)
+		q, more, err := s.store.ReviewQueue(ctx, visibleIDs(p), 1, taskReviews)
 		if err != nil {
-			return nil, err
-		}
-		q, err := s.store.ReviewQueue(ctx, orgs)
-		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, x := range q {
 			out = append(out, views.TaskItem{Kind: "review", AssessmentID: x.AssessmentID, Title: x.Title, Org: x.OrgName,
 				Href: "/assessments/" + x.AssessmentID + "/review"})
 		}
+		moreReviews = more
 	}
-	return out, nil
+	return out, moreReviews, nil
 }
+
+// taskReviews is how many reviews the tasks list (the longest waiting; the
+// rest are on /reviews).
+const taskReviews = 50
 
 // handleTasks is /tasks, "My tasks".
 func (s *Server) handleTasks(w http.ResponseWriter, r *http.Request) {
-	items, err := s.myTasks(r)
+	items, moreReviews, err := s.myTasks(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.TasksPage(s.page(r, i18n.T(r.Context(), "tasks.title"), "tasks"), views.TasksData{Items: items, Today: time.Now()}))
+	s.render(w, r, http.StatusOK, views.TasksPage(s.page(r, i18n.T(r.Context(), "tasks.title"), "tasks"), views.TasksData{Items: items, MoreReviews: moreReviews, Today: time.Now()}))
 }
 
 // apiTasks is GET /api/v1/tasks: the caller's tasks.
 func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
-	items, err := s.myTasks(r)
+	items, moreReviews, err := s.myTasks(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -93,5 +95,5 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 		out[i] = taskJSON{Kind: t.Kind, AssessmentID: t.AssessmentID, ActionID: t.ActionID, Status: t.Status, Title: t.Title, Org: t.Org, QuestionID: t.QuestionID,
 			DueOn: dateJSON(t.DueOn), Note: t.Note, CarriedOver: t.CarriedOver, Link: t.Href}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": out})
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": out, "more_reviews": moreReviews})
 }

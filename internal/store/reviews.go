@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,19 +24,29 @@ type QueueItem struct {
 	Round           int // 1 for the first submission, 2 after one return, ...
 }
 
-// ReviewQueue returns the submitted assessments of the organisations, the
-// longest waiting first.
-func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, error) {
+// ReviewQueue returns the page (from 1) of size submitted assessments of
+// the organisations, the longest waiting first, and whether more follow.
+// An audit firm assigned to a whole group reviews 10,000 organisations:
+// from walkListFrom of them the page walks the submitted assessments in
+// their order (assessments_status_idx) until it is full; for fewer it
+// reads theirs by the organisation's index and sorts them (the interval
+// keeps PostgreSQL from walking the order for an auditor of three
+// organisations among 10,000).
+func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string, pageNo, size int) ([]QueueItem, bool, error) {
+	order := ` ORDER BY a.submitted_at + interval '0 s', a.id`
+	if len(orgIDs) >= walkListFrom {
+		order = ` ORDER BY a.submitted_at, a.id`
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT a.id, a.title, a.org_id, o.name, coalesce(u.display_name, ''), coalesce(a.submitted_at, a.updated_at),
 			coalesce((SELECT max(seq) FROM submissions x WHERE x.assessment_id = a.id), 0)
 		FROM assessments a
 		JOIN orgs o ON o.id = a.org_id
 		LEFT JOIN users u ON u.id = a.submitted_by
-		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[])
-		ORDER BY a.submitted_at, a.id`, uuidArray(orgIDs))
+		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[])`+order+` LIMIT $2 OFFSET $3`,
+		uuidArray(orgIDs), size+1, (max(pageNo, 1)-1)*size)
 	if err != nil {
-		return nil, fmt.Errorf("store: review queue: %w", err)
+		return nil, false, fmt.Errorf("store: review queue: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
 		var q QueueItem
@@ -43,9 +54,28 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string) ([]QueueItem, 
 		return q, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: review queue: %w", err)
+		return nil, false, fmt.Errorf("store: review queue: %w", err)
 	}
-	return items, nil
+	if len(items) > size {
+		return items[:size], true, nil
+	}
+	return items, false, nil
+}
+
+// QueueCountCap is where ReviewQueueCount stops counting.
+const QueueCountCap = 1000
+
+// ReviewQueueCount counts the submitted assessments of the organisations,
+// up to QueueCountCap+1 (the page then says "more than 1,000"): a count
+// that never stops would read every submitted assessment of a group.
+func (s *Store) ReviewQueueCount(ctx context.Context, orgIDs []string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assessments a
+		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[]) LIMIT $2) x`, uuidArray(orgIDs), QueueCountCap+1).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: review queue count: %w", err)
+	}
+	return n, nil
 }
 
 // Decide records an auditor's return, approval or reopening (c.Action) of
@@ -274,29 +304,50 @@ type OrgLatest struct {
 	Assessment     *Assessment
 }
 
-// LatestByOrg returns the organisations with their latest assessment (the
-// most recently created), by organisation name.
-func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, error) {
+// ReviewedOrgs returns the page (from 1) of size organisations of orgIDs,
+// by name, with their latest assessment (the most recently created), and
+// how many organisations the list holds. The organisation own (the
+// auditor's) is left out while it has no assessment: an audit firm has
+// none. An audit firm assigned to a whole group reviews every organisation
+// of it: from walkListFrom of them the page walks the organisations' name
+// index (migration 0025) until it is full; for fewer it reads them by id
+// and sorts them.
+func (s *Store) ReviewedOrgs(ctx context.Context, orgIDs []string, own string, pageNo, size int) ([]OrgLatest, int, error) {
+	order := ` ORDER BY o.name || '', o.id`
+	if len(orgIDs) >= walkListFrom {
+		order = ` ORDER BY o.name, o.id`
+	}
+	offset := (max(pageNo, 1) - 1) * size
 	rows, err := s.pool.Query(ctx, `
-		SELECT o.id, o.name, l.id
+		SELECT o.id, o.name, l.id, EXISTS (SELECT 1 FROM assessments x WHERE x.org_id = $2)
 		FROM orgs o
 		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
-		WHERE o.id = ANY($1::uuid[])
-		ORDER BY o.name, o.id`, uuidArray(orgIDs))
+		WHERE o.id = ANY($1::uuid[]) AND (o.id <> $2 OR l.id IS NOT NULL)`+order+` LIMIT $3 OFFSET $4`,
+		uuidArray(orgIDs), uuidArg(own), size, offset)
 	if err != nil {
-		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
 	}
 	type pair struct {
-		o   OrgLatest
-		aid *string
+		o      OrgLatest
+		aid    *string
+		ownHas bool
 	}
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
 		var p pair
-		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid)
+		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid, &p.ownHas)
 		return p, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: latest by organisation: %w", err)
+		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
+	}
+	// Every organisation listed exists (the set comes from the tree), so
+	// the count is the set's, less the auditor's own while it has none.
+	total := len(orgIDs)
+	switch {
+	case len(ps) == 0 && offset == 0:
+		total = 0
+	case len(ps) > 0 && !ps[0].ownHas && slices.Contains(orgIDs, own):
+		total--
 	}
 	var ids []string
 	for _, p := range ps {
@@ -308,11 +359,11 @@ func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, 
 	if len(ids) > 0 {
 		rows, err := s.pool.Query(ctx, assessmentSelect+` WHERE a.id = ANY($1::uuid[])`, uuidArray(ids))
 		if err != nil {
-			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+			return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
 		}
 		as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
 		if err != nil {
-			return nil, fmt.Errorf("store: latest by organisation: %w", err)
+			return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
 		}
 		for _, a := range as {
 			byID[a.ID] = a
@@ -327,5 +378,5 @@ func (s *Store) LatestByOrg(ctx context.Context, orgIDs []string) ([]OrgLatest, 
 			}
 		}
 	}
-	return out, nil
+	return out, total, nil
 }

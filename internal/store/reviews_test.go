@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
 	"testing"
 
 	"mamori/checklist"
@@ -107,7 +110,7 @@ func TestReviewQueue(t *testing.T) {
 	e.draft(t, e.org.ID, "下書き")
 	e.submitted(t, org3.ID, "担当外")
 
-	q, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID})
+	q, _, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID}, 1, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +124,7 @@ func TestReviewQueue(t *testing.T) {
 	t.Run("ResubmissionCountsRounds", func(t *testing.T) {
 		a := e.move(t, first, assessment.Return, e.auditor, "直してください")
 		a = e.move(t, a, assessment.Submit, e.officer, "")
-		q, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID})
+		q, _, err := e.st.ReviewQueue(ctx, []string{e.org.ID, e.org2.ID}, 1, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +134,7 @@ func TestReviewQueue(t *testing.T) {
 		}
 	})
 	t.Run("NoOrganisations", func(t *testing.T) {
-		q, err := e.st.ReviewQueue(ctx, nil)
+		q, _, err := e.st.ReviewQueue(ctx, nil, 1, 50)
 		if err != nil || len(q) != 0 {
 			t.Fatalf("queue = %+v, %v", q, err)
 		}
@@ -259,6 +262,118 @@ func TestDecide(t *testing.T) {
 		}
 		if got, _ := e.st.GetAssessment(ctx, a.ID); got.Status != assessment.Draft {
 			t.Fatalf("status = %s", got.Status)
+		}
+	})
+}
+
+// padded is ids with n ids of no organisation added: enough of them make
+// the queries walk their order's index instead of sorting.
+func padded(ids []string, n int) []string {
+	out := slices.Clone(ids)
+	for i := range n {
+		out = append(out, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+	}
+	return out
+}
+
+func TestReviewQueuePages(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	var want []string
+	for i := range 5 {
+		org := []string{e.org.ID, e.org2.ID}[i%2]
+		want = append(want, e.submitted(t, org, "提出 "+strconv.Itoa(i)).ID)
+	}
+	e.draft(t, e.org.ID, "下書き")
+	for name, ids := range map[string][]string{"sorted": {e.org.ID, e.org2.ID}, "walked": padded([]string{e.org.ID, e.org2.ID}, 1000)} {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for page, wantMore := range []bool{true, true, false} {
+				q, more, err := e.st.ReviewQueue(ctx, ids, page+1, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if more != wantMore {
+					t.Fatalf("page %d: more = %v, want %v", page+1, more, wantMore)
+				}
+				for _, x := range q {
+					got = append(got, x.AssessmentID)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("pages = %v, want every submitted assessment once, oldest first: %v", got, want)
+			}
+			if n, err := e.st.ReviewQueueCount(ctx, ids); err != nil || n != 5 {
+				t.Fatalf("count = %d, %v; want 5", n, err)
+			}
+		})
+	}
+	if n, err := e.st.ReviewQueueCount(ctx, []string{e.org2.ID}); err != nil || n != 2 {
+		t.Fatalf("count of the second organisation = %d, %v; want 2", n, err)
+	}
+}
+
+func TestReviewedOrgsPages(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	firm, err := e.st.CreateOrg(ctx, "あ監査法人", nil, "other") // sorts first: left out while it has no assessment
+	if err != nil {
+		t.Fatal(err)
+	}
+	org3, err := e.st.CreateOrg(ctx, "第三株式会社", nil, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.draft(t, e.org.ID, "古い")
+	newest := e.draft(t, e.org.ID, "新しい")
+	e.submitted(t, org3.ID, "提出")
+	ids := []string{firm.ID, e.org.ID, e.org2.ID, org3.ID}
+	wantNames := []string{e.org2.Name, org3.Name, e.org.Name} // 第二, 第三, レビュー: by name
+	slices.Sort(wantNames)
+
+	page := func(t *testing.T, ids []string, n int) ([]store.OrgLatest, int) {
+		t.Helper()
+		os, total, err := e.st.ReviewedOrgs(ctx, ids, firm.ID, n, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return os, total
+	}
+	for name, ids := range map[string][]string{"sorted": ids, "walked": padded(ids, 1000)} {
+		t.Run(name, func(t *testing.T) {
+			p1, total := page(t, ids, 1)
+			p2, _ := page(t, ids, 2)
+			var names []string
+			for _, o := range append(p1, p2...) {
+				names = append(names, o.OrgName)
+				switch o.OrgID {
+				case e.org.ID:
+					if o.Assessment == nil || o.Assessment.ID != newest.ID {
+						t.Errorf("%s: latest = %+v, want the newest assessment", o.OrgName, o.Assessment)
+					}
+				case e.org2.ID:
+					if o.Assessment != nil {
+						t.Errorf("%s: latest = %+v, want none", o.OrgName, o.Assessment)
+					}
+				case org3.ID:
+					if o.Assessment == nil || o.Assessment.Status != assessment.Submitted {
+						t.Errorf("%s: latest = %+v, want the submitted one", o.OrgName, o.Assessment)
+					}
+				}
+			}
+			if len(p1) != 2 || !slices.Equal(names, wantNames) {
+				t.Fatalf("pages = %v, want %v: the firm without assessments left out", names, wantNames)
+			}
+			if name == "sorted" && total != 3 {
+				t.Fatalf("total = %d, want 3", total)
+			}
+		})
+	}
+	t.Run("TheFirmWithAnAssessment", func(t *testing.T) {
+		e.draft(t, firm.ID, "自社")
+		os, total := page(t, ids, 1)
+		if total != 4 || len(os) != 2 || os[0].OrgID != firm.ID {
+			t.Fatalf("total = %d, first = %+v; want the firm listed once it has an assessment", total, os)
 		}
 	})
 }
