@@ -220,20 +220,24 @@ func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, 
 		return assessmentSelect + ` WHERE a.id IN (SELECT x.id FROM assessments x` + cond + pick + `)`
 	}
 	offset := (max(pageNo, 1) - 1) * size
-	var rows pgx.Rows
-	var err error
-	switch {
-	case scope.All:
-		rows, err = s.pool.Query(ctx, page("", walk)+order, size+1, offset)
-	case len(scope.OrgIDs) >= walkListFrom:
-		rows, err = s.pool.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, walk)+order, size+1, offset, uuidArray(scope.OrgIDs))
-	default:
-		rows, err = s.pool.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, sort)+order, size+1, offset, uuidArray(scope.OrgIDs))
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("store: list assessments: %w", err)
-	}
-	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
+	var as []Assessment
+	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
+		var rows pgx.Rows
+		var err error
+		switch {
+		case scope.All:
+			rows, err = q.Query(ctx, page("", walk)+order, size+1, offset)
+		case len(scope.OrgIDs) >= walkListFrom:
+			rows, err = q.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, walk)+order, size+1, offset, uuidArray(scope.OrgIDs))
+		default:
+			rows, err = q.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, sort)+order, size+1, offset, uuidArray(scope.OrgIDs))
+		}
+		if err != nil {
+			return err
+		}
+		as, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("store: list assessments: %w", err)
 	}

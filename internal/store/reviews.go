@@ -37,21 +37,25 @@ func (s *Store) ReviewQueue(ctx context.Context, orgIDs []string, pageNo, size i
 	if len(orgIDs) >= walkListFrom {
 		order = ` ORDER BY a.submitted_at, a.id`
 	}
-	rows, err := s.pool.Query(ctx, `
+	var items []QueueItem
+	err := readScope(ctx, s, len(orgIDs), func(q querier) error {
+		rows, err := q.Query(ctx, `
 		SELECT a.id, a.title, a.org_id, o.name, coalesce(u.display_name, ''), coalesce(a.submitted_at, a.updated_at),
 			coalesce((SELECT max(seq) FROM submissions x WHERE x.assessment_id = a.id), 0)
 		FROM assessments a
 		JOIN orgs o ON o.id = a.org_id
 		LEFT JOIN users u ON u.id = a.submitted_by
 		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[])`+order+` LIMIT $2 OFFSET $3`,
-		uuidArray(orgIDs), size+1, (max(pageNo, 1)-1)*size)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: review queue: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
-		var q QueueItem
-		err := r.Scan(&q.AssessmentID, &q.Title, &q.OrgID, &q.OrgName, &q.SubmittedByName, &q.SubmittedAt, &q.Round)
-		return q, err
+			uuidArray(orgIDs), size+1, (max(pageNo, 1)-1)*size)
+		if err != nil {
+			return err
+		}
+		items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
+			var q QueueItem
+			err := r.Scan(&q.AssessmentID, &q.Title, &q.OrgID, &q.OrgName, &q.SubmittedByName, &q.SubmittedAt, &q.Round)
+			return q, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("store: review queue: %w", err)
@@ -70,8 +74,10 @@ const QueueCountCap = 1000
 // that never stops would read every submitted assessment of a group.
 func (s *Store) ReviewQueueCount(ctx context.Context, orgIDs []string) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assessments a
-		WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[]) LIMIT $2) x`, uuidArray(orgIDs), QueueCountCap+1).Scan(&n)
+	err := readScope(ctx, s, len(orgIDs), func(q querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assessments a
+			WHERE a.status = 'submitted' AND a.org_id = ANY($1::uuid[]) LIMIT $2) x`, uuidArray(orgIDs), QueueCountCap+1).Scan(&n)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: review queue count: %w", err)
 	}
@@ -134,7 +140,9 @@ type Decision struct {
 // assessments of the organisations (those the auditor may still see), newest
 // first.
 func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []string, limit int) ([]Decision, error) {
-	rows, err := s.pool.Query(ctx, `
+	var ds []Decision
+	err := readScope(ctx, s, len(orgIDs), func(q querier) error {
+		rows, err := q.Query(ctx, `
 		SELECT l.seq, l.at, substr(l.action, length('assessment.') + 1), a.id, a.title, o.name, a.status,
 			coalesce(l.detail->>'comment', '')
 		FROM audit_log l
@@ -144,13 +152,15 @@ func (s *Store) RecentDecisions(ctx context.Context, actorID string, orgIDs []st
 			AND a.org_id = ANY($2::uuid[])
 		ORDER BY l.seq DESC
 		LIMIT $3`, actorID, uuidArray(orgIDs), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: recent decisions: %w", err)
-	}
-	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
-		var d Decision
-		err := r.Scan(&d.Seq, &d.At, &d.Action, &d.AssessmentID, &d.Title, &d.OrgName, &d.Status, &d.Comment)
-		return d, err
+		if err != nil {
+			return err
+		}
+		ds, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
+			var d Decision
+			err := r.Scan(&d.Seq, &d.At, &d.Action, &d.AssessmentID, &d.Title, &d.OrgName, &d.Status, &d.Comment)
+			return d, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: recent decisions: %w", err)
@@ -318,24 +328,28 @@ func (s *Store) ReviewedOrgs(ctx context.Context, orgIDs []string, own string, p
 		order = ` ORDER BY o.name, o.id`
 	}
 	offset := (max(pageNo, 1) - 1) * size
-	rows, err := s.pool.Query(ctx, `
-		SELECT o.id, o.name, l.id, EXISTS (SELECT 1 FROM assessments x WHERE x.org_id = $2)
-		FROM orgs o
-		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
-		WHERE o.id = ANY($1::uuid[]) AND (o.id <> $2 OR l.id IS NOT NULL)`+order+` LIMIT $3 OFFSET $4`,
-		uuidArray(orgIDs), uuidArg(own), size, offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
-	}
 	type pair struct {
 		o      OrgLatest
 		aid    *string
 		ownHas bool
 	}
-	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
-		var p pair
-		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid, &p.ownHas)
-		return p, err
+	var ps []pair
+	err := readScope(ctx, s, len(orgIDs), func(q querier) error {
+		rows, err := q.Query(ctx, `
+		SELECT o.id, o.name, l.id, EXISTS (SELECT 1 FROM assessments x WHERE x.org_id = $2)
+		FROM orgs o
+		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
+		WHERE o.id = ANY($1::uuid[]) AND (o.id <> $2 OR l.id IS NOT NULL)`+order+` LIMIT $3 OFFSET $4`,
+			uuidArray(orgIDs), uuidArg(own), size, offset)
+		if err != nil {
+			return err
+		}
+		ps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+			var p pair
+			err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid, &p.ownHas)
+			return p, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
