@@ -24,11 +24,11 @@ func seriesAttrs(kind string) templ.Attributes {
 	return templ.Attributes{"fill": "#0b5cad", "fill-opacity": "0.18", "stroke": "#0b5cad", "stroke-width": "2.5"}
 }
 
-// Radar draws a radar chart as inline SVG (no JavaScript): grid rings,
+// radarSVG draws a radar chart as inline SVG (no JavaScript): grid rings,
 // axes with their labels, one polygon per series and a legend. The page
 // puts the chart's data table beside it; the SVG is one image to assistive
 // technology, named by Title.
-func Radar(c RadarChart) templ.Component {
+func radarSVG(c RadarChart) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
@@ -153,5 +154,37 @@ func TestRadarRenders(t *testing.T) {
 	}
 	if legend := doc.Find(".chart-legend li").Text(); !strings.Contains(legend, "望まれる水準") || !strings.Contains(legend, "前回") {
 		t.Errorf("legend %q", legend)
+	}
+}
+
+// TestRadarCached: the kept drawing is the one radarSVG makes, for each
+// distinct chart, and a chart that differs in one value is drawn again.
+func TestRadarCached(t *testing.T) {
+	ctx := context.Background()
+	render := func(c templ.Component) string {
+		var b strings.Builder
+		if err := c.Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	c := RadarChart{ID: "r", Title: "分野別", Labels: []string{"1", "2", "3"}, Max: 5,
+		Series: []RadarSeries{{Kind: "target", Name: "目標", Values: []float64{3, 3, 3}}, {Kind: "current", Name: "今回", Values: []float64{1, 2.5, 4}}}}
+	want := render(radarSVG(c))
+	if got := render(Radar(c)); got != want {
+		t.Fatalf("first drawing differs from radarSVG's")
+	}
+	if got := render(Radar(c)); got != want {
+		t.Fatalf("kept drawing differs from radarSVG's")
+	}
+	d := c
+	d.Series = []RadarSeries{c.Series[0], {Kind: "current", Name: "今回", Values: []float64{1, 2.5, 4.5}}}
+	if got := render(Radar(d)); got == want || got != render(radarSVG(d)) {
+		t.Fatalf("a chart with another value got the kept drawing")
+	}
+	e := c
+	e.Title = "<b>別の題</b>"
+	if got := render(Radar(e)); strings.Contains(got, "<b>") || !strings.Contains(got, "&lt;b&gt;") {
+		t.Fatalf("title not escaped in %q", got)
 	}
 }
