@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,16 +95,29 @@ const assessmentsPageSize = 50
 
 // assessmentScope is whose assessments the caller sees: every
 // organisation's for administrators, else those of the organisations they
-// may see.
+// may see; for a manager, their organisation's subtree, which the store
+// reads from the dashboard's scope rows rather than from the ids.
 func assessmentScope(p *policy.Principal) store.AssessmentScope {
 	if p.Admin {
 		return store.AssessmentScope{All: true}
 	}
-	ids := make([]string, 0, len(p.Visible))
-	for id := range p.Visible {
-		ids = append(ids, id)
+	scope := store.AssessmentScope{OrgIDs: visibleIDs(p)}
+	if p.Role == assessment.Manager {
+		scope.Subtree = p.OrgID
 	}
-	return store.AssessmentScope{OrgIDs: ids}
+	return scope
+}
+
+// assessmentsPage is a page of the assessments the caller sees, and whether
+// more follow. The policy has the last word on each row, as on the
+// dashboard: a subtree's rows come from the maintained scope rows.
+func (s *Server) assessmentsPage(ctx context.Context, page, size int) ([]store.Assessment, bool, error) {
+	p := principal(ctx)
+	as, more, err := s.store.ListAssessmentsPage(ctx, assessmentScope(p), page, size)
+	if err != nil {
+		return nil, false, err
+	}
+	return slices.DeleteFunc(as, func(a store.Assessment) bool { return policy.ViewAssessment(p, a.OrgID) != nil }), more, nil
 }
 
 // listPage is the page of assessments the URL asks for (?page=, from 1).
@@ -123,7 +137,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d 
 	scope := assessmentScope(p)
 	var err error
 	d.Page = listPage(r)
-	if d.Assessments, d.More, err = s.store.ListAssessmentsPage(ctx, scope, d.Page, assessmentsPageSize); err != nil {
+	if d.Assessments, d.More, err = s.assessmentsPage(ctx, d.Page, assessmentsPageSize); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -40,7 +40,7 @@ const apiAssessmentsPageSize = 100
 // (?page=, from 1); a Link header names the next page when there is one.
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
 	page := listPage(r)
-	as, more, err := s.store.ListAssessmentsPage(r.Context(), assessmentScope(principal(r.Context())), page, apiAssessmentsPageSize)
+	as, more, err := s.assessmentsPage(r.Context(), page, apiAssessmentsPageSize)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

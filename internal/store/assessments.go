@@ -196,6 +196,12 @@ const walkListFrom = 1000
 type AssessmentScope struct {
 	All    bool
 	OrgIDs []string
+	// Subtree, when set, is the organisation whose subtree OrgIDs is (a
+	// manager's). The list then reads the subtree from the dashboard's
+	// scope rows (org_dash, kept in the transaction of every change to the
+	// tree) instead of sending the ids: 10,000 ids cost 15 ms a page to
+	// send and plan, the scope rows 2.
+	Subtree string
 }
 
 // ListAssessmentsPage returns the page (from 1) of size assessments of the
@@ -227,6 +233,12 @@ func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, 
 		switch {
 		case scope.All:
 			rows, err = q.Query(ctx, page("", walk)+order, size+1, offset)
+		case scope.Subtree != "" && len(scope.OrgIDs) >= walkListFrom:
+			rows, err = q.Query(ctx, page(` WHERE EXISTS (SELECT 1 FROM org_dash d WHERE d.org_id = x.org_id AND d.scope_id = $3)`, walk)+order,
+				size+1, offset, uuidArg(scope.Subtree))
+		case scope.Subtree != "":
+			rows, err = q.Query(ctx, page(` WHERE x.org_id IN (SELECT d.org_id FROM org_dash d WHERE d.scope_id = $3)`, sort)+order,
+				size+1, offset, uuidArg(scope.Subtree))
 		case len(scope.OrgIDs) >= walkListFrom:
 			rows, err = q.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, walk)+order, size+1, offset, uuidArray(scope.OrgIDs))
 		default:

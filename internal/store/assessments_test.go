@@ -3,11 +3,14 @@ package store_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/assessment"
+	"mamori/internal/store"
+	"mamori/internal/store/storetest"
 )
 
 func TestSubmit(t *testing.T) {
@@ -82,4 +85,66 @@ func TestSubmit(t *testing.T) {
 			t.Fatalf("submit = %v, want NotFound", err)
 		}
 	})
+}
+
+// TestListAssessmentsSubtree: a manager's list read through the dashboard's
+// scope rows holds the same pages as the list by ids, for a holding of a
+// few organisations (sorted) and of 1,000 (walked), and nothing of the
+// holding next door.
+func TestListAssessmentsSubtree(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	db := storetest.DB(t, st)
+	var small, big, other string
+	for _, p := range []struct {
+		id   *string
+		name string
+	}{{&small, "小持株"}, {&big, "大持株"}, {&other, "隣の持株"}} {
+		if err := db.QueryRow(ctx, `INSERT INTO orgs (name) VALUES ($1) RETURNING id::text`, p.name).Scan(p.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		parent string
+		n      int
+	}{{small, 3}, {big, 1000}, {other, 5}} {
+		if _, err := db.Exec(ctx, `
+			WITH o AS (INSERT INTO orgs (name, parent_id) SELECT '子 ' || i, $1 FROM generate_series(1, $2) i RETURNING id)
+			INSERT INTO assessments (org_id, title, checklist_id, status, created_at)
+			SELECT o.id, '評価 ' || k, 'ipa-benchmark-4', CASE WHEN k = 2 AND random() < 0.1 THEN 'returned' ELSE 'draft' END,
+				now() - random() * interval '300 days'
+			FROM o, generate_series(1, 2) k`, c.parent, c.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.RebuildDashboard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, top := range []string{small, big} {
+		ids, err := st.OrgAndDescendants(ctx, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for page := 1; page <= 3; page++ {
+			byIDs, moreIDs, err := st.ListAssessmentsPage(ctx, store.AssessmentScope{OrgIDs: ids}, page, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bySub, moreSub, err := st.ListAssessmentsPage(ctx, store.AssessmentScope{OrgIDs: ids, Subtree: top}, page, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bySub) == 0 || len(bySub) != len(byIDs) || moreSub != moreIDs {
+				t.Fatalf("%d organisations, page %d: %d rows (more %v) by subtree, %d (more %v) by ids", len(ids), page, len(bySub), moreSub, len(byIDs), moreIDs)
+			}
+			for i := range bySub {
+				if bySub[i].ID != byIDs[i].ID || !slices.Contains(ids, bySub[i].OrgID) {
+					t.Fatalf("%d organisations, page %d row %d: %s by subtree, %s by ids", len(ids), page, i, bySub[i].ID, byIDs[i].ID)
+				}
+			}
+			if len(ids) < 10 {
+				break // 6 assessments: one page
+			}
+		}
+	}
 }
