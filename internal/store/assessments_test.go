@@ -87,8 +87,8 @@ func TestSubmit(t *testing.T) {
 	})
 }
 
-// TestListAssessmentsSubtree: a manager's list read through the dashboard's
-// scope rows holds the same pages as the list by ids, for a holding of a
+// TestListAssessmentsSubtree: a manager's list and organisation picker read
+// through the dashboard's scope rows hold the same pages as by ids, for a holding of a
 // few organisations (sorted) and of 1,000 (walked), and nothing of the
 // holding next door.
 func TestListAssessmentsSubtree(t *testing.T) {
@@ -144,6 +144,20 @@ func TestListAssessmentsSubtree(t *testing.T) {
 			}
 			if len(ids) < 10 {
 				break // 6 assessments: one page
+			}
+		}
+		// The organisation picker too, with and without a search.
+		for _, q := range []string{"", "子 1"} {
+			byIDs, moreIDs, err := st.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids}, q, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bySub, moreSub, err := st.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids, Subtree: top}, q, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bySub) == 0 || !slices.EqualFunc(bySub, byIDs, func(a, b store.Org) bool { return a.ID == b.ID }) || moreSub != moreIDs {
+				t.Fatalf("%d organisations, picker %q: %d by subtree (more %v), %d by ids (more %v)", len(ids), q, len(bySub), moreSub, len(byIDs), moreIDs)
 			}
 		}
 	}

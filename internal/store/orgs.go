@@ -146,15 +146,23 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 // what a picker offers when the caller sees thousands of organisations.
 func (s *Store) OrgChoices(ctx context.Context, scope AssessmentScope, q string, limit int) ([]Org, bool, error) {
 	cond, args := `true`, []any{limit + 1, q}
-	if !scope.All {
+	switch {
+	case scope.All:
+	case scope.Subtree != "": // a manager's: the dashboard's scope rows, not the ids (see AssessmentScope)
+		cond, args = `id IN (SELECT d.org_id FROM org_dash d WHERE d.scope_id = $3)`, append(args, uuidArg(scope.Subtree))
+	default:
 		cond, args = `id = ANY($3::uuid[])`, append(args, uuidArray(scope.OrgIDs))
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs
-		WHERE `+cond+` AND ($2 = '' OR strpos(lower(name), $2) > 0) ORDER BY name, id LIMIT $1`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
-	}
-	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+	var orgs []Org
+	err := readScope(ctx, s, len(scope.OrgIDs), func(db querier) error {
+		rows, err := db.Query(ctx, `SELECT `+orgColumns+` FROM orgs
+			WHERE `+cond+` AND ($2 = '' OR strpos(lower(name), $2) > 0) ORDER BY name, id LIMIT $1`, args...)
+		if err != nil {
+			return err
+		}
+		orgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
 	}

@@ -52,7 +52,8 @@ func BenchmarkReviews(b *testing.B) {
 	}
 }
 
-// BenchmarkListScope compares a page of the assessments list of a manager
+// BenchmarkListScope compares a page of the assessments list (and of the
+// organisation picker) of a manager
 // at the top of a holding of 10,000 organisations, named by id and by the
 // holding's subtree (the dashboard's scope rows), with the same page over
 // every organisation (an administrator).
@@ -92,6 +93,13 @@ func BenchmarkListScope(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := st.ListAssessmentsPage(ctx, c.scope, 1, 50); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("picker/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := st.OrgChoices(ctx, c.scope, "", 50); err != nil {
 					b.Fatal(err)
 				}
 			}
