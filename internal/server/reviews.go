@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -57,23 +58,28 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 	if err := policy.ReviewQueue(p); err != nil {
 		return v, err
 	}
-	orgs := visibleIDs(p)
+	scope := reviewScope(p)
 	var err error
-	if v.queue, v.queueMore, err = s.store.ReviewQueue(ctx, orgs, queuePage, size); err != nil {
+	if v.queue, v.queueMore, err = s.store.ReviewQueue(ctx, scope, queuePage, size); err != nil {
 		return v, err
 	}
 	v.queueCount = (queuePage-1)*size + len(v.queue)
 	if v.queueMore || (len(v.queue) == 0 && queuePage > 1) {
-		if v.queueCount, err = s.store.ReviewQueueCount(ctx, orgs); err != nil {
+		if v.queueCount, err = s.store.ReviewQueueCount(ctx, scope); err != nil {
 			return v, err
 		}
 	}
-	if v.decisions, err = s.store.RecentDecisions(ctx, p.UserID, orgs, recentDecisions); err != nil {
+	if v.decisions, err = s.store.RecentDecisions(ctx, p.UserID, scope, recentDecisions); err != nil {
 		return v, err
 	}
-	if v.orgs, v.orgsTotal, err = s.store.ReviewedOrgs(ctx, orgs, p.OrgID, orgsPage, size); err != nil {
+	if v.orgs, v.orgsTotal, err = s.store.ReviewedOrgs(ctx, scope, p.OrgID, orgsPage, size); err != nil {
 		return v, err
 	}
+	// The policy has the last word on every row (the reach is joined in
+	// the database, as of the newest version of who sees what).
+	v.queue = slices.DeleteFunc(v.queue, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
+	v.decisions = slices.DeleteFunc(v.decisions, func(x store.Decision) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
+	v.orgs = slices.DeleteFunc(v.orgs, func(x store.OrgLatest) bool { return policy.ViewOrg(p, x.OrgID) != nil })
 	if v.queue == nil {
 		v.queue = []store.QueueItem{}
 	}
@@ -81,6 +87,12 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 		v.decisions = []store.Decision{}
 	}
 	return v, nil
+}
+
+// reviewScope is the organisations an auditor reviews: the store joins
+// their reach (org_review_sources) rather than receiving the ids.
+func reviewScope(p *policy.Principal) store.AssessmentScope {
+	return store.AssessmentScope{OrgIDs: visibleIDs(p), Reviewer: p.UserID, ReviewerOrg: p.OrgID}
 }
 
 // visibleIDs lists the organisations a principal sees (policy.Principal's
@@ -127,10 +139,11 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 		}
 		return items, nil
 	case assessment.Auditor:
-		q, more, err := s.store.ReviewQueue(ctx, visibleIDs(p), 1, waitingReviews)
+		q, more, err := s.store.ReviewQueue(ctx, reviewScope(p), 1, waitingReviews)
 		if err != nil {
 			return nil, err
 		}
+		q = slices.DeleteFunc(q, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
 		items := make([]views.WaitingItem, len(q))
 		for i, x := range q {
 			items[i] = views.WaitingItem{Kind: "review", Title: x.Title, Href: "/assessments/" + x.AssessmentID + "/review", Org: x.OrgName,

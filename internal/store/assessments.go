@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -202,6 +203,45 @@ type AssessmentScope struct {
 	// tree) instead of sending the ids: 10,000 ids cost 15 ms a page to
 	// send and plan, the scope rows 2.
 	Subtree string
+	// Reviewer, when set, is the auditor (a user id, of ReviewerOrg) whose
+	// reach OrgIDs is: the list joins org_review_sources instead of
+	// sending the ids.
+	Reviewer, ReviewerOrg string
+}
+
+// cond is the SQL condition that the organisation id col is in the scope,
+// with its arguments numbered from $n. probe: the query walks another
+// order and tests each row (EXISTS by key); else the scope's organisations
+// are listed first (IN). OrgIDs is sent only when the scope has no other
+// way to name them.
+func (sc AssessmentScope) cond(col string, n int, probe bool) (string, []any) {
+	arg := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	var rows, key string
+	var args []any
+	switch {
+	case sc.All:
+		return "true", nil
+	case sc.Subtree != "":
+		rows, key, args = `org_dash d WHERE d.scope_id = `+arg(0), "d", []any{uuidArg(sc.Subtree)}
+	case sc.Reviewer != "":
+		rows, key = `org_review_sources d WHERE d.source_id IN (SELECT `+arg(0)+`::uuid
+			UNION ALL SELECT aa.org_id FROM auditor_assignments aa WHERE aa.user_id = `+arg(1)+`)`, "d"
+		args = []any{uuidArg(sc.ReviewerOrg), uuidArg(sc.Reviewer)}
+	default:
+		return col + ` = ANY(` + arg(0) + `::uuid[])`, []any{uuidArray(sc.OrgIDs)}
+	}
+	if probe {
+		return `EXISTS (SELECT 1 FROM ` + rows + ` AND ` + key + `.org_id = ` + col + `)`, args
+	}
+	return col + ` IN (SELECT ` + key + `.org_id FROM ` + rows + `)`, args
+}
+
+// prepare readies what the scope's condition reads.
+func (sc AssessmentScope) prepare(ctx context.Context, s *Store) error {
+	if sc.Reviewer != "" && !sc.All && sc.Subtree == "" {
+		return s.ensureReviewSources(ctx)
+	}
+	return nil
 }
 
 // ListAssessmentsPage returns the page (from 1) of size assessments of the
@@ -227,23 +267,17 @@ func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, 
 	}
 	offset := (max(pageNo, 1) - 1) * size
 	var as []Assessment
+	if err := scope.prepare(ctx, s); err != nil {
+		return nil, false, fmt.Errorf("store: list assessments: %w", err)
+	}
 	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
-		var rows pgx.Rows
-		var err error
-		switch {
-		case scope.All:
-			rows, err = q.Query(ctx, page("", walk)+order, size+1, offset)
-		case scope.Subtree != "" && len(scope.OrgIDs) >= walkListFrom:
-			rows, err = q.Query(ctx, page(` WHERE EXISTS (SELECT 1 FROM org_dash d WHERE d.org_id = x.org_id AND d.scope_id = $3)`, walk)+order,
-				size+1, offset, uuidArg(scope.Subtree))
-		case scope.Subtree != "":
-			rows, err = q.Query(ctx, page(` WHERE x.org_id IN (SELECT d.org_id FROM org_dash d WHERE d.scope_id = $3)`, sort)+order,
-				size+1, offset, uuidArg(scope.Subtree))
-		case len(scope.OrgIDs) >= walkListFrom:
-			rows, err = q.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, walk)+order, size+1, offset, uuidArray(scope.OrgIDs))
-		default:
-			rows, err = q.Query(ctx, page(` WHERE x.org_id = ANY($3::uuid[])`, sort)+order, size+1, offset, uuidArray(scope.OrgIDs))
+		walks := scope.All || len(scope.OrgIDs) >= walkListFrom
+		pick := sort
+		if walks {
+			pick = walk
 		}
+		cond, args := scope.cond("x.org_id", 3, walks)
+		rows, err := q.Query(ctx, page(` WHERE `+cond, pick)+order, append([]any{size + 1, offset}, args...)...)
 		if err != nil {
 			return err
 		}

@@ -145,13 +145,10 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 // whose name contains q (lower case; "" for any), and whether more match:
 // what a picker offers when the caller sees thousands of organisations.
 func (s *Store) OrgChoices(ctx context.Context, scope AssessmentScope, q string, limit int) ([]Org, bool, error) {
-	cond, args := `true`, []any{limit + 1, q}
-	switch {
-	case scope.All:
-	case scope.Subtree != "": // a manager's: the dashboard's scope rows, not the ids (see AssessmentScope)
-		cond, args = `id IN (SELECT d.org_id FROM org_dash d WHERE d.scope_id = $3)`, append(args, uuidArg(scope.Subtree))
-	default:
-		cond, args = `id = ANY($3::uuid[])`, append(args, uuidArray(scope.OrgIDs))
+	cond, args := scope.cond("id", 3, len(scope.OrgIDs) >= walkListFrom)
+	args = append([]any{limit + 1, q}, args...)
+	if err := scope.prepare(ctx, s); err != nil {
+		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
 	}
 	var orgs []Org
 	err := readScope(ctx, s, len(scope.OrgIDs), func(db querier) error {

@@ -27,6 +27,7 @@ var sharedTables = map[string]string{
 	"mail_outbox":           "every email sent or to be sent, for the administrators' outbox",
 	"notification_settings": "each user's choice of delivery per kind of notification",
 	"visibility":            "one version of who sees which organisations, for the instances' caches",
+	"review_sources_state":  "the visibility version org_review_sources was built at",
 }
 
 // nullableOrg are tenant tables whose rows may belong to no organisation.

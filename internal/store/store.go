@@ -27,9 +27,10 @@ type Store struct {
 	blobs Blobs     // evidence contents in object storage; nil: in the database
 	cache *orgCache // org_cache.go
 
-	visible visibleCache // who sees which organisations (visibility.go)
-	peers   peerCache    // the benchmark's sums by version (peer_stats.go)
-	frozen  frozenCache  // frozen results by assessment version (frozen_results.go)
+	visible visibleCache  // who sees which organisations (visibility.go)
+	peers   peerCache     // the benchmark's sums by version (peer_stats.go)
+	frozen  frozenCache   // frozen results by assessment version (frozen_results.go)
+	review  reviewSources // what this instance knows of org_review_sources
 
 	riverOnce   sync.Once // the insert-only River client (jobs.go)
 	riverClient *river.Client[pgx.Tx]

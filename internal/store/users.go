@@ -272,6 +272,7 @@ func (s *Store) principal(ctx context.Context, c principalColumns) (*policy.Prin
 	}
 	p := &policy.Principal{UserID: *c.id, Email: *c.email, Name: *c.name, Role: assessment.Role(*c.role), OrgID: *c.orgID,
 		Admin: *c.admin, Locale: *c.locale, MustChangePassword: *c.mustChange}
+	s.review.sawVisibility(*c.version)
 	v, err := s.visibleOrgs(ctx, p, *c.version)
 	if err != nil {
 		return nil, err

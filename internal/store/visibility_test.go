@@ -50,6 +50,24 @@ func TestVisibleOrgsFollowEveryChange(t *testing.T) {
 		if got := slices.Sorted(maps.Keys(p.Visible)); !slices.Equal(got, want) {
 			t.Errorf("%s sees %v, want %v", u.Email, got, want)
 		}
+		if p.Role != assessment.Auditor {
+			return
+		}
+		// An auditor's lists join the reach kept in the database: the same
+		// set, listed (IN) or probed row by row (EXISTS, from 1,000).
+		for _, ids := range [][]string{slices.Collect(maps.Keys(p.Visible)), padded(nil, 1000)} {
+			orgs, _, err := b.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids, Reviewer: p.UserID, ReviewerOrg: p.OrgID}, "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range orgs {
+				got = append(got, o.ID)
+			}
+			if slices.Sort(got); !slices.Equal(got, want) {
+				t.Errorf("%s reaches %v in the database (%d ids), want %v", u.Email, got, len(ids), want)
+			}
+		}
 	}
 	statements := func(u store.User) int64 {
 		t.Helper()
