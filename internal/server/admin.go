@@ -61,7 +61,7 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (store.User, 
 // lists; unreviewedShown, how many of the organisations without a reviewer
 // the organisations page names.
 const (
-	adminPageSize   = 50
+	adminPageSize   = views.AdminPageSize
 	unreviewedShown = 20
 	// assignmentsShown bounds the assignments a page lists: an auditor
 	// may review thousands of organisations.

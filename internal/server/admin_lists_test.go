@@ -286,6 +286,14 @@ func TestAdminUsersPaged(t *testing.T) {
 	if n := doc.Find(`[data-testid="user-row"]`).Length(); n != 31 {
 		t.Errorf("users of 会社B by search: %d, want 31", n)
 	}
+	for path, want := range map[string]string{
+		"/admin/users?q=users.example":        "「users.example」に一致するユーザー: 50人を超えます",
+		"/admin/users?q=users.example&page=2": "「users.example」に一致するユーザー: 62人",
+	} {
+		if _, doc := e.adminDoc(admin, path); !strings.HasPrefix(strings.TrimSpace(doc.Find(`[data-testid="user-search-result"]`).Text()), want) {
+			t.Errorf("%s: %q, want %q", path, doc.Find(`[data-testid="user-search-result"]`).Text(), want)
+		}
+	}
 	_, doc = e.adminDoc(admin, "/admin/users?q="+url.QueryEscape("5@USERS"))
 	if rows := texts(doc, `[data-testid="user-row"] td:nth-child(2)`); len(rows) != 6 || rows[0] != "m05@users.example" {
 		t.Errorf("search 5@USERS: %v", rows)

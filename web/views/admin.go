@@ -1,12 +1,14 @@
 package views
 
 import (
+	"context"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 
 	"mamori/internal/store"
+	"mamori/web/i18n"
 )
 
 // OrgPicker is what an organisation picker of the administrator's pages
@@ -53,3 +55,20 @@ func hiddenFields(keep url.Values) [][2]string {
 	}
 	return out
 }
+
+// searchResult says how many users match the search: exactly on its last
+// page, else more than those up to this page (no count of every match).
+func (d AdminUsersData) searchResult(ctx context.Context) string {
+	before := (d.Page - 1) * AdminPageSize
+	if len(d.Users) == 0 && d.Page > 1 {
+		return "" // past the end: emptyPage says so
+	}
+	if d.More {
+		return i18n.T(ctx, "admin.users.search_result_more", d.Query, before+len(d.Users))
+	}
+	return i18n.T(ctx, "admin.users.search_result", d.Query, before+len(d.Users))
+}
+
+// AdminPageSize is the number of rows of a page of the administrator's
+// lists.
+const AdminPageSize = 50
