@@ -330,3 +330,52 @@ func TestAdminUserImportByNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminQueryBudgets: each administration page runs the same few SQL
+// statements with 3 organisations or 123 and their users.
+func TestAdminQueryBudgets(t *testing.T) {
+	e := newCountingEnv(t)
+	home := e.org("Aaa 運営", nil)
+	admin := e.login(e.user(home.ID, assessment.Manager, true))
+	sub := e.org("Bbb 子会社", &home.ID)
+	member := e.quickUser(sub.ID, assessment.Officer, "member@sub.example")
+	paths := []string{"/admin/orgs", "/admin/orgs?q=kaisha&page=2", "/admin/users", "/admin/users?q=example&page=2",
+		"/admin/orgs/" + sub.ID, "/admin/users/" + member.ID, "/admin/sso"}
+	count := func() []int {
+		n := make([]int, len(paths))
+		for i, p := range paths {
+			req, _ := http.NewRequest("GET", e.ts.URL+p, nil)
+			res, err := admin.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBody(t, res)
+			if res.StatusCode != 200 {
+				t.Fatalf("%s: %d", p, res.StatusCode)
+			}
+			n[i] = queryCount(t, res)
+		}
+		return n
+	}
+	count() // the first request after the tree changed reads who sees what again
+	few := count()
+	for i := range 120 {
+		o := e.org(fmt.Sprintf("Kaisha %03d", i), nil)
+		e.quickUser(o.ID, []assessment.Role{assessment.Officer, assessment.Auditor}[i%2], fmt.Sprintf("u%03d@kaisha.example", i))
+	}
+	count()
+	many := count()
+	// The session with its principal, then: the page of organisations,
+	// the unreviewed ones and the parent picker; the page of users, their
+	// assignments and the organisation picker; the organisation, its
+	// users, its auditors and the picker; the user and the picker; the
+	// providers and the picker.
+	budget := []int{4, 4, 4, 4, 5, 3, 3}
+	for i, p := range paths {
+		if few[i] != many[i] || many[i] > budget[i] {
+			t.Errorf("%s: %d SQL statements with 3 organisations, %d with 123, want the same and at most %d", p, few[i], many[i], budget[i])
+		} else {
+			t.Logf("%s: %d SQL statements (budget %d)", p, many[i], budget[i])
+		}
+	}
+}
