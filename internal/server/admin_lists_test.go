@@ -26,23 +26,23 @@ func (e *env) adminDoc(c *http.Client, path string) (int, *goquery.Document) {
 	return res.StatusCode, doc
 }
 
-// texts are the trimmed texts of what sel finds in doc.
-func texts(doc *goquery.Document, sel string) []string {
+// adminTexts are the trimmed texts of what sel finds in doc.
+func adminTexts(doc *goquery.Document, sel string) []string {
 	var out []string
 	doc.Find(sel).Each(func(_ int, s *goquery.Selection) { out = append(out, strings.TrimSpace(s.Text())) })
 	return out
 }
 
-// picked is the value of the selected option of the select sel ("" when
+// adminPicked is the value of the selected option of the select sel ("" when
 // none is) and how many options it has.
-func picked(doc *goquery.Document, sel string) (string, int) {
+func adminPicked(doc *goquery.Document, sel string) (string, int) {
 	s := doc.Find(sel)
 	v, _ := s.Find("option[selected]").Attr("value")
 	return v, s.Find("option").Length()
 }
 
-// quickUser is a user who never signs in (no password hashing).
-func (e *env) quickUser(orgID string, role assessment.Role, email string) store.User {
+// userNoLogin is a user who never signs in (no password hashing).
+func (e *env) userNoLogin(orgID string, role assessment.Role, email string) store.User {
 	e.t.Helper()
 	u, err := e.st.CreateUser(context.Background(), store.NewUser{Email: email, Name: "名前 " + email, PasswordHash: "x", Role: role, OrgID: orgID})
 	if err != nil {
@@ -65,7 +65,7 @@ func TestAdminOrgsPaged(t *testing.T) {
 		orgs = append(orgs, e.org(fmt.Sprintf("Kaisha %03d", i), nil))
 	}
 	sub := e.org("Zz 子会社", &orgs[119].ID) // its parent is beyond the first 50
-	e.quickUser(orgs[0].ID, assessment.Auditor, "auditor@kaisha000.example")
+	e.userNoLogin(orgs[0].ID, assessment.Auditor, "auditor@kaisha000.example")
 	all, err := e.st.ListOrgs(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestAdminOrgsPaged(t *testing.T) {
 	}
 
 	code, doc := e.adminDoc(admin, "/admin/orgs")
-	rows := texts(doc, `[data-testid="org-row"] td:first-child`)
+	rows := adminTexts(doc, `[data-testid="org-row"] td:first-child`)
 	if code != 200 || !slices.Equal(rows, names(all[:50])) {
 		t.Fatalf("first page: %d, %d rows %v…", code, len(rows), rows[:min(3, len(rows))])
 	}
@@ -87,18 +87,18 @@ func TestAdminOrgsPaged(t *testing.T) {
 		t.Errorf("next page link %q", href)
 	}
 	_, doc = e.adminDoc(admin, "/admin/orgs?page=3")
-	if rows := texts(doc, `[data-testid="org-row"] td:first-child`); !slices.Equal(rows, names(all[100:])) {
+	if rows := adminTexts(doc, `[data-testid="org-row"] td:first-child`); !slices.Equal(rows, names(all[100:])) {
 		t.Errorf("last page: %v", rows)
 	}
 	if doc.Find(`[data-testid="org-pager"] a[rel="next"]`).Length() != 0 || doc.Find(`[data-testid="org-pager"] a[rel="prev"]`).Length() != 1 {
 		t.Error("last page: a next link, or no previous one")
 	}
-	if got := texts(doc, `[data-testid="org-row"] td:nth-child(2)`); !slices.Contains(got, "Kaisha 119") {
+	if got := adminTexts(doc, `[data-testid="org-row"] td:nth-child(2)`); !slices.Contains(got, "Kaisha 119") {
 		t.Errorf("the parent's name is not shown: %v", got)
 	}
 	for _, bad := range []string{"abc", "-4", "0", "1e9"} {
 		code, doc := e.adminDoc(admin, "/admin/orgs?page="+bad)
-		if rows := texts(doc, `[data-testid="org-row"] td:first-child`); code != 200 || !slices.Equal(rows, names(all[:50])) {
+		if rows := adminTexts(doc, `[data-testid="org-row"] td:first-child`); code != 200 || !slices.Equal(rows, names(all[:50])) {
 			t.Errorf("page=%s: %d, %d rows, want the first page", bad, code, len(rows))
 		}
 	}
@@ -109,11 +109,11 @@ func TestAdminOrgsPaged(t *testing.T) {
 
 	// A search by part of the name, case-insensitively, paged.
 	_, doc = e.adminDoc(admin, "/admin/orgs?q="+url.QueryEscape(" kaisha 01"))
-	if rows := texts(doc, `[data-testid="org-row"] td:first-child`); len(rows) != 10 || rows[0] != "Kaisha 010" || doc.Find(`[data-testid="org-pager"]`).Length() != 0 {
+	if rows := adminTexts(doc, `[data-testid="org-row"] td:first-child`); len(rows) != 10 || rows[0] != "Kaisha 010" || doc.Find(`[data-testid="org-pager"]`).Length() != 0 {
 		t.Errorf("search: %v", rows)
 	}
 	_, doc = e.adminDoc(admin, "/admin/orgs?q=kaisha&page=2")
-	if rows := texts(doc, `[data-testid="org-row"] td:first-child`); len(rows) != 50 || rows[0] != "Kaisha 050" {
+	if rows := adminTexts(doc, `[data-testid="org-row"] td:first-child`); len(rows) != 50 || rows[0] != "Kaisha 050" {
 		t.Errorf("search, page 2: %d rows from %v", len(rows), rows[:min(1, len(rows))])
 	}
 	if href, _ := doc.Find(`[data-testid="org-pager"] a[rel="next"]`).Attr("href"); href != "/admin/orgs?page=3&q=kaisha" {
@@ -124,7 +124,7 @@ func TestAdminOrgsPaged(t *testing.T) {
 	if got := doc.Find(`#unreviewed-h`).Text(); !strings.Contains(got, fmt.Sprint(len(all)-1)) {
 		t.Errorf("unreviewed heading %q, want a count of %d", got, len(all)-1)
 	}
-	unrev := texts(doc, `[data-testid="unreviewed-org"]`)
+	unrev := adminTexts(doc, `[data-testid="unreviewed-org"]`)
 	var want []string
 	for _, o := range all {
 		if o.ID != orgs[0].ID && len(want) < 20 {
@@ -137,44 +137,44 @@ func TestAdminOrgsPaged(t *testing.T) {
 
 	// The parent picker: 50 organisations and "none", a search by name
 	// that keeps the list's search and page.
-	if v, n := picked(doc, `[data-testid="org-form"] #org-parent`); n != 51 || v != "" {
+	if v, n := adminPicked(doc, `[data-testid="org-form"] #org-parent`); n != 51 || v != "" {
 		t.Errorf("parent picker: %d options, %q selected", n, v)
 	}
 	form := doc.Find(`[data-testid="org-search-form"]`)
 	if form.Length() != 1 || form.Find(`input[name="org_q"]`).Length() != 1 || form.Find(`input[type="hidden"][name="q"][value="kaisha"]`).Length() != 1 ||
 		form.Find(`input[type="hidden"][name="page"][value="2"]`).Length() != 1 {
-		t.Errorf("the picker's search form: %d, keeps %v", form.Length(), texts(doc, `[data-testid="org-search-form"] input[type="hidden"]`))
+		t.Errorf("the picker's search form: %d, keeps %v", form.Length(), adminTexts(doc, `[data-testid="org-search-form"] input[type="hidden"]`))
 	}
 	_, doc = e.adminDoc(admin, "/admin/orgs?org_q=kaisha+11")
-	if _, n := picked(doc, `#org-parent`); n != 11 {
+	if _, n := adminPicked(doc, `#org-parent`); n != 11 {
 		t.Errorf("parent picker narrowed to Kaisha 11x: %d options, want 10 and none", n)
 	}
 
 	// The organisation page keeps its parent, beyond the first 50, chosen.
 	code, doc = e.adminDoc(admin, "/admin/orgs/"+sub.ID)
-	if v, n := picked(doc, `#org-parent`); code != 200 || v != orgs[119].ID || n != 52 {
+	if v, n := adminPicked(doc, `#org-parent`); code != 200 || v != orgs[119].ID || n != 52 {
 		t.Errorf("organisation page: %d, parent %q selected of %d options, want %s of 52", code, v, n, orgs[119].ID)
 	}
 	// A refused change keeps the parent sent.
 	res, body := e.send(admin, "POST", "/admin/orgs/"+sub.ID, strings.NewReader(url.Values{"name": {""}, "parent_id": {orgs[118].ID}, "industry": {"other"}}.Encode()),
 		map[string]string{"Content-Type": formType})
 	doc, _ = goquery.NewDocumentFromReader(strings.NewReader(body))
-	if v, _ := picked(doc, `#org-parent`); res.StatusCode != 422 || v != orgs[118].ID {
+	if v, _ := adminPicked(doc, `#org-parent`); res.StatusCode != 422 || v != orgs[118].ID {
 		t.Errorf("a refused change: %d, parent %q selected, want %s", res.StatusCode, v, orgs[118].ID)
 	}
 	// A user's page and the SSO provider form keep theirs.
-	member := e.quickUser(orgs[110].ID, assessment.Officer, "member@kaisha110.example")
+	member := e.userNoLogin(orgs[110].ID, assessment.Officer, "member@kaisha110.example")
 	_, doc = e.adminDoc(admin, "/admin/users/"+member.ID)
-	if v, n := picked(doc, `#u-org`); v != orgs[110].ID || n != 51 {
+	if v, n := adminPicked(doc, `#u-org`); v != orgs[110].ID || n != 51 {
 		t.Errorf("user page: %q selected of %d options, want %s of 51", v, n, orgs[110].ID)
 	}
 	res, body = e.send(admin, "POST", "/admin/sso", strings.NewReader(url.Values{"org_id": {orgs[115].ID}, "name": {""}}.Encode()), map[string]string{"Content-Type": formType})
 	doc, _ = goquery.NewDocumentFromReader(strings.NewReader(body))
-	if v, n := picked(doc, `#sso-org`); res.StatusCode != 422 || v != orgs[115].ID || n != 51 {
+	if v, n := adminPicked(doc, `#sso-org`); res.StatusCode != 422 || v != orgs[115].ID || n != 51 {
 		t.Errorf("SSO form refused: %d, %q selected of %d options, want %s of 51", res.StatusCode, v, n, orgs[115].ID)
 	}
 	_, doc = e.adminDoc(admin, "/admin/sso?org_q=Kaisha+1")
-	if _, n := picked(doc, `#sso-org`); n != 20 {
+	if _, n := adminPicked(doc, `#sso-org`); n != 20 {
 		t.Errorf("SSO picker narrowed to Kaisha 1…: %d options, want 20", n)
 	}
 }
@@ -187,10 +187,10 @@ func TestAdminOrgPageOwnUsers(t *testing.T) {
 	admin := e.login(e.user(home.ID, assessment.Manager, true))
 	big, small := e.org("大企業", nil), e.org("小企業", nil)
 	for i := range 55 {
-		e.quickUser(big.ID, assessment.Officer, fmt.Sprintf("big%02d@big.example", i))
+		e.userNoLogin(big.ID, assessment.Officer, fmt.Sprintf("big%02d@big.example", i))
 	}
-	mine := e.quickUser(small.ID, assessment.Officer, "mine@small.example")
-	aud := e.quickUser(home.ID, assessment.Auditor, "aud@home.example")
+	mine := e.userNoLogin(small.ID, assessment.Officer, "mine@small.example")
+	aud := e.userNoLogin(home.ID, assessment.Auditor, "aud@home.example")
 	if err := e.st.AssignAuditor(context.Background(), aud.ID, small.ID, store.Actor{Email: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestAdminOrgPageOwnUsers(t *testing.T) {
 		t.Fatalf("link to all its users %q", href)
 	}
 	_, doc = e.adminDoc(admin, href+"&page=2")
-	if rows := texts(doc, `[data-testid="user-row"] td:nth-child(2)`); len(rows) != 5 || rows[0] != "big50@big.example" {
+	if rows := adminTexts(doc, `[data-testid="user-row"] td:nth-child(2)`); len(rows) != 5 || rows[0] != "big50@big.example" {
 		t.Errorf("its users, page 2: %v", rows)
 	}
 	if code, _ := e.adminDoc(admin, "/admin/users?org=not-an-id"); code != 404 {
@@ -229,10 +229,10 @@ func TestAdminUsersPaged(t *testing.T) {
 	a, b := e.org("会社A", nil), e.org("会社B", nil)
 	far := e.org("遠方の監査先", nil)
 	for i := range 60 {
-		e.quickUser([]string{a.ID, b.ID}[i%2], assessment.Officer, fmt.Sprintf("m%02d@users.example", i))
+		e.userNoLogin([]string{a.ID, b.ID}[i%2], assessment.Officer, fmt.Sprintf("m%02d@users.example", i))
 	}
-	first := e.quickUser(a.ID, assessment.Auditor, "aaa-auditor@users.example")
-	last := e.quickUser(b.ID, assessment.Auditor, "zzz-auditor@users.example")
+	first := e.userNoLogin(a.ID, assessment.Auditor, "aaa-auditor@users.example")
+	last := e.userNoLogin(b.ID, assessment.Auditor, "zzz-auditor@users.example")
 	by := store.Actor{Email: "test"}
 	if err := e.st.AssignAuditor(context.Background(), first.ID, b.ID, by); err != nil {
 		t.Fatal(err)
@@ -253,20 +253,20 @@ func TestAdminUsersPaged(t *testing.T) {
 	}
 
 	code, doc := e.adminDoc(admin, "/admin/users")
-	if rows := texts(doc, `[data-testid="user-row"] td:nth-child(2)`); code != 200 || !slices.Equal(rows, emails(all[:50])) {
+	if rows := adminTexts(doc, `[data-testid="user-row"] td:nth-child(2)`); code != 200 || !slices.Equal(rows, emails(all[:50])) {
 		t.Fatalf("first page: %d %v", code, rows)
 	}
-	if orgsShown := texts(doc, `[data-testid="user-row"] td:nth-child(3)`); orgsShown[0] != "会社A" {
+	if orgsShown := adminTexts(doc, `[data-testid="user-row"] td:nth-child(3)`); orgsShown[0] != "会社A" {
 		t.Errorf("organisation of %s: %q", all[0].Email, orgsShown[0])
 	}
 	if got := doc.Find(`[data-testid="assign"]`).Closest("section").Find("tbody").Text(); !strings.Contains(got, first.Email) || strings.Contains(got, far.Name) {
 		t.Errorf("page 1 assignments: %q, want %s's only", got, first.Email)
 	}
-	if v, n := picked(doc, `#a-user`); n != 1 || v != "" || doc.Find(`#a-user option[value="`+first.ID+`"]`).Length() != 1 {
+	if v, n := adminPicked(doc, `#a-user`); n != 1 || v != "" || doc.Find(`#a-user option[value="`+first.ID+`"]`).Length() != 1 {
 		t.Errorf("auditor picker: %d options", n)
 	}
 	_, doc = e.adminDoc(admin, "/admin/users?page=2")
-	if rows := texts(doc, `[data-testid="user-row"] td:nth-child(2)`); !slices.Equal(rows, emails(all[50:])) {
+	if rows := adminTexts(doc, `[data-testid="user-row"] td:nth-child(2)`); !slices.Equal(rows, emails(all[50:])) {
 		t.Errorf("page 2: %v", rows)
 	}
 	if got := doc.Find(`[data-testid="assign"]`).Closest("section").Find("tbody").Text(); !strings.Contains(got, far.Name) || strings.Contains(got, first.Email) {
@@ -295,7 +295,7 @@ func TestAdminUsersPaged(t *testing.T) {
 		}
 	}
 	_, doc = e.adminDoc(admin, "/admin/users?q="+url.QueryEscape("5@USERS"))
-	if rows := texts(doc, `[data-testid="user-row"] td:nth-child(2)`); len(rows) != 6 || rows[0] != "m05@users.example" {
+	if rows := adminTexts(doc, `[data-testid="user-row"] td:nth-child(2)`); len(rows) != 6 || rows[0] != "m05@users.example" {
 		t.Errorf("search 5@USERS: %v", rows)
 	}
 }
@@ -317,7 +317,7 @@ func TestAdminUserImportByNames(t *testing.T) {
 		return res.StatusCode, doc
 	}
 	code, doc := post("a@imp.example,山田,officer,取引先 59\nb@imp.example,佐藤,officer,取引先 99\n")
-	if lines := texts(doc, `[data-testid="import-row-error"]`); code != 422 || len(lines) != 1 || !strings.HasPrefix(lines[0], "2行目") {
+	if lines := adminTexts(doc, `[data-testid="import-row-error"]`); code != 422 || len(lines) != 1 || !strings.HasPrefix(lines[0], "2行目") {
 		t.Fatalf("unknown organisation: %d %v", code, lines)
 	}
 	code, _ = post("a@imp.example,山田,officer,取引先 59\nb@imp.example,佐藤,auditor," + orgs[58].ID + "\n")
@@ -338,7 +338,7 @@ func TestAdminQueryBudgets(t *testing.T) {
 	home := e.org("Aaa 運営", nil)
 	admin := e.login(e.user(home.ID, assessment.Manager, true))
 	sub := e.org("Bbb 子会社", &home.ID)
-	member := e.quickUser(sub.ID, assessment.Officer, "member@sub.example")
+	member := e.userNoLogin(sub.ID, assessment.Officer, "member@sub.example")
 	paths := []string{"/admin/orgs", "/admin/orgs?q=kaisha&page=2", "/admin/users", "/admin/users?q=example&page=2",
 		"/admin/orgs/" + sub.ID, "/admin/users/" + member.ID, "/admin/sso"}
 	count := func() []int {
@@ -361,7 +361,7 @@ func TestAdminQueryBudgets(t *testing.T) {
 	few := count()
 	for i := range 120 {
 		o := e.org(fmt.Sprintf("Kaisha %03d", i), nil)
-		e.quickUser(o.ID, []assessment.Role{assessment.Officer, assessment.Auditor}[i%2], fmt.Sprintf("u%03d@kaisha.example", i))
+		e.userNoLogin(o.ID, []assessment.Role{assessment.Officer, assessment.Auditor}[i%2], fmt.Sprintf("u%03d@kaisha.example", i))
 	}
 	count()
 	many := count()

@@ -69,26 +69,6 @@ type Assignment struct {
 	UserID, Email, Name, OrgID, OrgName string
 }
 
-// ListAssignments returns every assignment.
-func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT u.id, u.email, u.display_name, o.id, o.name
-		FROM auditor_assignments a JOIN users u ON u.id = a.user_id JOIN orgs o ON o.id = a.org_id
-		ORDER BY o.name, u.email`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list assignments: %w", err)
-	}
-	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
-		var a Assignment
-		err := r.Scan(&a.UserID, &a.Email, &a.Name, &a.OrgID, &a.OrgName)
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: list assignments: %w", err)
-	}
-	return as, nil
-}
-
 // ReviewNodes returns the organisations with the auditors who review each
 // directly (active members with the auditor role, or assigned to it), for
 // policy.Reviewers: every organisation when orgID is "", otherwise orgID and
