@@ -61,7 +61,8 @@ func seedAdminBench(b *testing.B, st *store.Store, orgs int) {
 // BenchmarkAdminPages measures, in the same run, a static asset and the
 // administrator's pages over 5,000 organisations and 50,000 users
 // (MAMORI_BENCH_ADMIN_ORGS changes the count): the organisations list,
-// the users list, one organisation's page and one user's page. Each path
+// the users list, one organisation's page, one user's page, and a search
+// of each list that matches nothing (after the change). Each path
 // runs 30 times in turn; reported per path: the median wall time
 // (-p50-ms), the page's size (-kB), and the static asset's median divided
 // by the page's (-ratio, the higher the cheaper).
@@ -121,6 +122,9 @@ func BenchmarkAdminPages(b *testing.B) {
 		{"users", "/admin/users"},
 		{"org", "/admin/orgs/" + orgID},
 		{"user", "/admin/users/" + userID},
+		// Searches that match nothing: every name is read.
+		{"orgs-search", "/admin/orgs?q=" + url.QueryEscape("該当なし")},
+		{"users-search", "/admin/users?q=" + url.QueryEscape("該当なし")},
 	}
 	const rounds = 30
 	durs := make([][]time.Duration, len(paths))
