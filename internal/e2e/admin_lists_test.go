@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -44,4 +45,14 @@ func TestAdminManyOrgsJourney(t *testing.T) {
 	navigate(t, ctx, s.url+"/admin/orgs?q=59")
 	waitText(t, ctx, "[data-testid=org-table]", "取引先 59 子会社")
 	waitText(t, ctx, "[data-testid=org-table] tr:last-child td:nth-child(2)", "取引先 59")
+
+	// The users page and a user's page narrow their pickers the same way.
+	navigate(t, ctx, s.url+"/admin/users?org_q="+url.QueryEscape("取引先 5"))
+	waitText(t, ctx, "#u-org", "取引先 59")
+	checkA11y(t, ctx, "admin users, picker narrowed")
+	clickNav(t, ctx, "[data-testid=user-row] a")
+	do(t, ctx, "narrow the user's organisation", chromedp.SendKeys(chromedp.ID("org-q"), "取引先 0"))
+	clickNav(t, ctx, "[data-testid=org-search-go]")
+	waitText(t, ctx, "#u-org", "取引先 09")
+	checkA11y(t, ctx, "admin user, picker narrowed")
 }
