@@ -25,7 +25,7 @@ func TestAdminJourney(t *testing.T) {
 	navigate(t, ctx, s.url+"/admin/orgs")
 	checkA11y(t, ctx, "admin orgs")
 	do(t, ctx, "holding", chromedp.SendKeys(chromedp.ID("org-name"), "サンプルホールディングス"), chromedp.SetValue(chromedp.ID("org-industry"), "finance_insurance"))
-	clickNav(t, ctx, "main form button[type=submit]")
+	clickNav(t, ctx, "[data-testid=org-form] button[type=submit]")
 	waitText(t, ctx, "[data-testid=org-table]", "サンプルホールディングス")
 	orgs, _ := s.st.ListOrgs(context.Background())
 	var holding string
@@ -35,7 +35,7 @@ func TestAdminJourney(t *testing.T) {
 		}
 	}
 	do(t, ctx, "subsidiary", chromedp.SendKeys(chromedp.ID("org-name"), "サンプル銀行"), chromedp.SetValue(chromedp.ID("org-parent"), holding))
-	clickNav(t, ctx, "main form button[type=submit]")
+	clickNav(t, ctx, "[data-testid=org-form] button[type=submit]")
 	waitText(t, ctx, "[data-testid=org-table]", "サンプル銀行")
 	shot(t, ctx, "orgs")
 

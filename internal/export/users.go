@@ -96,6 +96,37 @@ func ParseUsers(r io.Reader, orgs func(string) string, validRole, validEmail fun
 	return rows, errs, nil
 }
 
+// UserOrgRefs returns, once each, the organisations a users CSV names (by
+// name or id) in the rows ParseUsers reads: what the caller resolves before
+// parsing, rather than every organisation there is.
+func UserOrgRefs(r io.Reader) ([]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	var refs []string
+	seen := map[string]bool{}
+	for n, first := 0, true; n <= MaxUserRows; first = false {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if (first && len(rec) > 0 && isUserHeader(rec)) || blankRecord(rec) {
+			continue
+		}
+		n++
+		if len(rec) == len(UserColumns) {
+			if ref := strings.TrimSpace(rec[3]); !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		}
+	}
+	return refs, nil
+}
+
 func isUserHeader(rec []string) bool {
 	h := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(rec[0], bom)))
 	return h == "email" || h == "メールアドレス" || strings.HasPrefix(h, "メールアドレス /")

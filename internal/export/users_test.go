@@ -46,3 +46,18 @@ func TestParseUsers(t *testing.T) {
 		}
 	})
 }
+
+func TestUserOrgRefs(t *testing.T) {
+	in := "\ufeffメールアドレス,氏名,役割,組織\na@x.jp,山田,officer, 本社\n\nb@x.jp,佐藤,auditor,org-2\nc@x.jp,鈴木,officer,本社\nd@x.jp,田中,officer\n"
+	refs, err := UserOrgRefs(strings.NewReader(in))
+	if err != nil || fmt.Sprint(refs) != "[本社 org-2]" {
+		t.Errorf("refs %q %v", refs, err)
+	}
+	var many strings.Builder
+	for i := range MaxUserRows + 50 {
+		fmt.Fprintf(&many, "u%d@x.jp,名前,officer,組織 %d\n", i, i)
+	}
+	if refs, err := UserOrgRefs(strings.NewReader(many.String())); err != nil || len(refs) != MaxUserRows+1 {
+		t.Errorf("a long file: %d refs, want %d (as many rows as the import reads) %v", len(refs), MaxUserRows+1, err)
+	}
+}

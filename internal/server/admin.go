@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -55,27 +57,71 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (store.User, 
 	return u, true
 }
 
+// adminPageSize is the number of rows per page of the administrator's
+// lists; unreviewedShown, how many of the organisations without a reviewer
+// the organisations page names.
+const (
+	adminPageSize   = views.AdminPageSize
+	unreviewedShown = 20
+	// assignmentsShown bounds the assignments a page lists: an auditor
+	// may review thousands of organisations.
+	assignmentsShown = 200
+)
+
+// listQuery is a list's search (?q=), trimmed and at most 100 characters.
+func listQuery(r *http.Request) string {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len([]rune(q)) > 100 {
+		q = string([]rune(q)[:100])
+	}
+	return q
+}
+
+// orgPicker is orgChoices for a picker of the administrator's pages, whose
+// search form goes back to action keeping keep; the organisations already
+// chosen (ids, "" for none) come first when the search does not offer
+// them, so that a form keeps its value.
+func (s *Server) orgPicker(r *http.Request, action string, keep url.Values, chosen ...string) (views.OrgPicker, error) {
+	orgs, q, more, err := s.orgChoices(r)
+	if err != nil {
+		return views.OrgPicker{}, err
+	}
+	p := views.OrgPicker{Orgs: orgs, Query: q, More: more, Shown: len(orgs), Action: action, Keep: keep}
+	var missing []string
+	for _, id := range chosen {
+		if id != "" && !slices.ContainsFunc(orgs, func(o store.Org) bool { return o.ID == id }) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		extra, err := s.store.OrgsByIDs(r.Context(), missing)
+		if err != nil {
+			return views.OrgPicker{}, err
+		}
+		p.Orgs = append(extra, orgs...)
+	}
+	return p, nil
+}
+
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminOrgsData) {
-	orgs, err := s.store.ListOrgs(r.Context())
+	ctx := r.Context()
+	var err error
+	d.Query, d.Page, d.Industries = listQuery(r), listPage(r), score.Industries
+	d.Orgs, d.More, err = s.store.OrgPage(ctx, strings.ToLower(d.Query), (d.Page-1)*adminPageSize, adminPageSize)
+	if err == nil {
+		d.Unreviewed, d.UnreviewedTotal, err = s.store.UnreviewedOrgs(ctx, unreviewedShown)
+	}
+	if err == nil {
+		d.Parents, err = s.orgPicker(r, "/admin/orgs", url.Values{"q": {d.Query}, "page": {r.URL.Query().Get("page")}}, d.Form.ParentID)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d.Orgs, d.Industries = orgs, score.Industries
-	nodes, err := s.store.ReviewNodes(r.Context(), "")
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	ids := make([]string, len(orgs))
-	for i, o := range orgs {
-		ids[i] = o.ID
-	}
-	d.Unreviewed = policy.Unreviewed(ids, nodes)
 	if d.Form.Industry == "" {
 		d.Form.Industry = "other"
 	}
-	s.render(w, r, status, views.AdminOrgs(s.page(r, i18n.T(r.Context(), "admin.orgs.title"), "admin-orgs"), d))
+	s.render(w, r, status, views.AdminOrgs(s.page(r, i18n.T(ctx, "admin.orgs.title"), "admin-orgs"), d))
 }
 
 func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) {
@@ -136,32 +182,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, status int, org store.Org, f *views.OrgForm, errMsg string) {
 	ctx := r.Context()
-	orgs, err := s.store.ListOrgs(ctx)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	users, err := s.store.ListUsers(ctx)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	assigns, err := s.store.ListAssignments(ctx)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	d := views.AdminOrgData{Org: org, Orgs: orgs, Industries: score.Industries, Error: errMsg}
-	for _, u := range users {
-		if u.OrgID == org.ID {
-			d.Users = append(d.Users, u)
-		}
-	}
-	for _, a := range assigns {
-		if a.OrgID == org.ID {
-			d.Auditors = append(d.Auditors, a)
-		}
-	}
+	d := views.AdminOrgData{Org: org, Industries: score.Industries, Error: errMsg}
 	if f != nil {
 		d.Form = *f
 	} else {
@@ -169,6 +190,18 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, status int, org
 		if org.ParentID != nil {
 			d.Form.ParentID = *org.ParentID
 		}
+	}
+	var err error
+	d.Users, d.MoreUsers, err = s.store.UserPage(ctx, store.UserFilter{OrgID: org.ID}, 0, adminPageSize)
+	if err == nil {
+		d.Auditors, d.MoreAuditors, err = s.store.AssignmentsOf(ctx, org.ID, nil, assignmentsShown)
+	}
+	if err == nil {
+		d.Parents, err = s.orgPicker(r, "/admin/orgs/"+org.ID, nil, d.Form.ParentID)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	s.render(w, r, status, views.AdminOrg(s.page(r, org.Name, "admin-orgs"), d))
 }
@@ -208,16 +241,29 @@ func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUsersData) {
 	ctx := r.Context()
 	var err error
-	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
-	if d.Users, err = s.store.SearchUsers(ctx, d.Query); err != nil {
-		s.pageError(w, r, err)
-		return
+	d.Query, d.Page = listQuery(r), listPage(r)
+	filter := store.UserFilter{Q: d.Query}
+	if id := r.URL.Query().Get("org"); id != "" {
+		org, err := s.store.GetOrg(ctx, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.OrgFilter, filter.OrgID = &org, org.ID
 	}
-	if d.Orgs, err = s.store.ListOrgs(ctx); err != nil {
-		s.pageError(w, r, err)
-		return
+	keep := url.Values{"q": {d.Query}, "org": {filter.OrgID}, "page": {r.URL.Query().Get("page")}}
+	d.Users, d.More, err = s.store.UserPage(ctx, filter, (d.Page-1)*adminPageSize, adminPageSize)
+	if err == nil {
+		ids := make([]string, len(d.Users))
+		for i, u := range d.Users {
+			ids[i] = u.ID
+		}
+		d.Assignments, d.MoreAssignments, err = s.store.AssignmentsOf(ctx, "", ids, assignmentsShown)
 	}
-	if d.Assignments, err = s.store.ListAssignments(ctx); err != nil {
+	if err == nil {
+		d.Orgs, err = s.orgPicker(r, "/admin/users", keep, d.Form.OrgID)
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -300,15 +346,14 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, status int, d views.AdminUserData) {
-	orgs, err := s.store.ListOrgs(r.Context())
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	d.Orgs = orgs
 	if d.Form.Name == "" {
 		u := d.User
 		d.Form = views.UserForm{Email: u.Email, Name: u.Name, Role: string(u.Role), OrgID: u.OrgID, Admin: u.Admin, Active: u.Active}
+	}
+	var err error
+	if d.Orgs, err = s.orgPicker(r, "/admin/users/"+d.User.ID, nil, d.Form.OrgID); err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	s.render(w, r, status, views.AdminUser(s.page(r, d.User.Name, "admin-users"), d))
 }

@@ -34,14 +34,16 @@ func (s *Server) handleAdminUserImport(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	orgs, err := s.store.ListOrgs(ctx)
+	// Only the organisations the file names are looked up, in one query.
+	refs, err := export.UserOrgRefs(bytes.NewReader(data))
+	if err != nil {
+		refuse(nil, i18n.T(ctx, "admin.import.unreadable"))
+		return
+	}
+	byName, err := s.store.OrgIDsByRef(ctx, refs)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
-	}
-	byName := map[string]string{}
-	for _, o := range orgs {
-		byName[o.Name], byName[o.ID] = o.ID, o.ID
 	}
 	rows, rowErrs, err := export.ParseUsers(bytes.NewReader(data), func(s string) string { return byName[s] }, assessment.ValidRole, validEmail)
 	if err != nil {

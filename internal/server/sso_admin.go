@@ -47,7 +47,7 @@ func (s *Server) ssoListPage(w http.ResponseWriter, r *http.Request, status int,
 		s.pageError(w, r, err)
 		return
 	}
-	orgs, err := s.store.ListOrgs(ctx)
+	orgs, err := s.orgPicker(r, "/admin/sso", nil, f.OrgID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

@@ -69,26 +69,6 @@ type Assignment struct {
 	UserID, Email, Name, OrgID, OrgName string
 }
 
-// ListAssignments returns every assignment.
-func (s *Store) ListAssignments(ctx context.Context) ([]Assignment, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT u.id, u.email, u.display_name, o.id, o.name
-		FROM auditor_assignments a JOIN users u ON u.id = a.user_id JOIN orgs o ON o.id = a.org_id
-		ORDER BY o.name, u.email`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list assignments: %w", err)
-	}
-	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
-		var a Assignment
-		err := r.Scan(&a.UserID, &a.Email, &a.Name, &a.OrgID, &a.OrgName)
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: list assignments: %w", err)
-	}
-	return as, nil
-}
-
 // ReviewNodes returns the organisations with the auditors who review each
 // directly (active members with the auditor role, or assigned to it), for
 // policy.Reviewers: every organisation when orgID is "", otherwise orgID and
@@ -131,4 +111,65 @@ func (s *Store) ReviewNodes(ctx context.Context, orgID string) (map[string]polic
 		return nil, fmt.Errorf("store: review nodes: %w", err)
 	}
 	return nodes, nil
+}
+
+// AssignmentsOf returns, by organisation then email, at most limit
+// assignments of the organisation orgID (when not "") or else of the users
+// userIDs, and whether more exist: what one page of the administrator's
+// lists shows, never every assignment.
+func (s *Store) AssignmentsOf(ctx context.Context, orgID string, userIDs []string, limit int) ([]Assignment, bool, error) {
+	cond, arg := `a.user_id = ANY($2::uuid[])`, any(uuidArray(userIDs))
+	if orgID != "" {
+		cond, arg = `a.org_id = $2`, uuidArg(orgID)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT u.id, u.email, u.display_name, o.id, o.name
+		FROM auditor_assignments a JOIN users u ON u.id = a.user_id JOIN orgs o ON o.id = a.org_id
+		WHERE `+cond+` ORDER BY o.name, u.email LIMIT $1`, limit+1, arg)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: assignments: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
+		var a Assignment
+		err := r.Scan(&a.UserID, &a.Email, &a.Name, &a.OrgID, &a.OrgName)
+		return a, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: assignments: %w", err)
+	}
+	if len(as) > limit {
+		return as[:limit], true, nil
+	}
+	return as, false, nil
+}
+
+// UnreviewedOrgs returns, by name, the first limit organisations no one
+// reviews (no active auditor of theirs, assigned to them, or to an
+// organisation above them: policy.Reviewers, in SQL), and how many there
+// are in all.
+func (s *Store) UnreviewedOrgs(ctx context.Context, limit int) ([]Org, int, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE reviewed AS (
+			SELECT u.org_id AS id FROM users u WHERE u.active AND u.role = 'auditor'
+			UNION
+			SELECT a.org_id FROM auditor_assignments a JOIN users u ON u.id = a.user_id WHERE u.active AND u.role = 'auditor'
+			UNION
+			SELECT o.id FROM orgs o JOIN reviewed r ON o.parent_id = r.id
+		)
+		SELECT `+orgColumns+`, count(*) OVER ()
+		FROM orgs o WHERE NOT EXISTS (SELECT 1 FROM reviewed r WHERE r.id = o.id)
+		ORDER BY name, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: unreviewed organisations: %w", err)
+	}
+	var total int
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) {
+		var o Org
+		err := r.Scan(&o.ID, &o.Name, &o.ParentID, &o.Industry, &o.CreatedAt, &o.RequireTOTP, &total)
+		return o, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: unreviewed organisations: %w", err)
+	}
+	return orgs, total, nil
 }

@@ -201,3 +201,60 @@ func (s *Store) OrgAndDescendants(ctx context.Context, id string) ([]string, err
 	}
 	return ids, nil
 }
+
+// OrgRow is an organisation of the administrator's list, with its
+// parent's name ("" for a top-level organisation).
+type OrgRow struct {
+	Org
+	ParentName string
+}
+
+// OrgPage returns, by name, the limit organisations after the first
+// offset whose name contains q (lower case; "" for any), and whether more
+// follow: a page of the administrator's list, read by the index on (name,
+// id) without a search.
+func (s *Store) OrgPage(ctx context.Context, q string, offset, limit int) ([]OrgRow, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("o.", orgColumns)+`, coalesce(p.name, '')
+		FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
+		WHERE $1 = '' OR strpos(lower(o.name), $1) > 0
+		ORDER BY o.name, o.id LIMIT $2 OFFSET $3`, q, limit+1, offset)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: organisation page: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (OrgRow, error) {
+		var o OrgRow
+		err := r.Scan(&o.ID, &o.Name, &o.ParentID, &o.Industry, &o.CreatedAt, &o.RequireTOTP, &o.ParentName)
+		return o, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: organisation page: %w", err)
+	}
+	if len(orgs) > limit {
+		return orgs[:limit], true, nil
+	}
+	return orgs, false, nil
+}
+
+// OrgIDsByRef resolves organisations named by name or by id (as
+// PostgreSQL prints it) to their ids, for the refs that name one: one
+// query by the indexes, whatever the number of organisations. Of several
+// organisations with one name, the last by id wins, as it always has.
+func (s *Store) OrgIDsByRef(ctx context.Context, refs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT name, id::text FROM orgs WHERE name = ANY($1::text[])
+		UNION ALL
+		SELECT id::text, id::text FROM orgs WHERE id = ANY($2::uuid[])
+		ORDER BY 1, 2`, refs, uuidArray(refs))
+	if err != nil {
+		return nil, fmt.Errorf("store: organisations by name: %w", err)
+	}
+	var ref, id string
+	if _, err := pgx.ForEachRow(rows, []any{&ref, &id}, func() error { out[ref] = id; return nil }); err != nil {
+		return nil, fmt.Errorf("store: organisations by name: %w", err)
+	}
+	return out, nil
+}

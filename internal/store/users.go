@@ -113,17 +113,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // ListUsers returns every user, by organisation then email.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	return s.SearchUsers(ctx, "")
-}
-
-// SearchUsers returns the users whose email, name or organisation's name
-// contains q (case-insensitively; "" is every user), by organisation then
-// email.
-func (s *Store) SearchUsers(ctx context.Context, q string) ([]User, error) {
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.TrimSpace(q)) + "%"
 	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+` FROM users u JOIN orgs o ON o.id = u.org_id
-		WHERE u.email ILIKE $1 OR u.display_name ILIKE $1 OR o.name ILIKE $1
-		ORDER BY o.name, u.email`, like)
+		ORDER BY o.name, u.email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -132,6 +123,51 @@ func (s *Store) SearchUsers(ctx context.Context, q string) ([]User, error) {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
 	return us, nil
+}
+
+// ListedUser is a user of the administrator's list, with the name of
+// their organisation.
+type ListedUser struct {
+	User
+	OrgName string
+}
+
+// UserFilter narrows the administrator's list of users: Q is part of an
+// email, name or organisation's name (case-insensitively), OrgID one
+// organisation's users; "" for any.
+type UserFilter struct{ Q, OrgID string }
+
+// UserPage returns, by email, the limit users after the first offset that
+// the filter keeps, and whether more follow. Without a search it reads the
+// index on the email; one organisation's users, the index on org_id.
+func (s *Store) UserPage(ctx context.Context, f UserFilter, offset, limit int) ([]ListedUser, bool, error) {
+	where, args := []string{"true"}, []any{limit + 1, offset}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q)+"%")
+		n := fmt.Sprintf("$%d", len(args))
+		where = append(where, "(u.email ILIKE "+n+" OR u.display_name ILIKE "+n+" OR o.name ILIKE "+n+")")
+	}
+	if f.OrgID != "" {
+		args = append(args, uuidArg(f.OrgID))
+		where = append(where, fmt.Sprintf("u.org_id = $%d", len(args)))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed("u.", userColumns)+`, o.name FROM users u JOIN orgs o ON o.id = u.org_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY lower(u.email) LIMIT $1 OFFSET $2`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: user page: %w", err)
+	}
+	us, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ListedUser, error) {
+		var u ListedUser
+		err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.OrgID, &u.Admin, &u.Active, &u.Locale, &u.CreatedAt, &u.PasswordHash, &u.OrgName)
+		return u, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: user page: %w", err)
+	}
+	if len(us) > limit {
+		return us[:limit], true, nil
+	}
+	return us, false, nil
 }
 
 func prefixed(p, cols string) string {
