@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mamori/checklist"
+	"mamori/internal/assessment"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 )
@@ -265,4 +266,62 @@ func TestCampaignDashboardPage(t *testing.T) {
 			t.Fatalf("each by last change: %v, %v", got, err)
 		}
 	})
+}
+
+// TestCampaignOrgsPage: the campaign page's counts by state over every
+// organisation of the campaign, its pages by name (a page past the last
+// reads the last), the cursor of the export in the same order, and the
+// late ones counted once the campaign closes.
+func TestCampaignOrgsPage(t *testing.T) {
+	ctx := context.Background()
+	fx := newCampaignDashFixture(t)
+	// F孫会社 answers a question: in progress; C支社 has not: not started.
+	one := 3
+	if _, err := fx.st.SaveAnswer(ctx, fx.campaignAssessmentOf[fx.f], "1-1", assessment.AnswerValues{Level: &one}, store.Actor{Email: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	var each []string
+	err := fx.st.CampaignOrgsEach(ctx, fx.campaign, func(o store.CampaignOrg) error {
+		if o.AssessmentID != fx.campaignAssessmentOf[o.OrgID] || o.OrgName != fx.nameOf[o.OrgID] {
+			t.Errorf("each: %+v", o)
+		}
+		each = append(each, o.OrgName)
+		return nil
+	})
+	if err != nil || len(each) != 5 || slices.Contains(each, "E支社") || slices.Contains(each, "持株会社") {
+		t.Fatalf("each: %v, %v", each, err)
+	}
+	var paged []string
+	for _, c := range []struct{ ask, page, rows int }{{1, 1, 2}, {2, 2, 2}, {3, 3, 1}} {
+		pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, c.ask, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pg.Page != c.page || pg.Pages != 3 || len(pg.Rows) != c.rows {
+			t.Fatalf("page %d: page %d of %d, %d rows", c.ask, pg.Page, pg.Pages, len(pg.Rows))
+		}
+		want := store.CampaignCounts{Orgs: 5, NotStarted: 1, InProgress: 1, Submitted: 1, Returned: 1, Approved: 1, NotDone: 3}
+		if pg.Counts != want {
+			t.Fatalf("counts %+v, want %+v", pg.Counts, want)
+		}
+		for _, o := range pg.Rows {
+			paged = append(paged, o.OrgName)
+			if o.OrgID == fx.f && o.Answered != 1 {
+				t.Errorf("F孫会社 answered %d, want 1", o.Answered)
+			}
+		}
+	}
+	if !slices.Equal(paged, each) {
+		t.Fatalf("pages %v, cursor %v: not the same order", paged, each)
+	}
+	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 9, 2); err != nil || pg.Page != 3 || len(pg.Rows) != 1 || pg.Rows[0].OrgName != each[4] {
+		t.Fatalf("past the last page: %+v, %v", pg, err)
+	}
+	if _, err := fx.st.CloseCampaign(ctx, fx.campaign, store.Actor{Email: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	// Not handed in: C支社, F孫会社 (drafts) and D支社 (returned).
+	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 1, 50); err != nil || pg.Counts.Late != 3 {
+		t.Fatalf("after closing: %+v, %v", pg.Counts, err)
+	}
 }
