@@ -43,8 +43,9 @@ func scanCampaignOrg(r pgx.CollectableRow) (CampaignOrg, error) {
 
 // CampaignOrgsPage reads a campaign's counts and one page of its
 // organisations by name, in two statements whatever their number: the
-// counts are one aggregate in the database, the page a bounded join of
-// the campaign's rows. A page past the last reads the last.
+// counts are one aggregate over the campaign's rows of campaign_orgs (with
+// the status kept there, a probe of the answers only for a draft), the
+// page a bounded join of those rows. A page past the last reads the last.
 func (s *Store) CampaignOrgsPage(ctx context.Context, id string, page, size int) (CampaignOrgsPage, error) {
 	size = max(size, 1)
 	var out CampaignOrgsPage
@@ -52,13 +53,13 @@ func (s *Store) CampaignOrgsPage(ctx context.Context, id string, page, size int)
 		c := &out.Counts
 		err := tx.QueryRow(ctx, `
 			SELECT count(*),
-				count(*) FILTER (WHERE a.status = 'draft' AND NOT EXISTS (SELECT 1 FROM answers x
-					WHERE x.assessment_id = a.id AND x.level IS NOT NULL AND NOT x.carried_over)),
-				count(*) FILTER (WHERE a.status = 'draft'),
-				count(*) FILTER (WHERE a.status = 'submitted'), count(*) FILTER (WHERE a.status = 'returned'),
-				count(*) FILTER (WHERE a.status = 'approved'), count(*) FILTER (WHERE a.status NOT IN ('submitted', 'approved')),
+				count(*) FILTER (WHERE co.status = 'draft' AND NOT EXISTS (SELECT 1 FROM answers x
+					WHERE x.assessment_id = co.assessment_id AND x.level IS NOT NULL AND NOT x.carried_over)),
+				count(*) FILTER (WHERE co.status = 'draft'),
+				count(*) FILTER (WHERE co.status = 'submitted'), count(*) FILTER (WHERE co.status = 'returned'),
+				count(*) FILTER (WHERE co.status = 'approved'), count(*) FILTER (WHERE co.status NOT IN ('submitted', 'approved')),
 				count(*) FILTER (WHERE co.late)
-			FROM campaign_orgs co JOIN assessments a ON a.id = co.assessment_id WHERE co.campaign_id = $1`, id).
+			FROM campaign_orgs co WHERE co.campaign_id = $1`, id).
 			Scan(&c.Orgs, &c.NotStarted, &c.InProgress, &c.Submitted, &c.Returned, &c.Approved, &c.NotDone, &c.Late)
 		if err != nil {
 			return fmt.Errorf("counts: %w", err)

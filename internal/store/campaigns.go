@@ -101,7 +101,7 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 				FROM assessments a JOIN answers x ON x.assessment_id = a.copied_from WHERE a.id = $1`, aid, nullable(n.Actor.UserID)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id) VALUES ($1, $2, $3)`, id, org, aid); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id, status) VALUES ($1, $2, $3, 'draft')`, id, org, aid); err != nil {
 				return err
 			}
 			if err := refreshOrgDash(ctx, tx, org); err != nil { // the new current cycle
