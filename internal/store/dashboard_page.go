@@ -71,8 +71,7 @@ func dashboardFrom(sort string) string {
 
 // dashSource is the set of organisations a dashboard lists: a scope of
 // org_dash d, or (campaign set) the organisations of a campaign within a
-// scope, campaign_orgs co with org_dash d (and, in the order by the last
-// change, the campaign's assessment a). A campaign's rows are bounded by
+// scope, campaign_orgs co with org_dash d. A campaign's rows are bounded by
 // its organisations: a page reads the scope's index in the order asked for
 // and probes campaign_orgs, or the campaign's rows and probes org_dash,
 // whichever the planner finds cheaper.
@@ -82,7 +81,9 @@ type dashSource struct{ campaign string }
 // the scope (or, for a campaign, a join bounded by its organisations).
 func (src dashSource) order(sort string) string {
 	if src.campaign != "" && sort == "updated" {
-		return "a.updated_at DESC, d.name, d.org_id"
+		// By key, one probe per campaign organisation: a join let the
+		// planner hash every organisation's assessments.
+		return "(SELECT a.updated_at FROM assessments a WHERE a.id = co.assessment_id) DESC, d.name, d.org_id"
 	}
 	if o, ok := dashboardOrders[sort]; ok {
 		return o
@@ -92,9 +93,6 @@ func (src dashSource) order(sort string) string {
 
 // from is the FROM item of the order.
 func (src dashSource) from(sort string) string {
-	if src.campaign != "" && sort == "updated" {
-		return "campaign_orgs co JOIN org_dash d ON d.org_id = co.org_id JOIN assessments a ON a.id = co.assessment_id"
-	}
 	if src.campaign != "" {
 		return "campaign_orgs co JOIN org_dash d ON d.org_id = co.org_id"
 	}
