@@ -317,11 +317,31 @@ func TestCampaignOrgsPage(t *testing.T) {
 	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 9, 2); err != nil || pg.Page != 3 || len(pg.Rows) != 1 || pg.Rows[0].OrgName != each[4] {
 		t.Fatalf("past the last page: %+v, %v", pg, err)
 	}
-	if _, err := fx.st.CloseCampaign(ctx, fx.campaign, store.Actor{Email: "test"}); err != nil {
+	// F孫会社 answers the rest and submits through the store: the status
+	// kept on campaign_orgs follows, for the counts and the dashboard.
+	by := store.Actor{Email: "test"}
+	for _, q := range checklist.Default().QuestionIDs()[1:] {
+		if _, err := fx.st.SaveAnswer(ctx, fx.campaignAssessmentOf[fx.f], q, assessment.AnswerValues{Level: &one}, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := fx.st.Submit(ctx, fx.campaignAssessmentOf[fx.f], assessment.Draft, by); err != nil {
 		t.Fatal(err)
 	}
-	// Not handed in: C支社, F孫会社 (drafts) and D支社 (returned).
-	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 1, 50); err != nil || pg.Counts.Late != 3 {
+	want := store.CampaignCounts{Orgs: 5, NotStarted: 1, Submitted: 2, Returned: 1, Approved: 1, NotDone: 2}
+	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 1, 50); err != nil || pg.Counts != want {
+		t.Fatalf("after a submission: %+v, want %+v, %v", pg.Counts, want, err)
+	}
+	dash, err := fx.st.DashboardPage(ctx, store.DashboardPageQuery{Scope: store.AllScope, Campaign: fx.campaign, Page: 1, PageSize: 50,
+		DashboardFilter: store.DashboardFilter{Status: "submitted"}})
+	if got := fx.names(dash.Rows); err != nil || !slices.Equal(got, []string{"F孫会社", "Ａ支社"}) || dash.Counts.ByStatus["submitted"] != 2 {
+		t.Fatalf("dashboard, submitted: %v %+v, %v", got, dash.Counts, err)
+	}
+	if _, err := fx.st.CloseCampaign(ctx, fx.campaign, by); err != nil {
+		t.Fatal(err)
+	}
+	// Not handed in: C支社 (draft) and D支社 (returned); F孫会社 submitted in time.
+	if pg, err := fx.st.CampaignOrgsPage(ctx, fx.campaign, 1, 50); err != nil || pg.Counts.Late != 2 {
 		t.Fatalf("after closing: %+v, %v", pg.Counts, err)
 	}
 }
