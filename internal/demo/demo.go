@@ -86,8 +86,12 @@ func Seed(ctx context.Context, st *store.Store) ([]Login, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	orgs, err := st.CampaignOrgsPage(ctx, c.ID, 1, 2)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	var a store.Assessment
-	for _, o := range c.Orgs {
+	for _, o := range orgs.Rows {
 		if o.OrgID == org.ID {
 			if a, err = st.GetAssessment(ctx, o.AssessmentID); err != nil {
 				return nil, fmt.Errorf("demo: %w", err)

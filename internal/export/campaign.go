@@ -18,12 +18,14 @@ type CampaignRow struct {
 }
 
 // WriteCampaignXLSX writes a campaign's organisations with their state,
-// progress, days left and lateness.
-func WriteCampaignXLSX(w io.Writer, title string, deadline time.Time, rows []CampaignRow) error {
+// progress, days left and lateness, as rows hands them over (a cursor: the
+// sheet is streamed, nothing held per row).
+func WriteCampaignXLSX(w io.Writer, title string, deadline time.Time, rows func(func(CampaignRow) error) error) error {
 	wb, err := newWorkbook(title)
 	if err != nil {
 		return err
 	}
+	defer wb.f.Close() // the stream's temporary file, if it grew to one
 	cols := []Column{
 		{Key: "org", JA: "組織", EN: "Organisation", Width: 30},
 		{Key: "state", JA: "状況", EN: "State", Width: 16},
@@ -41,15 +43,16 @@ func WriteCampaignXLSX(w io.Writer, title string, deadline time.Time, rows []Cam
 		}
 		return ""
 	}
-	for _, r := range rows {
+	err = rows(func(r CampaignRow) error {
 		late := ""
 		if r.Late != nil {
 			late = yes(*r.Late)
 		}
 		state := i18n.TL("ja", "campaign.state."+r.State) + " / " + i18n.TL("en", "campaign.state."+r.State)
-		if err := s.row([]any{r.Org, state, r.Answered, r.Total, deadline.Format(time.DateOnly), r.DaysLeft, yes(r.Overdue), late}); err != nil {
-			return err
-		}
+		return s.row([]any{r.Org, state, r.Answered, r.Total, deadline.Format(time.DateOnly), r.DaysLeft, yes(r.Overdue), late})
+	})
+	if err != nil {
+		return err
 	}
 	if s.err != nil {
 		return s.err

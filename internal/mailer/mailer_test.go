@@ -397,7 +397,11 @@ func TestReminderEmail(t *testing.T) {
 	f.start(t, f.st, srv.addr, tune)
 	f.start(t, second, srv.addr, tune)
 	msgs := srv.waitFor(t, 2, 30*time.Second)
-	link := "https://mamori.example.jp/assessments/" + c.Orgs[0].AssessmentID
+	orgs, err := f.st.CampaignOrgsPage(ctx, c.ID, 1, 1)
+	if err != nil || len(orgs.Rows) != 1 {
+		t.Fatalf("campaign orgs: %v %+v", err, orgs)
+	}
+	link := "https://mamori.example.jp/assessments/" + orgs.Rows[0].AssessmentID
 	langs := map[string]bool{}
 	for _, m := range msgs {
 		body, _ := io.ReadAll(m.Body)

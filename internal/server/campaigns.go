@@ -1,11 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"mamori/checklist"
 	"mamori/internal/apperr"
 	"mamori/internal/export"
 	"mamori/internal/policy"
@@ -25,7 +25,7 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	for _, c := range cs {
-		d.Campaigns = append(d.Campaigns, s.campaignJSONView(c))
+		d.Campaigns = append(d.Campaigns, s.campaignView(c, nil))
 	}
 	if policy.LaunchCampaign(p, p.OrgID) == nil {
 		ids, err := s.store.OrgAndDescendants(ctx, p.OrgID)
@@ -76,8 +76,13 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 	s.flashRedirect(w, r, "ok", i18n.T(ctx, "campaign.launched"), "/campaigns/"+c.ID)
 }
 
-func (s *Server) campaignJSONView(c store.Campaign) views.CampaignView {
-	j := s.campaignJSON(c)
+// campaignPageSize is the number of a campaign's organisations per page.
+const campaignPageSize = 50
+
+// campaignView is the campaign as the pages show it, with orgs, a page of
+// its organisations.
+func (s *Server) campaignView(c store.Campaign, orgs []store.CampaignOrg) views.CampaignView {
+	j := s.campaignJSON(c, orgs)
 	v := views.CampaignView{ID: j.ID, Title: j.Title, Deadline: j.Deadline, Status: j.Status, DaysLeft: j.DaysLeft}
 	for _, o := range j.Orgs {
 		v.Orgs = append(v.Orgs, views.CampaignOrgView{OrgName: o.OrgName, AssessmentID: o.AssessmentID, State: o.Status,
@@ -86,15 +91,28 @@ func (s *Server) campaignJSONView(c store.Campaign) views.CampaignView {
 	return v
 }
 
-// handleCampaign is /campaigns/{id}: per organisation its state, progress,
-// days left and whether it is overdue (or was late, once closed).
+// handleCampaign is /campaigns/{id}: how many organisations stand where,
+// and a page of them by name with each one's state, progress, and whether
+// it is overdue (or was late, once closed).
 func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 	c, err := s.loadCampaign(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d := views.CampaignData{C: s.campaignJSONView(c), CanClose: c.Status == "open" && policy.CloseCampaign(principal(r.Context()), c.OrgID) == nil}
+	pg, err := s.store.CampaignOrgsPage(r.Context(), c.ID, listPage(r), campaignPageSize)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := views.CampaignData{C: s.campaignView(c, pg.Rows), Page: pg.Page, Pages: pg.Pages,
+		CanClose: c.Status == "open" && policy.CloseCampaign(principal(r.Context()), c.OrgID) == nil}
+	k := pg.Counts
+	d.Counts = views.CampaignCounts{Orgs: k.Orgs, NotStarted: k.NotStarted, InProgress: k.InProgress, Submitted: k.Submitted,
+		Returned: k.Returned, Approved: k.Approved, Late: k.Late}
+	if d.C.DaysLeft < 0 {
+		d.Counts.Overdue = k.NotDone
+	}
 	s.render(w, r, http.StatusOK, views.CampaignPage(s.page(r, c.Title, "campaigns"), d))
 }
 
@@ -116,26 +134,39 @@ func (s *Server) handleCampaignClose(w http.ResponseWriter, r *http.Request) {
 	s.flashRedirect(w, r, "ok", i18n.T(r.Context(), "campaign.closed"), "/campaigns/"+c.ID)
 }
 
-// handleCampaignExport is /campaigns/{id}/export.xlsx.
+// handleCampaignExport is /campaigns/{id}/export.xlsx: every organisation
+// of the campaign, streamed from one cursor.
 func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
 	c, err := s.loadCampaign(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	j := s.campaignJSON(c)
-	rows := make([]export.CampaignRow, len(j.Orgs))
-	for i, o := range j.Orgs {
-		rows[i] = export.CampaignRow{Org: o.OrgName, State: o.Status, Answered: o.Answered, Total: o.Total, DaysLeft: j.DaysLeft, Overdue: o.Overdue, Late: o.Late}
+	j := s.campaignJSON(c, nil)
+	total := 0
+	if cl, ok := checklist.Get(c.ChecklistID); ok {
+		total = cl.NumQuestions()
 	}
-	var buf bytes.Buffer
-	if err := export.WriteCampaignXLSX(&buf, c.Title, c.Deadline, rows); err != nil {
-		s.pageError(w, r, err)
-		return
+	each := func(fn func(export.CampaignRow) error) error {
+		return s.store.CampaignOrgsEach(r.Context(), c.ID, func(o store.CampaignOrg) error {
+			x := campaignOrgJSONOf(o, total, j.DaysLeft)
+			return fn(export.CampaignRow{Org: x.OrgName, State: x.Status, Answered: x.Answered, Total: x.Total, DaysLeft: j.DaysLeft,
+				Overdue: x.Overdue, Late: x.Late})
+		})
 	}
-	w.Header().Set("Content-Type", export.XLSXContentType)
-	w.Header().Set("Content-Disposition", attachment("mamori-campaign-"+s.fileDate()+".xlsx"))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	// The workbook is written once every row was read: a failure before
+	// that still answers an error page rather than half a file.
+	out := &firstWrite{w: w, before: func() {
+		w.Header().Set("Content-Type", export.XLSXContentType)
+		w.Header().Set("Content-Disposition", attachment("mamori-campaign-"+s.fileDate()+".xlsx"))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	}}
+	if err := export.WriteCampaignXLSX(out, c.Title, c.Deadline, each); err != nil {
+		if !out.started {
+			s.pageError(w, r, err)
+			return
+		}
+		s.log.Error("campaign export cut short", "err", err, "request_id", requestID(r.Context()))
+	}
 }

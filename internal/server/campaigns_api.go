@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func (s *Server) apiCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.campaignJSON(c))
+	s.writeCampaign(w, r, http.StatusCreated, c, 1)
 }
 
 // apiCampaigns is GET /api/v1/campaigns: the campaigns the caller may see.
@@ -116,7 +117,7 @@ func (s *Server) apiCampaigns(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]campaignJSON, len(cs))
 	for i, c := range cs {
-		out[i] = s.campaignJSON(c)
+		out[i] = s.campaignJSON(c, nil)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 }
@@ -146,14 +147,37 @@ func (s *Server) visibleCampaigns(r *http.Request) ([]store.Campaign, error) {
 	return out, nil
 }
 
-// apiCampaign is GET /api/v1/campaigns/{id}.
+// apiCampaignPageSize is the number of a campaign's organisations per API
+// page.
+const apiCampaignPageSize = 100
+
+// apiCampaign is GET /api/v1/campaigns/{id}: the campaign with a page of
+// its organisations by name (?page=, from 1); a Link header names the next
+// page when there is one.
 func (s *Server) apiCampaign(w http.ResponseWriter, r *http.Request) {
 	c, err := s.loadCampaign(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.campaignJSON(c))
+	s.writeCampaign(w, r, http.StatusOK, c, listPage(r))
+}
+
+// writeCampaign answers the campaign with the given page of its
+// organisations (none past the last), and the next page's Link.
+func (s *Server) writeCampaign(w http.ResponseWriter, r *http.Request, status int, c store.Campaign, page int) {
+	pg, err := s.store.CampaignOrgsPage(r.Context(), c.ID, page, apiCampaignPageSize)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if page > pg.Pages {
+		pg.Rows = nil
+	}
+	if page < pg.Pages {
+		w.Header().Set("Link", fmt.Sprintf(`</api/v1/campaigns/%s?page=%d>; rel="next"`, c.ID, page+1))
+	}
+	writeJSON(w, status, s.campaignJSON(c, pg.Rows))
 }
 
 // apiCampaignClose is POST /api/v1/campaigns/{id}/close: 200, or 409 when
@@ -172,5 +196,5 @@ func (s *Server) apiCampaignClose(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.campaignJSON(c))
+	s.writeCampaign(w, r, http.StatusOK, c, 1)
 }

@@ -32,7 +32,9 @@ type campaignOrgJSON struct {
 	Late         *bool  `json:"late,omitempty"` // frozen when the campaign closed
 }
 
-func (s *Server) campaignJSON(c store.Campaign) campaignJSON {
+// campaignJSON is the campaign with orgs, a page of its organisations (none
+// in a list of campaigns).
+func (s *Server) campaignJSON(c store.Campaign, orgs []store.CampaignOrg) campaignJSON {
 	today := s.now().In(notice.JST)
 	total := 0
 	if cl, ok := checklist.Get(c.ChecklistID); ok {
@@ -40,10 +42,14 @@ func (s *Server) campaignJSON(c store.Campaign) campaignJSON {
 	}
 	out := campaignJSON{ID: c.ID, Title: c.Title, ChecklistID: c.ChecklistID, Deadline: c.Deadline.Format(time.DateOnly), Status: c.Status,
 		Prefill: c.Prefill, ReminderDays: c.ReminderDays, DaysLeft: campaign.DaysLeft(c.Deadline, today)}
-	for _, o := range c.Orgs {
-		out.Orgs = append(out.Orgs, campaignOrgJSON{OrgID: o.OrgID, OrgName: o.OrgName, AssessmentID: o.AssessmentID,
-			Status: campaign.OrgState(o.Status, o.Answered), Answered: o.Answered, Total: total,
-			Overdue: !campaign.Done(o.Status) && out.DaysLeft < 0, Late: o.Late})
+	for _, o := range orgs {
+		out.Orgs = append(out.Orgs, campaignOrgJSONOf(o, total, out.DaysLeft))
 	}
 	return out
+}
+
+func campaignOrgJSONOf(o store.CampaignOrg, total, daysLeft int) campaignOrgJSON {
+	return campaignOrgJSON{OrgID: o.OrgID, OrgName: o.OrgName, AssessmentID: o.AssessmentID,
+		Status: campaign.OrgState(o.Status, o.Answered), Answered: o.Answered, Total: total,
+		Overdue: !campaign.Done(o.Status) && daysLeft < 0, Late: o.Late}
 }

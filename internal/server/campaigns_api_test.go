@@ -2,10 +2,15 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/xuri/excelize/v2"
 
 	"mamori/internal/assessment"
 )
@@ -129,4 +134,86 @@ func TestCampaigns(t *testing.T) {
 			t.Fatalf("second close: %d", code)
 		}
 	})
+}
+
+// TestCampaignPaged: a campaign over 101 organisations answers its
+// organisations a page at a time: the API 100 per page with a Link to the
+// next, the page 50 per page with the counts over all of them, and the
+// export every one.
+func TestCampaignPaged(t *testing.T) {
+	e := newEnv(t)
+	hold := e.org("持株会社", nil)
+	for i := range 100 {
+		e.org(fmt.Sprintf("子会社 %03d", i), &hold.ID)
+	}
+	manager := e.user(hold.ID, assessment.Manager, false)
+	tok := e.token(manager)
+	deadline := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+	code, m := e.api(tok, "POST", "/api/v1/campaigns", map[string]any{"title": "全社調査", "deadline": deadline, "scope": "subtree"})
+	if orgs, _ := m["orgs"].([]any); code != 201 || len(orgs) != 100 {
+		t.Fatalf("launch: %d %v", code, m)
+	}
+	id := m["id"].(string)
+	get := func(path string) (*http.Response, map[string]any) {
+		t.Helper()
+		res, body := e.send(http.DefaultClient, "GET", path, nil, map[string]string{"Authorization": "Bearer " + tok})
+		var out map[string]any
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			t.Fatalf("%s: %d %q", path, res.StatusCode, body)
+		}
+		return res, out
+	}
+	res, first := get("/api/v1/campaigns/" + id)
+	if want := `</api/v1/campaigns/` + id + `?page=2>; rel="next"`; res.Header.Get("Link") != want || len(first["orgs"].([]any)) != 100 {
+		t.Fatalf("first page: Link %q, %d orgs", res.Header.Get("Link"), len(first["orgs"].([]any)))
+	}
+	res, second := get("/api/v1/campaigns/" + id + "?page=2")
+	orgs := second["orgs"].([]any)
+	if res.Header.Get("Link") != "" || len(orgs) != 1 || second["title"] != "全社調査" {
+		t.Fatalf("second page: Link %q, %v", res.Header.Get("Link"), orgs)
+	}
+	seen := map[string]bool{}
+	for _, o := range append(first["orgs"].([]any), orgs...) {
+		seen[o.(map[string]any)["org_id"].(string)] = true
+	}
+	if len(seen) != 101 || !seen[hold.ID] {
+		t.Fatalf("the two pages hold %d distinct organisations, want 101 with the holding", len(seen))
+	}
+	if _, past := get("/api/v1/campaigns/" + id + "?page=3"); past["orgs"] != nil {
+		t.Fatalf("past the last page: %v", past["orgs"])
+	}
+
+	// The page: 50 organisations, three pages, the counts over 101.
+	c := e.login(manager)
+	_, page := e.get(c, "/campaigns/"+id)
+	doc := parseDoc(t, page)
+	if n := doc.Find(`[data-testid="campaign-org"]`).Length(); n != 50 {
+		t.Fatalf("page 1: %d rows", n)
+	}
+	count := func(doc *goquery.Document, testid string) string {
+		return strings.TrimSpace(doc.Find(`[data-testid="` + testid + `"]`).Text())
+	}
+	if count(doc, "count-orgs") != "101" || count(doc, "count-not_started") != "101" || count(doc, "count-submitted") != "0" || count(doc, "count-overdue") != "0" {
+		t.Fatalf("counts: orgs %q, not started %q, submitted %q, overdue %q", count(doc, "count-orgs"), count(doc, "count-not_started"),
+			count(doc, "count-submitted"), count(doc, "count-overdue"))
+	}
+	if href, _ := doc.Find(`[data-testid="campaign-pager"] a[rel="next"]`).Attr("href"); href != "/campaigns/"+id+"?page=2" {
+		t.Fatalf("next page link %q", href)
+	}
+	_, page = e.get(c, "/campaigns/"+id+"?page=3")
+	if n := parseDoc(t, page).Find(`[data-testid="campaign-org"]`).Length(); n != 1 {
+		t.Fatalf("page 3: %d rows", n)
+	}
+	res, body := e.get(c, "/campaigns/"+id+"/export.xlsx")
+	if res.StatusCode != 200 {
+		t.Fatalf("export: %d", res.StatusCode)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("一斉調査")
+	if len(rows) != 102 { // the header and every organisation
+		t.Fatalf("export: %d rows, want 102", len(rows))
+	}
 }

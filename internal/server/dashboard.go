@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"io"
 	"math"
 	"net/http"
@@ -21,27 +20,20 @@ import (
 // dashboardPageSize is the number of organisations per dashboard page.
 const dashboardPageSize = 50
 
-// dashboardRows loads every organisation of a campaign's dashboard for the
-// caller: administrators see every organisation, managers theirs and its
-// descendants. One query, whatever their number. The dashboard without a
-// campaign reads a page at a time (dashboardPage).
-func (s *Server) dashboardRows(r *http.Request) ([]store.DashboardRow, error) {
-	p := principal(r.Context())
-	scope := store.OrgScope{All: p.Admin}
-	c, err := s.store.GetCampaign(r.Context(), r.URL.Query().Get("campaign"))
+// dashboardCampaign is the campaign the dashboard's URL asks for, if the
+// caller may see it: "" when none is asked for; an unknown one is 404.
+func (s *Server) dashboardCampaign(r *http.Request, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	c, err := s.store.GetCampaign(r.Context(), id)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if err := policy.ViewCampaign(p, c.OrgID); err != nil {
-		return nil, err
+	if err := policy.ViewCampaign(principal(r.Context()), c.OrgID); err != nil {
+		return "", err
 	}
-	scope.CampaignID = c.ID
-	if !p.Admin {
-		for id := range p.Visible {
-			scope.OrgIDs = append(scope.OrgIDs, id)
-		}
-	}
-	return s.store.Dashboard(r.Context(), scope)
+	return c.ID, nil
 }
 
 // dashboardScope is the scope of org_dash the caller's dashboard lists:
@@ -58,6 +50,9 @@ func dashboardScope(r *http.Request) string {
 func dashboardFilter(q views.DashboardQuery) store.DashboardFilter {
 	return store.DashboardFilter{Q: foldName(q.Q), Group: q.Group, Status: q.Status, Sort: q.Sort}
 }
+
+// foldName makes a name search ignore case and full/half width.
+func foldName(s string) string { return store.FoldName(s) }
 
 // dashboardQuery reads the filter, sort and page of the URL, keeping only
 // known values.
@@ -106,73 +101,6 @@ func dashboardView(rows []store.DashboardRow, cl *checklist.Checklist) []views.D
 	return out
 }
 
-// filterDashboard keeps the rows matching q, sorted as q asks.
-func filterDashboard(rows []views.DashboardRow, q views.DashboardQuery) []views.DashboardRow {
-	needle := foldName(q.Q)
-	out := make([]views.DashboardRow, 0, len(rows))
-	for _, r := range rows {
-		switch {
-		case needle != "" && !strings.Contains(foldName(r.Row.OrgName), needle):
-			continue
-		case q.Group == "none" && r.Group != "", q.Group != "" && q.Group != "none" && string(r.Group) != q.Group:
-			continue
-		case q.Status != "" && views.CycleStatus(r.Row) != q.Status:
-			continue
-		}
-		out = append(out, r)
-	}
-	byName := func(a, b views.DashboardRow) int {
-		return cmp.Or(strings.Compare(a.Row.OrgName, b.Row.OrgName), strings.Compare(a.Row.OrgID, b.Row.OrgID))
-	}
-	switch q.Sort {
-	case "total": // weakest first; no approved result last
-		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
-			return cmp.Or(cmp.Compare(totalKey(a), totalKey(b)), byName(a, b))
-		})
-	case "shortfall": // largest shortfall against the targets first
-		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
-			return cmp.Or(cmp.Compare(b.Shortfall, a.Shortfall), byName(a, b))
-		})
-	case "updated": // latest activity first
-		slices.SortStableFunc(out, func(a, b views.DashboardRow) int {
-			return cmp.Or(b.Updated().Compare(a.Updated()), byName(a, b))
-		})
-	default:
-		slices.SortStableFunc(out, byName)
-	}
-	return out
-}
-
-func totalKey(r views.DashboardRow) int {
-	if r.Row.Latest == nil {
-		return 1 << 30
-	}
-	return r.Row.Latest.TotalScore
-}
-
-// foldName makes a name search ignore case and full/half width.
-func foldName(s string) string { return store.FoldName(s) }
-
-// dashboardSummary counts the organisations by where their cycle stands.
-func dashboardSummary(rows []views.DashboardRow) views.DashboardSummary {
-	sm := views.DashboardSummary{Orgs: len(rows), ByStatus: map[string]int{}}
-	sum := 0
-	for _, r := range rows {
-		sm.ByStatus[views.CycleStatus(r.Row)]++
-		if r.Row.Latest != nil {
-			sm.WithResult++
-			sum += r.Row.Latest.TotalScore
-			if r.Shortfall > 0 {
-				sm.BelowTarget++
-			}
-		}
-	}
-	if sm.WithResult > 0 {
-		sm.MeanTotal = score.Round2(sum, sm.WithResult)
-	}
-	return sm
-}
-
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := policy.ViewDashboard(principal(ctx)); err != nil {
@@ -182,11 +110,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	cl := checklist.Default()
 	q := dashboardQuery(r)
 	d := views.DashboardData{Query: q, Checklist: cl, MaxTotal: cl.NumQuestions() * score.MaxLevel}
-	var err error
-	if q.Campaign != "" {
-		err = s.campaignDashboard(r, &d)
-	} else {
-		err = s.dashboardPage(r, &d)
+	campaign, err := s.dashboardCampaign(r, q.Campaign)
+	if err == nil {
+		err = s.dashboardPage(r, &d, campaign)
 	}
 	if err != nil {
 		s.pageError(w, r, err)
@@ -215,11 +141,14 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 }
 
 // dashboardPage fills d with one page of the caller's dashboard read by
-// index, the summary from maintained counts, and the trend's organisation:
-// the same number of statements whatever the number of organisations.
-func (s *Server) dashboardPage(r *http.Request, d *views.DashboardData) error {
+// index, the summary from maintained counts (a campaign's: counted over its
+// organisations in the database), and the trend's organisation: the same
+// number of statements whatever the number of organisations. With a
+// campaign, it lists the campaign's organisations in the caller's scope,
+// each with its assessment of the campaign as its current cycle.
+func (s *Server) dashboardPage(r *http.Request, d *views.DashboardData, campaign string) error {
 	cl := d.Checklist
-	pg, err := s.store.DashboardPage(r.Context(), store.DashboardPageQuery{Scope: dashboardScope(r),
+	pg, err := s.store.DashboardPage(r.Context(), store.DashboardPageQuery{Scope: dashboardScope(r), Campaign: campaign,
 		DashboardFilter: dashboardFilter(d.Query), Page: d.Query.Page, PageSize: dashboardPageSize,
 		TrendWant: []string{r.URL.Query().Get("org"), principal(r.Context()).OrgID}})
 	if err != nil {
@@ -249,48 +178,6 @@ func (s *Server) dashboardPage(r *http.Request, d *views.DashboardData) error {
 	return nil
 }
 
-// campaignDashboard fills d with a campaign's dashboard: every organisation
-// in view with its assessment of the campaign as its current cycle,
-// filtered, counted and cut into pages here.
-func (s *Server) campaignDashboard(r *http.Request, d *views.DashboardData) error {
-	rows, err := s.dashboardRows(r)
-	if err != nil {
-		return err
-	}
-	q := d.Query
-	all := dashboardView(rows, d.Checklist)
-	shown := filterDashboard(all, q)
-	d.Summary, d.Matching = dashboardSummary(all), len(shown)
-	d.Pages = max(1, (len(shown)+dashboardPageSize-1)/dashboardPageSize)
-	d.Query.Page = min(q.Page, d.Pages)
-	from := (d.Query.Page - 1) * dashboardPageSize
-	d.Rows = shown[from:min(from+dashboardPageSize, len(shown))]
-	pickTrend(d, all, shown, r.URL.Query().Get("org"), principal(r.Context()).OrgID)
-	return nil
-}
-
-// pickTrend chooses the organisation whose trend the dashboard draws: the
-// one asked for, else the caller's own, else the first shown, among those
-// with an approved result. Only organisations on the dashboard can be
-// picked, so the id is always one the caller may see. The picker offers
-// the organisations of this page (any other is a "推移を見る" link away), so
-// it stays short with 1,000 of them.
-func pickTrend(d *views.DashboardData, all, shown []views.DashboardRow, want, own string) {
-	hasResult := func(x views.DashboardRow) bool { return x.Row.Latest != nil }
-	for _, id := range []string{want, own} {
-		if i := slices.IndexFunc(all, func(x views.DashboardRow) bool { return x.Row.OrgID == id && hasResult(x) }); i >= 0 {
-			d.TrendRow = &all[i]
-			break
-		}
-	}
-	if d.TrendRow == nil {
-		if i := slices.IndexFunc(shown, hasResult); i >= 0 {
-			d.TrendRow = &shown[i]
-		}
-	}
-	trendChoices(d)
-}
-
 // trendChoices lists the organisations the trend picker offers: those of
 // this page with an approved result, and the one drawn.
 func trendChoices(d *views.DashboardData) {
@@ -314,34 +201,21 @@ func (s *Server) handleDashboardExport(w http.ResponseWriter, r *http.Request) {
 	}
 	cl := checklist.Default()
 	q := dashboardQuery(r)
+	campaign, err := s.dashboardCampaign(r, q.Campaign)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	n := 0
-	var each func(func(store.DashboardRow) error) error
-	if q.Campaign != "" { // a campaign's dashboard is read whole (dashboardRows)
-		rows, err := s.dashboardRows(r)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		each = func(fn func(store.DashboardRow) error) error {
-			for _, v := range filterDashboard(dashboardView(rows, cl), q) {
-				n++
-				if err := fn(v.Row); err != nil {
-					return err
-				}
+	each := func(fn func(store.DashboardRow) error) error { // one cursor, in the dashboard's order
+		p := principal(r.Context())
+		return s.store.DashboardEach(r.Context(), dashboardScope(r), campaign, dashboardFilter(q), func(d store.DashboardRow) error {
+			if policy.ViewOrg(p, d.OrgID) != nil { // the policy has the last word, as on the page
+				return nil
 			}
-			return nil
-		}
-	} else { // one cursor, in the dashboard's order
-		each = func(fn func(store.DashboardRow) error) error {
-			p := principal(r.Context())
-			return s.store.DashboardEach(r.Context(), dashboardScope(r), dashboardFilter(q), func(d store.DashboardRow) error {
-				if policy.ViewOrg(p, d.OrgID) != nil { // the policy has the last word, as on the page
-					return nil
-				}
-				n++
-				return fn(d)
-			})
-		}
+			n++
+			return fn(d)
+		})
 	}
 	// The workbook is written once every row was read: a failure before
 	// that still answers an error page rather than half a file.

@@ -14,8 +14,8 @@ import (
 	"mamori/internal/notice"
 )
 
-// Campaign is a group-wide survey: the organisations of OrgIDs answer a
-// checklist by Deadline. Orgs is filled by GetCampaign.
+// Campaign is a group-wide survey: its organisations (campaign_orgs) answer
+// a checklist by Deadline.
 type Campaign struct {
 	ID           string
 	OrgID        string // the organisation that runs it
@@ -27,7 +27,6 @@ type Campaign struct {
 	Status       string // open, closed
 	CreatedAt    time.Time
 	ClosedAt     *time.Time
-	Orgs         []CampaignOrg
 }
 
 // CampaignOrg is one organisation of a campaign and its assessment.
@@ -102,7 +101,7 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 				FROM assessments a JOIN answers x ON x.assessment_id = a.copied_from WHERE a.id = $1`, aid, nullable(n.Actor.UserID)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id) VALUES ($1, $2, $3)`, id, org, aid); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO campaign_orgs (campaign_id, org_id, assessment_id, status) VALUES ($1, $2, $3, 'draft')`, id, org, aid); err != nil {
 				return err
 			}
 			if err := refreshOrgDash(ctx, tx, org); err != nil { // the new current cycle
@@ -138,7 +137,8 @@ func orgOfficerIDs(ctx context.Context, tx pgx.Tx, orgID string) ([]string, erro
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// GetCampaign returns a campaign with its organisations' progress.
+// GetCampaign returns a campaign, without its organisations (a campaign
+// may cover thousands): CampaignOrgsPage and CampaignOrgsEach read them.
 func (s *Store) GetCampaign(ctx context.Context, id string) (Campaign, error) {
 	c, err := scanCampaign(s.pool.QueryRow(ctx, campaignSelect+` WHERE id = $1`, id))
 	if err != nil {
@@ -146,22 +146,6 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (Campaign, error) {
 			err = pgx.ErrNoRows
 		}
 		return Campaign{}, fmt.Errorf("store: get campaign %s: %w", id, notFound(err))
-	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT co.org_id, o.name, co.assessment_id, a.status, a.submitted_at, co.late,
-			(SELECT count(*) FROM answers x WHERE x.assessment_id = a.id AND x.level IS NOT NULL AND NOT x.carried_over)
-		FROM campaign_orgs co JOIN orgs o ON o.id = co.org_id JOIN assessments a ON a.id = co.assessment_id
-		WHERE co.campaign_id = $1 ORDER BY o.name, o.id`, id)
-	if err != nil {
-		return Campaign{}, fmt.Errorf("store: campaign orgs: %w", err)
-	}
-	c.Orgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (CampaignOrg, error) {
-		var o CampaignOrg
-		err := r.Scan(&o.OrgID, &o.OrgName, &o.AssessmentID, &o.Status, &o.SubmittedAt, &o.Late, &o.Answered)
-		return o, err
-	})
-	if err != nil {
-		return Campaign{}, fmt.Errorf("store: campaign orgs: %w", err)
 	}
 	return c, nil
 }
