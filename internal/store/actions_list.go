@@ -90,6 +90,14 @@ func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q Action
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	n := len(args)
+	if !scope.All {
+		// Planned for this list every time (an unnamed statement): a plan
+		// cached for any list compares each row with every id in turn,
+		// and only a list known when planning is hashed. A manager at the
+		// top of 10,000 organisations: 111 ms with the cached plan, 22 ms
+		// (BenchmarkActionsList).
+		args = append([]any{pgx.QueryExecModeDescribeExec}, args...)
+	}
 	ids := `SELECT x.id FROM actions x` + cond + ` ORDER BY ` + order +
 		` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
 	// The page's ids first, then their names, owners and evidence.
@@ -144,7 +152,7 @@ func actionConditions(scope ActionScope, q ActionQuery) ([]string, []any) {
 	}
 	if q.Overdue || q.DueIn30 {
 		where = append(where, "x.status IN ('open', 'in_progress')")
-		today := arg(action.Day(q.Today))
+		today := arg(action.Day(q.Today).Format(time.DateOnly))
 		if q.Overdue {
 			where = append(where, "x.due_on < "+today+"::date")
 		}
@@ -169,7 +177,7 @@ func (s *Store) ActionOwners(ctx context.Context, scope ActionScope, selected st
 	owns, args := "", []any{limit, uuidArg(selected)}
 	if !scope.All {
 		owns = " AND a.org_id = ANY($3::uuid[])"
-		args = append(args, uuidArray(scope.OrgIDs))
+		args = append([]any{pgx.QueryExecModeDescribeExec}, append(args, uuidArray(scope.OrgIDs))...) // as ListActionsPage
 	}
 	first := `SELECT u.id, u.display_name FROM users u
 		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id` + owns + `)
