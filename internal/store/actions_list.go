@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,8 +102,9 @@ func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q Action
 	ids := `SELECT x.id FROM actions x` + cond + ` ORDER BY ` + order +
 		` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
 	// The page's ids first, then their names, owners and evidence.
+	pageArgs := append(slices.Clip(args), size, offset)
 	rows, err := s.pool.Query(ctx, actionSelect+` JOIN (`+ids+`) p ON p.id = a.id ORDER BY `+strings.ReplaceAll(
-		actionOrders[by], "x.", "a."), append(args, size, offset)...)
+		actionOrders[by], "x.", "a."), pageArgs...)
 	if err != nil {
 		return ActionPage{}, fmt.Errorf("store: list actions: %w", err)
 	}
@@ -114,7 +116,7 @@ func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q Action
 	if len(as) == size || (len(as) == 0 && offset > 0) {
 		// A full page, or one past the end: count (up to the cap).
 		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM actions x`+cond+` LIMIT $`+strconv.Itoa(n+1)+`) c`,
-			append(args, CountActionsUpTo+1)...).Scan(&out.Total)
+			append(slices.Clip(args), CountActionsUpTo+1)...).Scan(&out.Total)
 		if err != nil {
 			return ActionPage{}, fmt.Errorf("store: count actions: %w", err)
 		}
@@ -184,7 +186,7 @@ func (s *Store) ActionOwners(ctx context.Context, scope ActionScope, selected st
 		ORDER BY u.display_name, u.id LIMIT $1`
 	if !scope.All && len(scope.OrgIDs) < walkListFrom {
 		first = `SELECT u.id, u.display_name FROM users u
-			WHERE u.id IN (SELECT a.owner_id FROM actions a WHERE true` + owns + `)
+			WHERE u.id IN (SELECT a.owner_id FROM actions a WHERE a.org_id = ANY($3::uuid[]))
 			ORDER BY u.display_name || '', u.id LIMIT $1`
 	}
 	rows, err := s.pool.Query(ctx, `
