@@ -1,8 +1,6 @@
 package server
 
 import (
-	"cmp"
-	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,10 +17,19 @@ import (
 	"mamori/web/views"
 )
 
+// actionsPageSize is the number of actions per list page, and
+// actionOwnersShown the number of owners the owner filter offers.
+const (
+	actionsPageSize   = 50
+	actionOwnersShown = 50
+)
+
 // handleActions is /actions: the improvement actions of the organisations
 // the caller sees, filtered by organisation, status, owner ("me": my
 // actions), category, overdue and due within 30 days, sorted by due date,
-// priority or expected score gain.
+// priority or expected score gain, a page of 50 at a time. Filtering,
+// sorting and paging are done by the store in SQL: an administrator's list
+// costs one page, not every organisation's actions.
 func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
@@ -32,12 +39,17 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := views.ActionsData{Checklist: checklist.Default(), Filter: views.ActionsFilter{Org: q.Get("org"), Status: q.Get("status"),
-		Owner: q.Get("owner"), Category: q.Get("category"), Overdue: q.Get("overdue") == "1", Due30: q.Get("due30") == "1", Sort: q.Get("sort")}}
-	visible, err := s.visibleOrgs(ctx, p)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+		Owner: q.Get("owner"), Category: q.Get("category"), Overdue: q.Get("overdue") == "1", Due30: q.Get("due30") == "1",
+		Sort: q.Get("sort"), OrgQuery: q.Get("org_q")}}
+	scope := actionScope(p)
+	if d.Filter.Org != "" {
+		if err := policy.ViewActions(p, d.Filter.Org); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		scope = store.ActionScope{OrgIDs: []string{d.Filter.Org}}
 	}
+	var err error
 	if d.Orgs, d.OrgQuery, d.MoreOrgs, err = s.orgChoices(r); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -47,47 +59,40 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 			d.CanCreateIn = append(d.CanCreateIn, o)
 		}
 	}
-	if d.Owners, err = s.store.ActionOwners(ctx, visible); err != nil {
+	// The owners of the chosen organisation, or the first by name of those
+	// the caller sees.
+	selected := d.Filter.Owner
+	if selected == "me" {
+		selected = ""
+	}
+	if d.Owners, err = s.store.ActionOwners(ctx, scope, selected, actionOwnersShown); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	f := store.ActionFilter{OrgIDs: visible}
-	if d.Filter.Org != "" {
-		if err := policy.ViewActions(p, d.Filter.Org); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		f.OrgIDs = []string{d.Filter.Org}
-	}
+	d.MoreOwners = len(d.Owners) >= actionOwnersShown
+	aq := store.ActionQuery{OwnerID: selected, Overdue: d.Filter.Overdue, DueIn30: d.Filter.Due30, Today: s.today(),
+		Sort: store.ActionSort(d.Filter.Sort), Page: listPage(r), Size: actionsPageSize}
 	if d.Filter.Owner == "me" {
 		// My actions: the ones I own, in every organisation I can see (an
 		// owner moved to another organisation no longer reads the old one's).
-		f.OrgIDs, f.OwnerID = ownedScope(p), p.UserID
-	} else if d.Filter.Owner != "" {
-		f.OwnerID = d.Filter.Owner
+		scope, aq.OwnerID = store.ActionScope{OrgIDs: ownedScope(p)}, p.UserID
 	}
 	if st := action.Status(d.Filter.Status); st.Valid() {
-		f.Statuses = []action.Status{st}
+		aq.Status = st
 	}
 	if _, ok := d.Checklist.Category(d.Filter.Category); ok {
-		f.CategoryID = d.Filter.Category
+		aq.CategoryID = d.Filter.Category
 	}
 	s.reopenDueRisks(ctx)
-	as, err := s.store.ListActions(ctx, f)
+	page, err := s.store.ListActionsPage(ctx, scope, aq)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	today := s.today()
-	gains := s.actionGains(ctx, as)
-	for _, a := range as {
-		row := views.ActionRow{A: a, Overdue: action.Overdue(a.Status, a.DueOn, today), Gain: gains[a.ID]}
-		if (d.Filter.Overdue && !row.Overdue) || (d.Filter.Due30 && !action.DueWithin(a.Status, a.DueOn, today, 30)) {
-			continue
-		}
-		d.Rows = append(d.Rows, row)
+	d.Page, d.Pages, d.Capped = aq.Page, max(1, (page.Total+actionsPageSize-1)/actionsPageSize), page.Capped
+	for _, a := range page.Actions {
+		d.Rows = append(d.Rows, views.ActionRow{A: a, Overdue: action.Overdue(a.Status, a.DueOn, aq.Today), Gain: a.Gain})
 	}
-	sortActionRows(d.Rows, d.Filter.Sort)
 	title := i18n.T(ctx, "actions.title")
 	if d.Filter.Owner == "me" {
 		title = i18n.T(ctx, "actions.mine")
@@ -95,44 +100,18 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.ActionsPage(s.page(r, title, "actions"), d))
 }
 
-// sortActionRows orders the list: "priority" (high first, then by due
-// date), "gain" (largest expected gain first, then by due date), otherwise
-// by due date.
-func sortActionRows(rows []views.ActionRow, by string) {
-	slices.SortStableFunc(rows, func(a, b views.ActionRow) int {
-		switch by {
-		case "priority":
-			return cmp.Or(cmp.Compare(a.A.Priority.Rank(), b.A.Priority.Rank()), a.A.DueOn.Compare(b.A.DueOn))
-		case "gain":
-			return cmp.Or(cmp.Compare(b.Gain, a.Gain), a.A.DueOn.Compare(b.A.DueOn))
-		}
-		return a.A.DueOn.Compare(b.A.DueOn)
-	})
-}
-
-// actionGains is each action's expected score gain: the points the total
-// rises by when its planned levels are reached, from the levels of its
-// organisation's newest assessment (one statement for the whole list).
-func (s *Server) actionGains(ctx context.Context, as []store.Action) map[string]int {
-	seen := map[string]bool{}
-	orgs := make([]string, 0, len(as))
-	for _, a := range as {
-		if !seen[a.OrgID] {
-			seen[a.OrgID] = true
-			orgs = append(orgs, a.OrgID)
-		}
+// actionScope is whose actions the caller sees: every organisation's for
+// administrators (no list of ids), else those of the organisations they
+// may see.
+func actionScope(p *policy.Principal) store.ActionScope {
+	if p.Admin {
+		return store.ActionScope{All: true}
 	}
-	levels, err := s.store.NewestLevels(ctx, orgs)
-	if err != nil {
-		s.log.Warn("levels for the expected gain", "err", err)
+	ids := make([]string, 0, len(p.Visible))
+	for id := range p.Visible {
+		ids = append(ids, id)
 	}
-	out := make(map[string]int, len(as))
-	for _, a := range as {
-		for _, q := range a.Questions {
-			out[a.ID] += max(0, q.PlannedLevel-levels[a.OrgID][q.QuestionID])
-		}
-	}
-	return out
+	return store.ActionScope{OrgIDs: ids}
 }
 
 // handleActionNew is /actions/new?org=<id>: the form of an action written
@@ -331,7 +310,7 @@ func (s *Server) actionPage(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 	}
-	d.Gain = s.actionGains(ctx, []store.Action{a})[a.ID]
+	d.Gain = a.Gain
 	s.render(w, r, status, views.ActionPage(s.page(r, a.Title, "actions"), d))
 }
 

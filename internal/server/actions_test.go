@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -276,5 +277,56 @@ func TestDashboardActions(t *testing.T) {
 	_, body = x.get(x.login(x.parent), "/actions?org="+x.a.ID)
 	if n := parseDoc(t, body).Find(`[data-testid^="action-row-"]`).Length(); n != 3 {
 		t.Errorf("drill-down: %d actions", n)
+	}
+}
+
+// TestActionsListPages: 50 actions a page, "page X of Y" with links that
+// keep the filters and the order, for an administrator as for the
+// organisation's officer; another organisation's actions stay out.
+func TestActionsListPages(t *testing.T) {
+	x := newActionsEnv(t)
+	ctx := context.Background()
+	var ns []store.NewAction
+	for i := range 55 {
+		ns = append(ns, store.NewAction{OrgID: x.a.ID, Title: fmt.Sprintf("対策 %02d", i), Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 3}},
+			OwnerID: x.owner.ID, DueOn: action.Today(time.Now()).AddDate(0, 1, i), Priority: action.Medium})
+	}
+	if _, err := x.st.CreateActions(ctx, x.a.ID, ns, store.Actor{UserID: x.officer.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.st.CreateActions(ctx, x.b.ID, []store.NewAction{{OrgID: x.b.ID, Title: "他社の対策", Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 3}},
+		OwnerID: x.officerB.ID, DueOn: action.Today(time.Now()), Priority: action.High}}, store.Actor{UserID: x.officerB.ID}); err != nil {
+		t.Fatal(err)
+	}
+	admin := x.login(x.user(x.p.ID, assessment.Manager, true))
+	for _, tt := range []struct {
+		name   string
+		c      *http.Client
+		query  string
+		first  string // the first row's title
+		rows   int
+		page   string
+		next   string
+		others bool // B's action listed
+	}{
+		{"OfficerFirstPage", x.login(x.officer), "?category=1&sort=priority", "対策 00", 50, "1 / 2 ページ", "/actions?category=1&page=2&sort=priority", false},
+		{"OfficerSecondPage", x.login(x.officer), "?category=1&sort=priority&page=2", "対策 50", 5, "2 / 2 ページ", "", false},
+		{"AdministratorEveryOrganisation", admin, "?sort=priority", "他社の対策", 50, "1 / 2 ページ", "/actions?page=2&sort=priority", true},
+		{"AdministratorLastPage", admin, "?page=2", "対策 49", 6, "2 / 2 ページ", "", false},
+		{"OneOrganisationFitsOnePage", admin, "?org=" + x.b.ID, "他社の対策", 1, "", "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := x.get(tt.c, "/actions"+tt.query)
+			doc := parseDoc(t, body)
+			rows := doc.Find(`[data-testid^="action-row-"]`)
+			first := strings.TrimSpace(rows.First().Find("td a").Text())
+			next, _ := doc.Find(`[data-testid="actions-pager"] a[rel="next"]`).Attr("href")
+			page := strings.TrimSpace(doc.Find(`[data-testid="actions-page"]`).Text())
+			others := strings.Contains(doc.Find(`[data-testid="actions-table"]`).Text(), "他社の対策")
+			if res.StatusCode != 200 || rows.Length() != tt.rows || first != tt.first || page != tt.page || next != tt.next || others != tt.others {
+				t.Errorf("%d: %d rows from %q, %q, next %q, B's listed %v; want %d from %q, %q, next %q, %v",
+					res.StatusCode, rows.Length(), first, page, next, others, tt.rows, tt.first, tt.page, tt.next, tt.others)
+			}
+		})
 	}
 }

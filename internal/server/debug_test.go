@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mamori/checklist"
+	"mamori/internal/action"
 	"mamori/internal/assessment"
 	"mamori/internal/config"
 	"mamori/internal/metrics"
@@ -255,4 +256,48 @@ func TestQueryBudgets(t *testing.T) {
 		}
 	}
 	t.Logf("dashboard: %v SQL statements (admin, admin filtered, admin's campaign, filtered; the same for a manager; budget 9, 10 with a campaign)", many)
+
+	// The actions list: the same statements for an administrator and for
+	// the manager at the top, with 62 organisations or 122 (110 actions or 170), sorted by gain
+	// or filtered: the session with its principal and the bell's count,
+	// the accepted risks due for review (BEGIN, the due ones, COMMIT), the
+	// organisations to pick, the owners to pick, the page and its count.
+	// No statement lists every organisation first.
+	owner := e.user(top.ID, assessment.Officer, false)
+	addActions := func(n int) {
+		var ns []store.NewAction
+		for i := range n {
+			ns = append(ns, store.NewAction{OrgID: top.ID, Title: "対策 " + strconv.Itoa(i), Questions: []action.Planned{{QuestionID: "1-1", PlannedLevel: 3}},
+				OwnerID: owner.ID, DueOn: time.Now().AddDate(0, 1, i), Priority: action.Medium})
+		}
+		if _, err := e.st.CreateActions(context.Background(), top.ID, ns, by); err != nil {
+			t.Fatal(err)
+		}
+	}
+	actions := func() [4]int {
+		var n [4]int
+		for i, c := range []*http.Client{admin, manager} {
+			req, _ := http.NewRequest("GET", e.ts.URL+"/actions", nil)
+			do(req, c) // after the tree changed, who sees what is read again
+			for j, path := range []string{"/actions?sort=gain", "/actions?status=open&sort=priority&page=2"} {
+				req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+				n[2*i+j] = queryCount(t, do(req, c))
+			}
+		}
+		return n
+	}
+	addActions(110) // both pages full: each counts
+	fewA := actions()
+	addOrgs(60)
+	addActions(60)
+	manyA := actions()
+	if fewA != manyA || fewA[0] != fewA[2] || fewA[1] != fewA[3] {
+		t.Errorf("actions list statements (admin, admin filtered, manager, manager filtered): %v with 62 organisations, %v with 122: must be equal", fewA, manyA)
+	}
+	for _, n := range manyA {
+		if n > 8 {
+			t.Errorf("actions list: %d SQL statements, want at most 8", n)
+		}
+	}
+	t.Logf("actions list: %v SQL statements (admin, admin filtered, manager, manager filtered; budget 8)", manyA)
 }

@@ -35,9 +35,13 @@ type Action struct {
 	DoneAt             *time.Time
 	Risk               *RiskAcceptance // set while the status is risk_accepted
 	ReopenedReason     *string         // why the system reopened it, e.g. "review_date_passed"
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	Version            int
+	// Gain is the expected score gain: the points the total rises by when
+	// the planned levels are reached, from the answered levels of the
+	// organisation's newest assessment (kept by triggers, migration 0026).
+	Gain      int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int
 }
 
 // RiskAcceptance is the approval of an accepted risk.
@@ -67,7 +71,7 @@ const actionSelect = `
 	SELECT a.id, a.org_id, o.name, a.title, a.description, a.questions, a.point_ids, a.owner_id, coalesce(ow.display_name, ''),
 		a.due_on, a.priority, a.status, a.source_assessment_id, a.closing_note, a.done_at,
 		a.risk_approved_by, coalesce(ap.display_name, ''), a.risk_reason, a.risk_review_on, a.reopened_reason,
-		a.created_at, a.updated_at, a.version,
+		a.created_at, a.updated_at, a.version, a.gain,
 		coalesce((SELECT array_agg(ae.evidence_id::text ORDER BY ae.created_at, ae.evidence_id)
 			FROM action_evidence ae WHERE ae.org_id = a.org_id AND ae.action_id = a.id), '{}')
 	FROM actions a JOIN orgs o ON o.id = a.org_id
@@ -82,7 +86,7 @@ func scanAction(row pgx.Row) (Action, error) {
 	var reviewOn *time.Time
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.Title, &a.Description, &qs, &a.PointIDs, &a.OwnerID, &a.OwnerName,
 		&a.DueOn, &a.Priority, &a.Status, &a.SourceAssessmentID, &a.ClosingNote, &a.DoneAt,
-		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version, &a.EvidenceIDs)
+		&approvedBy, &approvedName, &reason, &reviewOn, &a.ReopenedReason, &a.CreatedAt, &a.UpdatedAt, &a.Version, &a.Gain, &a.EvidenceIDs)
 	if err != nil {
 		return Action{}, err
 	}
@@ -572,27 +576,6 @@ func (s *Store) ActionSummaries(ctx context.Context, latest map[string]string, t
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: action summaries: %w", err)
-	}
-	return out, nil
-}
-
-// ActionOwner is someone who owns actions, for the list's owner filter.
-type ActionOwner struct {
-	ID, Name string
-}
-
-// ActionOwners lists who owns actions of the organisations, by name.
-func (s *Store) ActionOwners(ctx context.Context, orgIDs []string) ([]ActionOwner, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT u.id, u.display_name FROM users u
-		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id AND a.org_id = ANY($1::uuid[]))
-		ORDER BY u.display_name, u.id`, uuidArray(orgIDs))
-	if err != nil {
-		return nil, fmt.Errorf("store: action owners: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ActionOwner])
-	if err != nil {
-		return nil, fmt.Errorf("store: action owners: %w", err)
 	}
 	return out, nil
 }

@@ -17,12 +17,15 @@ import (
 // ActionsData is /actions: the improvement actions the caller sees.
 type ActionsData struct {
 	Rows        []ActionRow
-	Orgs        []store.Org // the organisations the filter can pick (the first 50 matching OrgQuery)
-	OrgQuery    string      // part of a name the organisations are narrowed by
-	MoreOrgs    bool        // more organisations match than Orgs holds
-	CanCreateIn []store.Org // where the caller may plan actions
-	Owners      []store.ActionOwner
+	Orgs        []store.Org         // the organisations the filter can pick (the first 50 matching OrgQuery)
+	OrgQuery    string              // part of a name the organisations are narrowed by
+	MoreOrgs    bool                // more organisations match than Orgs holds
+	CanCreateIn []store.Org         // where the caller may plan actions
+	Owners      []store.ActionOwner // the first by name (of the chosen organisation, else of those in view)
+	MoreOwners  bool                // Owners may not be every owner in view
 	Filter      ActionsFilter
+	Page, Pages int  // the page shown (from 1) and the number of pages
+	Capped      bool // more actions than were counted: Pages is a lower bound
 	Checklist   *checklist.Checklist
 }
 
@@ -30,6 +33,31 @@ type ActionsData struct {
 type ActionsFilter struct {
 	Org, Status, Owner, Category, Sort string
 	Overdue, Due30                     bool
+	OrgQuery                           string // the organisation picker's search (org_q)
+}
+
+// URL is the list with the same filters and order, at page.
+func (f ActionsFilter) URL(page int) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"org": f.Org, "status": f.Status, "owner": f.Owner, "category": f.Category,
+		"sort": f.Sort, "org_q": f.OrgQuery} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if f.Overdue {
+		v.Set("overdue", "1")
+	}
+	if f.Due30 {
+		v.Set("due30", "1")
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/actions"
+	}
+	return "/actions?" + v.Encode()
 }
 
 // ActionRow is one action of the list.

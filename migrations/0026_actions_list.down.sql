@@ -1,0 +1,14 @@
+DROP INDEX users_name_idx;
+DROP INDEX actions_gain_order_idx;
+DROP INDEX actions_priority_order_idx;
+DROP INDEX actions_due_order_idx;
+DROP TRIGGER answers_action_gain_delete ON answers;
+DROP TRIGGER answers_action_gain_update ON answers;
+DROP TRIGGER answers_action_gain_insert ON answers;
+DROP FUNCTION answers_move_action_gain();
+DROP TRIGGER assessments_action_gain ON assessments;
+DROP FUNCTION assessments_move_action_gain();
+DROP TRIGGER actions_gain ON actions;
+DROP FUNCTION actions_set_gain();
+ALTER TABLE actions DROP COLUMN priority_rank, DROP COLUMN gain;
+DROP FUNCTION action_gain(uuid, jsonb);
