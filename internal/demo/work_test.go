@@ -38,7 +38,7 @@ func TestSeedGivesEveryRoleWork(t *testing.T) {
 	for id := range auditor.Visible {
 		orgs = append(orgs, id)
 	}
-	q, _, err := st.ReviewQueue(ctx, store.AssessmentScope{OrgIDs: orgs, Reviewer: auditor.UserID, ReviewerOrg: auditor.OrgID}, 1, 50)
+	q, _, err := st.ReviewQueue(ctx, store.Reach{OrgIDs: orgs, Reviewer: auditor.UserID, ReviewerOrg: auditor.OrgID}, 1, 50)
 	if err != nil || len(q) != 1 || q[0].OrgName != "デモ株式会社 九州工場" {
 		t.Fatalf("auditor's queue: %v %+v", err, q)
 	}

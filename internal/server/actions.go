@@ -41,13 +41,13 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	d := views.ActionsData{Checklist: checklist.Default(), Filter: views.ActionsFilter{Org: q.Get("org"), Status: q.Get("status"),
 		Owner: q.Get("owner"), Category: q.Get("category"), Overdue: q.Get("overdue") == "1", Due30: q.Get("due30") == "1",
 		Sort: q.Get("sort"), OrgQuery: q.Get("org_q")}}
-	scope := actionScope(p)
+	scope := reach(p)
 	if d.Filter.Org != "" {
 		if err := policy.ViewActions(p, d.Filter.Org); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		scope = store.ActionScope{OrgIDs: []string{d.Filter.Org}}
+		scope = store.Reach{OrgIDs: []string{d.Filter.Org}}
 	}
 	var err error
 	if d.Orgs, d.OrgQuery, d.MoreOrgs, err = s.orgChoices(r); err != nil {
@@ -75,7 +75,7 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	if d.Filter.Owner == "me" {
 		// My actions: the ones I own, in every organisation I can see (an
 		// owner moved to another organisation no longer reads the old one's).
-		scope, aq.OwnerID = store.ActionScope{OrgIDs: ownedScope(p)}, p.UserID
+		scope, aq.OwnerID = store.Reach{OrgIDs: ownedScope(p)}, p.UserID
 	}
 	if st := action.Status(d.Filter.Status); st.Valid() {
 		aq.Status = st
@@ -91,6 +91,9 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Page, d.Pages, d.Capped = aq.Page, max(1, (page.Total+actionsPageSize-1)/actionsPageSize), page.Capped
 	for _, a := range page.Actions {
+		if policy.ViewActions(p, a.OrgID) != nil { // the policy has the last word on every row
+			continue
+		}
 		d.Rows = append(d.Rows, views.ActionRow{A: a, Overdue: action.Overdue(a.Status, a.DueOn, aq.Today), Gain: a.Gain})
 	}
 	title := i18n.T(ctx, "actions.title")
@@ -98,20 +101,6 @@ func (s *Server) handleActions(w http.ResponseWriter, r *http.Request) {
 		title = i18n.T(ctx, "actions.mine")
 	}
 	s.render(w, r, http.StatusOK, views.ActionsPage(s.page(r, title, "actions"), d))
-}
-
-// actionScope is whose actions the caller sees: every organisation's for
-// administrators (no list of ids), else those of the organisations they
-// may see.
-func actionScope(p *policy.Principal) store.ActionScope {
-	if p.Admin {
-		return store.ActionScope{All: true}
-	}
-	ids := make([]string, 0, len(p.Visible))
-	for id := range p.Visible {
-		ids = append(ids, id)
-	}
-	return store.ActionScope{OrgIDs: ids}
 }
 
 // handleActionNew is /actions/new?org=<id>: the form of an action written

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -69,51 +68,15 @@ func questionOf(r *http.Request, a store.Assessment, cl *checklist.Checklist, er
 	return a, cl, q, nil
 }
 
-// visibleOrgs lists the organisations whose assessments the caller sees.
-func (s *Server) visibleOrgs(ctx context.Context, p *policy.Principal) ([]string, error) {
-	if p.Admin {
-		orgs, err := s.store.ListOrgs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]string, len(orgs))
-		for i, o := range orgs {
-			ids[i] = o.ID
-		}
-		return ids, nil
-	}
-	ids := make([]string, 0, len(p.Visible))
-	for id := range p.Visible {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids, nil
-}
-
 // assessmentsPageSize is the number of assessments per list page.
 const assessmentsPageSize = 50
-
-// assessmentScope is whose assessments the caller sees: every
-// organisation's for administrators, else those of the organisations they
-// may see; for a manager, their organisation's subtree, which the store
-// reads from the dashboard's scope rows rather than from the ids.
-func assessmentScope(p *policy.Principal) store.AssessmentScope {
-	if p.Admin {
-		return store.AssessmentScope{All: true}
-	}
-	scope := store.AssessmentScope{OrgIDs: visibleIDs(p)}
-	if p.Role == assessment.Manager {
-		scope.Subtree = p.OrgID
-	}
-	return scope
-}
 
 // assessmentsPage is a page of the assessments the caller sees, and whether
 // more follow. The policy has the last word on each row, as on the
 // dashboard: a subtree's rows come from the maintained scope rows.
 func (s *Server) assessmentsPage(ctx context.Context, page, size int) ([]store.Assessment, bool, error) {
 	p := principal(ctx)
-	as, more, err := s.store.ListAssessmentsPage(ctx, assessmentScope(p), page, size)
+	as, more, err := s.store.ListAssessmentsPage(ctx, reach(p), page, size)
 	if err != nil {
 		return nil, false, err
 	}
@@ -134,7 +97,7 @@ func pageParam(v string) int {
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d views.AssessmentListData) {
 	ctx := r.Context()
 	p := principal(ctx)
-	scope := assessmentScope(p)
+	scope := reach(p)
 	var err error
 	d.Page = listPage(r)
 	if d.Assessments, d.More, err = s.assessmentsPage(ctx, d.Page, assessmentsPageSize); err != nil {

@@ -156,7 +156,7 @@ func (s *Server) orgChoices(r *http.Request) ([]store.Org, string, bool, error) 
 	if len([]rune(q)) > 100 {
 		q = string([]rune(q)[:100])
 	}
-	orgs, more, err := s.store.OrgChoices(r.Context(), assessmentScope(principal(r.Context())), strings.ToLower(q), orgPickerSize)
+	orgs, more, err := s.store.OrgChoices(r.Context(), reach(principal(r.Context())), strings.ToLower(q), orgPickerSize)
 	return orgs, q, more, err
 }
 

@@ -58,7 +58,7 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 	if err := policy.ReviewQueue(p); err != nil {
 		return v, err
 	}
-	scope := reviewScope(p)
+	scope := reach(p)
 	var err error
 	if v.queue, v.queueMore, err = s.store.ReviewQueue(ctx, scope, queuePage, size); err != nil {
 		return v, err
@@ -87,22 +87,6 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 		v.decisions = []store.Decision{}
 	}
 	return v, nil
-}
-
-// reviewScope is the organisations an auditor reviews: the store joins
-// their reach (org_review_sources) rather than receiving the ids.
-func reviewScope(p *policy.Principal) store.AssessmentScope {
-	return store.AssessmentScope{OrgIDs: visibleIDs(p), Reviewer: p.UserID, ReviewerOrg: p.OrgID}
-}
-
-// visibleIDs lists the organisations a principal sees (policy.Principal's
-// Visible, cached per user): an auditor's can be a whole group's.
-func visibleIDs(p *policy.Principal) []string {
-	ids := make([]string, 0, len(p.Visible))
-	for id := range p.Visible {
-		ids = append(ids, id)
-	}
-	return ids
 }
 
 // waitingFor lists what waits for the user among the assessments they see:
@@ -139,7 +123,7 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 		}
 		return items, nil
 	case assessment.Auditor:
-		q, more, err := s.store.ReviewQueue(ctx, reviewScope(p), 1, waitingReviews)
+		q, more, err := s.store.ReviewQueue(ctx, reach(p), 1, waitingReviews)
 		if err != nil {
 			return nil, err
 		}

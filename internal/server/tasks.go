@@ -56,7 +56,7 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, bool, error) {
 	})
 	moreReviews := false
 	if p.Role == assessment.Auditor {
-		q, more, err := s.store.ReviewQueue(ctx, reviewScope(p), 1, taskReviews)
+		q, more, err := s.store.ReviewQueue(ctx, reach(p), 1, taskReviews)
 		if err != nil {
 			return nil, false, err
 		}

@@ -13,13 +13,6 @@ import (
 	"mamori/internal/action"
 )
 
-// ActionScope is whose actions a list covers: every organisation's (All,
-// for administrators) or those of OrgIDs.
-type ActionScope struct {
-	All    bool
-	OrgIDs []string
-}
-
 // ActionSort is an order of the actions list.
 type ActionSort string
 
@@ -77,11 +70,11 @@ var (
 // its order for every organisation (an administrator) or a long list of
 // them (a manager at the top of a group), and by organisation then sorted
 // for a few; the number is counted only when the page does not tell it.
-func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q ActionQuery) (ActionPage, error) {
+func (s *Store) ListActionsPage(ctx context.Context, scope Reach, q ActionQuery) (ActionPage, error) {
 	where, args := actionConditions(scope, q)
 	by := orDue(q.Sort)
 	order := actionOrders[by]
-	if !scope.All && len(scope.OrgIDs) < walkListFrom {
+	if !scope.many() {
 		order = actionSorts[by]
 	}
 	size := max(q.Size, 1)
@@ -91,19 +84,15 @@ func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q Action
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	n := len(args)
-	if !scope.All {
-		// Planned for this list every time (an unnamed statement): a plan
-		// cached for any list compares each row with every id in turn,
-		// and only a list known when planning is hashed. A manager at the
-		// top of 10,000 organisations: 111 ms with the cached plan, 22 ms
-		// (BenchmarkActionsList).
-		args = append([]any{pgx.QueryExecModeDescribeExec}, args...)
+	if err := scope.prepare(ctx, s); err != nil {
+		return ActionPage{}, fmt.Errorf("store: list actions: %w", err)
 	}
+	db := s.reader(scope)
 	ids := `SELECT x.id FROM actions x` + cond + ` ORDER BY ` + order +
 		` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
 	// The page's ids first, then their names, owners and evidence.
 	pageArgs := append(slices.Clip(args), size, offset)
-	rows, err := s.pool.Query(ctx, actionSelect+` JOIN (`+ids+`) p ON p.id = a.id ORDER BY `+strings.ReplaceAll(
+	rows, err := db.Query(ctx, actionSelect+` JOIN (`+ids+`) p ON p.id = a.id ORDER BY `+strings.ReplaceAll(
 		actionOrders[by], "x.", "a."), pageArgs...)
 	if err != nil {
 		return ActionPage{}, fmt.Errorf("store: list actions: %w", err)
@@ -115,7 +104,7 @@ func (s *Store) ListActionsPage(ctx context.Context, scope ActionScope, q Action
 	out := ActionPage{Actions: as, Total: offset + len(as)}
 	if len(as) == size || (len(as) == 0 && offset > 0) {
 		// A full page, or one past the end: count (up to the cap).
-		err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM actions x`+cond+` LIMIT $`+strconv.Itoa(n+1)+`) c`,
+		err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM actions x`+cond+` LIMIT $`+strconv.Itoa(n+1)+`) c`,
 			append(slices.Clip(args), CountActionsUpTo+1)...).Scan(&out.Total)
 		if err != nil {
 			return ActionPage{}, fmt.Errorf("store: count actions: %w", err)
@@ -136,12 +125,13 @@ func orDue(s ActionSort) ActionSort {
 
 // actionConditions is the WHERE of a list query on actions x, with its
 // arguments.
-func actionConditions(scope ActionScope, q ActionQuery) ([]string, []any) {
+func actionConditions(scope Reach, q ActionQuery) ([]string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if !scope.All {
-		where = append(where, "x.org_id = ANY("+arg(uuidArray(scope.OrgIDs))+"::uuid[])")
+		c, a := scope.cond("x.org_id", len(args)+1, scope.many())
+		where, args = append(where, c), append(args, a...)
 	}
 	if q.OwnerID != "" {
 		where = append(where, "x.owner_id = "+arg(uuidArg(q.OwnerID)))
@@ -175,21 +165,26 @@ type ActionOwner struct {
 // that the filter shows what is chosen. Every organisation's or a long
 // list's owners are found by walking people by name; a few organisations'
 // from their actions.
-func (s *Store) ActionOwners(ctx context.Context, scope ActionScope, selected string, limit int) ([]ActionOwner, error) {
+func (s *Store) ActionOwners(ctx context.Context, scope Reach, selected string, limit int) ([]ActionOwner, error) {
 	owns, args := "", []any{limit, uuidArg(selected)}
+	inReach := "true"
 	if !scope.All {
-		owns = " AND a.org_id = ANY($3::uuid[])"
-		args = append([]any{pgx.QueryExecModeDescribeExec}, append(args, uuidArray(scope.OrgIDs))...) // as ListActionsPage
+		c, a := scope.cond("a.org_id", 3, true)
+		owns, args = " AND "+c, append(args, a...)
+		inReach, _ = scope.cond("a.org_id", 3, false)
+	}
+	if err := scope.prepare(ctx, s); err != nil {
+		return nil, fmt.Errorf("store: action owners: %w", err)
 	}
 	first := `SELECT u.id, u.display_name FROM users u
 		WHERE EXISTS (SELECT 1 FROM actions a WHERE a.owner_id = u.id` + owns + `)
 		ORDER BY u.display_name, u.id LIMIT $1`
-	if !scope.All && len(scope.OrgIDs) < walkListFrom {
+	if !scope.many() {
 		first = `SELECT u.id, u.display_name FROM users u
-			WHERE u.id IN (SELECT a.owner_id FROM actions a WHERE a.org_id = ANY($3::uuid[]))
+			WHERE u.id IN (SELECT a.owner_id FROM actions a WHERE ` + inReach + `)
 			ORDER BY u.display_name || '', u.id LIMIT $1`
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.reader(scope).Query(ctx, `
 		SELECT id, display_name FROM (
 			(`+first+`)
 			UNION

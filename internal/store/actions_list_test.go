@@ -66,12 +66,12 @@ func TestListActionsPage(t *testing.T) {
 		EvidenceIDs: []string{evidence.ID}}, e.officer); err != nil {
 		t.Fatal(err)
 	}
-	orgA := store.ActionScope{OrgIDs: []string{e.org.ID}}
-	both := store.ActionScope{OrgIDs: []string{e.org.ID, e.org2.ID, third.ID}}
+	orgA := store.Reach{OrgIDs: []string{e.org.ID}}
+	both := store.Reach{OrgIDs: []string{e.org.ID, e.org2.ID, third.ID}}
 	// A long list (a manager at the top of a group) walks the order's index
 	// instead: the same answers.
-	long := store.ActionScope{OrgIDs: append(fakeOrgIDs(1200), e.org.ID, e.org2.ID)}
-	all := store.ActionScope{All: true}
+	long := store.Reach{OrgIDs: append(fakeOrgIDs(1200), e.org.ID, e.org2.ID)}
+	all := store.Reach{All: true}
 	titles := func(p store.ActionPage) string {
 		var out []string
 		for _, a := range p.Actions {
@@ -81,7 +81,7 @@ func TestListActionsPage(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name  string
-		scope store.ActionScope
+		scope store.Reach
 		q     store.ActionQuery
 		want  string
 	}{
@@ -96,14 +96,14 @@ func TestListActionsPage(t *testing.T) {
 		{"LongListByGain", long, store.ActionQuery{Sort: store.SortByGain}, "A4 A2 B1 A5 A1 B2 A3"},
 		{"AllByGain", all, store.ActionQuery{Sort: store.SortByGain}, "A4 A2 B1 A5 A1 B2 A3"},
 		{"Owner", all, store.ActionQuery{OwnerID: sato.ID}, "A4 A3"},
-		{"OwnerElsewhere", store.ActionScope{OrgIDs: []string{e.org2.ID}}, store.ActionQuery{OwnerID: sato.ID}, ""},
+		{"OwnerElsewhere", store.Reach{OrgIDs: []string{e.org2.ID}}, store.ActionQuery{OwnerID: sato.ID}, ""},
 		{"Status", orgA, store.ActionQuery{Status: action.Done}, "A5"},
 		{"Category", all, store.ActionQuery{CategoryID: "3"}, "A2 A4"},
 		{"Overdue", all, store.ActionQuery{Overdue: true}, "A1"},
 		{"DueIn30", all, store.ActionQuery{DueIn30: true}, "B1 A2 A4"},
 		{"DueIn30LongList", long, store.ActionQuery{DueIn30: true, Sort: store.SortByGain}, "A4 A2 B1"},
-		{"OtherOrganisationOnly", store.ActionScope{OrgIDs: []string{third.ID}}, store.ActionQuery{}, ""},
-		{"NoOrganisations", store.ActionScope{}, store.ActionQuery{}, ""},
+		{"OtherOrganisationOnly", store.Reach{OrgIDs: []string{third.ID}}, store.ActionQuery{}, ""},
+		{"NoOrganisations", store.Reach{}, store.ActionQuery{}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.q.Today, tt.q.Page, tt.q.Size = today, 1, 50
@@ -176,7 +176,7 @@ func TestListActionsPage(t *testing.T) {
 		}
 		// The bulk actions were inserted without an assessment: they gain
 		// their planned level.
-		p, err = e.st.ListActionsPage(ctx, store.ActionScope{OrgIDs: []string{third.ID}}, store.ActionQuery{Today: today, Page: 1, Size: 1, Sort: store.SortByGain})
+		p, err = e.st.ListActionsPage(ctx, store.Reach{OrgIDs: []string{third.ID}}, store.ActionQuery{Today: today, Page: 1, Size: 1, Sort: store.SortByGain})
 		if err != nil || len(p.Actions) != 1 || p.Actions[0].Gain != 3 {
 			t.Errorf("bulk action: %+v %v", p.Actions, err)
 		}
@@ -207,11 +207,11 @@ func TestListActionsPage(t *testing.T) {
 			t.Errorf("first owner and the chosen one: %v %v", got, err)
 		}
 		// … but not someone who owns nothing in the scope.
-		got, err = e.st.ActionOwners(ctx, store.ActionScope{OrgIDs: []string{e.org2.ID}}, aoki.ID, 50)
+		got, err = e.st.ActionOwners(ctx, store.Reach{OrgIDs: []string{e.org2.ID}}, aoki.ID, 50)
 		if err != nil || names(got) != other.ID {
 			t.Errorf("org2's owners: %v %v", got, err)
 		}
-		for _, scope := range []store.ActionScope{all, long} {
+		for _, scope := range []store.Reach{all, long} {
 			got, err = e.st.ActionOwners(ctx, scope, "", 2)
 			if err != nil || len(got) != 2 {
 				t.Errorf("every organisation's first two: %v %v", got, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -188,68 +187,12 @@ func scanAssessmentHead(row pgx.Row) (Assessment, error) {
 	return a, err
 }
 
-// walkListFrom is the number of organisations from which a list page walks
-// the list's order rather than sorting the organisations' assessments.
-const walkListFrom = 1000
-
-// AssessmentScope is whose assessments a list covers: every organisation's
-// (All, for administrators) or those of OrgIDs.
-type AssessmentScope struct {
-	All    bool
-	OrgIDs []string
-	// Subtree, when set, is the organisation whose subtree OrgIDs is (a
-	// manager's). The list then reads the subtree from the dashboard's
-	// scope rows (org_dash, kept in the transaction of every change to the
-	// tree) instead of sending the ids: 10,000 ids cost 15 ms a page to
-	// send and plan, the scope rows 2.
-	Subtree string
-	// Reviewer, when set, is the auditor (a user id, of ReviewerOrg) whose
-	// reach OrgIDs is: the list joins org_review_sources instead of
-	// sending the ids.
-	Reviewer, ReviewerOrg string
-}
-
-// cond is the SQL condition that the organisation id col is in the scope,
-// with its arguments numbered from $n. probe: the query walks another
-// order and tests each row (EXISTS by key); else the scope's organisations
-// are listed first (IN). OrgIDs is sent only when the scope has no other
-// way to name them.
-func (sc AssessmentScope) cond(col string, n int, probe bool) (string, []any) {
-	arg := func(i int) string { return "$" + strconv.Itoa(n+i) }
-	var rows, key string
-	var args []any
-	switch {
-	case sc.All:
-		return "true", nil
-	case sc.Subtree != "":
-		rows, key, args = `org_dash d WHERE d.scope_id = `+arg(0), "d", []any{uuidArg(sc.Subtree)}
-	case sc.Reviewer != "":
-		rows, key = `org_review_sources d WHERE d.source_id IN (SELECT `+arg(0)+`::uuid
-			UNION ALL SELECT aa.org_id FROM auditor_assignments aa WHERE aa.user_id = `+arg(1)+`)`, "d"
-		args = []any{uuidArg(sc.ReviewerOrg), uuidArg(sc.Reviewer)}
-	default:
-		return col + ` = ANY(` + arg(0) + `::uuid[])`, []any{uuidArray(sc.OrgIDs)}
-	}
-	if probe {
-		return `EXISTS (SELECT 1 FROM ` + rows + ` AND ` + key + `.org_id = ` + col + `)`, args
-	}
-	return col + ` IN (SELECT ` + key + `.org_id FROM ` + rows + `)`, args
-}
-
-// prepare readies what the scope's condition reads.
-func (sc AssessmentScope) prepare(ctx context.Context, s *Store) error {
-	if sc.Reviewer != "" && !sc.All && sc.Subtree == "" {
-		return s.ensureReviewSources(ctx)
-	}
-	return nil
-}
-
 // ListAssessmentsPage returns the page (from 1) of size assessments of the
 // scope in the list's order (returned ones first, then newest first), and
 // whether more follow: the list of an administrator or of a manager at the
 // top of 10,000 organisations reads one page by index, not 100,000
 // assessments with their answer counts.
-func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, pageNo, size int) ([]Assessment, bool, error) {
+func (s *Store) ListAssessmentsPage(ctx context.Context, scope Reach, pageNo, size int) ([]Assessment, bool, error) {
 	// Every organisation's, or many (a manager at the top of a group):
 	// walk the list's order by its index (migration 0024) until the page is
 	// full. A few organisations' (an officer's, a holding's): read theirs by
@@ -266,24 +209,19 @@ func (s *Store) ListAssessmentsPage(ctx context.Context, scope AssessmentScope, 
 		return assessmentSelect + ` WHERE a.id IN (SELECT x.id FROM assessments x` + cond + pick + `)`
 	}
 	offset := (max(pageNo, 1) - 1) * size
-	var as []Assessment
 	if err := scope.prepare(ctx, s); err != nil {
 		return nil, false, fmt.Errorf("store: list assessments: %w", err)
 	}
-	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
-		walks := scope.All || len(scope.OrgIDs) >= walkListFrom
-		pick := sort
-		if walks {
-			pick = walk
-		}
-		cond, args := scope.cond("x.org_id", 3, walks)
-		rows, err := q.Query(ctx, page(` WHERE `+cond, pick)+order, append([]any{size + 1, offset}, args...)...)
-		if err != nil {
-			return err
-		}
-		as, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
-		return err
-	})
+	pick := sort
+	if scope.many() {
+		pick = walk
+	}
+	cond, args := scope.cond("x.org_id", 3, scope.many())
+	rows, err := s.reader(scope).Query(ctx, page(` WHERE `+cond, pick)+order, append([]any{size + 1, offset}, args...)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: list assessments: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assessment, error) { return scanAssessment(r) })
 	if err != nil {
 		return nil, false, fmt.Errorf("store: list assessments: %w", err)
 	}

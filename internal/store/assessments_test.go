@@ -126,11 +126,11 @@ func TestListAssessmentsSubtree(t *testing.T) {
 			t.Fatal(err)
 		}
 		for page := 1; page <= 3; page++ {
-			byIDs, moreIDs, err := st.ListAssessmentsPage(ctx, store.AssessmentScope{OrgIDs: ids}, page, 7)
+			byIDs, moreIDs, err := st.ListAssessmentsPage(ctx, store.Reach{OrgIDs: ids}, page, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
-			bySub, moreSub, err := st.ListAssessmentsPage(ctx, store.AssessmentScope{OrgIDs: ids, Subtree: top}, page, 7)
+			bySub, moreSub, err := st.ListAssessmentsPage(ctx, store.Reach{OrgIDs: ids, Subtree: top}, page, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,11 +148,11 @@ func TestListAssessmentsSubtree(t *testing.T) {
 		}
 		// The organisation picker too, with and without a search.
 		for _, q := range []string{"", "子 1"} {
-			byIDs, moreIDs, err := st.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids}, q, 50)
+			byIDs, moreIDs, err := st.OrgChoices(ctx, store.Reach{OrgIDs: ids}, q, 50)
 			if err != nil {
 				t.Fatal(err)
 			}
-			bySub, moreSub, err := st.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids, Subtree: top}, q, 50)
+			bySub, moreSub, err := st.OrgChoices(ctx, store.Reach{OrgIDs: ids, Subtree: top}, q, 50)
 			if err != nil {
 				t.Fatal(err)
 			}

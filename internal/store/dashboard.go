@@ -160,18 +160,6 @@ func readReport(ctx context.Context, s *Store, fn func(pgx.Tx) error) error {
 	return tx.Commit(ctx)
 }
 
-// readScope runs fn over a set of n organisations: on the pool for a few,
-// and from walkListFrom of them in readReport, so that each call is planned
-// for its ids. PostgreSQL settles on a generic plan after five calls, and
-// its plan for "= ANY($1)" searches the ids linearly for every row: a page
-// of an audit firm's 10,000 organisations took 20 ms instead of 5.
-func readScope(ctx context.Context, s *Store, n int, fn func(querier) error) error {
-	if n < walkListFrom {
-		return fn(s.pool)
-	}
-	return readReport(ctx, s, func(tx pgx.Tx) error { return fn(tx) })
-}
-
 func scanDashboardRow(row pgx.CollectableRow) (DashboardRow, error) {
 	var d DashboardRow
 	var hasProfile bool

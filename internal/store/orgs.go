@@ -144,22 +144,18 @@ func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
 // OrgChoices returns, by name, at most limit organisations of the scope
 // whose name contains q (lower case; "" for any), and whether more match:
 // what a picker offers when the caller sees thousands of organisations.
-func (s *Store) OrgChoices(ctx context.Context, scope AssessmentScope, q string, limit int) ([]Org, bool, error) {
-	cond, args := scope.cond("id", 3, len(scope.OrgIDs) >= walkListFrom)
+func (s *Store) OrgChoices(ctx context.Context, scope Reach, q string, limit int) ([]Org, bool, error) {
+	cond, args := scope.cond("id", 3, scope.many())
 	args = append([]any{limit + 1, q}, args...)
 	if err := scope.prepare(ctx, s); err != nil {
 		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
 	}
-	var orgs []Org
-	err := readScope(ctx, s, len(scope.OrgIDs), func(db querier) error {
-		rows, err := db.Query(ctx, `SELECT `+orgColumns+` FROM orgs
-			WHERE `+cond+` AND ($2 = '' OR strpos(lower(name), $2) > 0) ORDER BY name, id LIMIT $1`, args...)
-		if err != nil {
-			return err
-		}
-		orgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
-		return err
-	})
+	rows, err := s.reader(scope).Query(ctx, `SELECT `+orgColumns+` FROM orgs
+		WHERE `+cond+` AND ($2 = '' OR strpos(lower(name), $2) > 0) ORDER BY name, id LIMIT $1`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
 	if err != nil {
 		return nil, false, fmt.Errorf("store: organisation choices: %w", err)
 	}

@@ -32,35 +32,30 @@ type QueueItem struct {
 // reads theirs by the organisation's index and sorts them (the interval
 // keeps PostgreSQL from walking the order for an auditor of three
 // organisations among 10,000).
-func (s *Store) ReviewQueue(ctx context.Context, scope AssessmentScope, pageNo, size int) ([]QueueItem, bool, error) {
-	walks := len(scope.OrgIDs) >= walkListFrom
+func (s *Store) ReviewQueue(ctx context.Context, scope Reach, pageNo, size int) ([]QueueItem, bool, error) {
 	order := ` ORDER BY a.submitted_at + interval '0 s', a.id`
-	if walks {
+	if scope.many() {
 		order = ` ORDER BY a.submitted_at, a.id`
 	}
-	cond, args := scope.cond("a.org_id", 3, walks)
+	cond, args := scope.cond("a.org_id", 3, scope.many())
 	if err := scope.prepare(ctx, s); err != nil {
 		return nil, false, fmt.Errorf("store: review queue: %w", err)
 	}
-	var items []QueueItem
-	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
-		rows, err := q.Query(ctx, `
+	rows, err := s.reader(scope).Query(ctx, `
 		SELECT a.id, a.title, a.org_id, o.name, coalesce(u.display_name, ''), coalesce(a.submitted_at, a.updated_at),
 			coalesce((SELECT max(seq) FROM submissions x WHERE x.assessment_id = a.id), 0)
 		FROM assessments a
 		JOIN orgs o ON o.id = a.org_id
 		LEFT JOIN users u ON u.id = a.submitted_by
 		WHERE a.status = 'submitted' AND `+cond+order+` LIMIT $1 OFFSET $2`,
-			append([]any{size + 1, (max(pageNo, 1) - 1) * size}, args...)...)
-		if err != nil {
-			return err
-		}
-		items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
-			var q QueueItem
-			err := r.Scan(&q.AssessmentID, &q.Title, &q.OrgID, &q.OrgName, &q.SubmittedByName, &q.SubmittedAt, &q.Round)
-			return q, err
-		})
-		return err
+		append([]any{size + 1, (max(pageNo, 1) - 1) * size}, args...)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: review queue: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueItem, error) {
+		var q QueueItem
+		err := r.Scan(&q.AssessmentID, &q.Title, &q.OrgID, &q.OrgName, &q.SubmittedByName, &q.SubmittedAt, &q.Round)
+		return q, err
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("store: review queue: %w", err)
@@ -77,16 +72,14 @@ const QueueCountCap = 1000
 // ReviewQueueCount counts the submitted assessments of the organisations,
 // up to QueueCountCap+1 (the page then says "more than 1,000"): a count
 // that never stops would read every submitted assessment of a group.
-func (s *Store) ReviewQueueCount(ctx context.Context, scope AssessmentScope) (int, error) {
+func (s *Store) ReviewQueueCount(ctx context.Context, scope Reach) (int, error) {
 	cond, args := scope.cond("a.org_id", 2, false)
 	if err := scope.prepare(ctx, s); err != nil {
 		return 0, fmt.Errorf("store: review queue count: %w", err)
 	}
 	var n int
-	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assessments a
-			WHERE a.status = 'submitted' AND `+cond+` LIMIT $1) x`, append([]any{QueueCountCap + 1}, args...)...).Scan(&n)
-	})
+	err := s.reader(scope).QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assessments a
+		WHERE a.status = 'submitted' AND `+cond+` LIMIT $1) x`, append([]any{QueueCountCap + 1}, args...)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: review queue count: %w", err)
 	}
@@ -149,14 +142,12 @@ type Decision struct {
 // RecentDecisions returns the latest decisions of one auditor on the
 // assessments of the organisations (those the auditor may still see), newest
 // first.
-func (s *Store) RecentDecisions(ctx context.Context, actorID string, scope AssessmentScope, limit int) ([]Decision, error) {
+func (s *Store) RecentDecisions(ctx context.Context, actorID string, scope Reach, limit int) ([]Decision, error) {
 	cond, args := scope.cond("a.org_id", 3, true)
 	if err := scope.prepare(ctx, s); err != nil {
 		return nil, fmt.Errorf("store: recent decisions: %w", err)
 	}
-	var ds []Decision
-	err := readScope(ctx, s, len(scope.OrgIDs), func(q querier) error {
-		rows, err := q.Query(ctx, `
+	rows, err := s.reader(scope).Query(ctx, `
 		SELECT l.seq, l.at, substr(l.action, length('assessment.') + 1), a.id, a.title, a.org_id, o.name, a.status,
 			coalesce(l.detail->>'comment', '')
 		FROM audit_log l
@@ -166,15 +157,13 @@ func (s *Store) RecentDecisions(ctx context.Context, actorID string, scope Asses
 			AND `+cond+`
 		ORDER BY l.seq DESC
 		LIMIT $2`, append([]any{actorID, limit}, args...)...)
-		if err != nil {
-			return err
-		}
-		ds, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
-			var d Decision
-			err := r.Scan(&d.Seq, &d.At, &d.Action, &d.AssessmentID, &d.Title, &d.OrgID, &d.OrgName, &d.Status, &d.Comment)
-			return d, err
-		})
-		return err
+	if err != nil {
+		return nil, fmt.Errorf("store: recent decisions: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Decision, error) {
+		var d Decision
+		err := r.Scan(&d.Seq, &d.At, &d.Action, &d.AssessmentID, &d.Title, &d.OrgID, &d.OrgName, &d.Status, &d.Comment)
+		return d, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: recent decisions: %w", err)
@@ -336,14 +325,13 @@ type OrgLatest struct {
 // of it: from walkListFrom of them the page walks the organisations' name
 // index (migration 0025) until it is full; for fewer it reads them by id
 // and sorts them.
-func (s *Store) ReviewedOrgs(ctx context.Context, scope AssessmentScope, own string, pageNo, size int) ([]OrgLatest, int, error) {
+func (s *Store) ReviewedOrgs(ctx context.Context, scope Reach, own string, pageNo, size int) ([]OrgLatest, int, error) {
 	orgIDs := scope.OrgIDs
-	walks := len(orgIDs) >= walkListFrom
 	order := ` ORDER BY o.name || '', o.id`
-	if walks {
+	if scope.many() {
 		order = ` ORDER BY o.name, o.id`
 	}
-	cond, args := scope.cond("o.id", 4, walks)
+	cond, args := scope.cond("o.id", 4, scope.many())
 	if err := scope.prepare(ctx, s); err != nil {
 		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
 	}
@@ -353,23 +341,19 @@ func (s *Store) ReviewedOrgs(ctx context.Context, scope AssessmentScope, own str
 		aid    *string
 		ownHas bool
 	}
-	var ps []pair
-	err := readScope(ctx, s, len(orgIDs), func(q querier) error {
-		rows, err := q.Query(ctx, `
+	rows, err := s.reader(scope).Query(ctx, `
 		SELECT o.id, o.name, l.id, EXISTS (SELECT 1 FROM assessments x WHERE x.org_id = $1)
 		FROM orgs o
 		LEFT JOIN LATERAL (SELECT a.id FROM assessments a WHERE a.org_id = o.id ORDER BY a.created_at DESC, a.id LIMIT 1) l ON true
 		WHERE `+cond+` AND (o.id <> $1 OR l.id IS NOT NULL)`+order+` LIMIT $2 OFFSET $3`,
-			append([]any{uuidArg(own), size, offset}, args...)...)
-		if err != nil {
-			return err
-		}
-		ps, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
-			var p pair
-			err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid, &p.ownHas)
-			return p, err
-		})
-		return err
+		append([]any{uuidArg(own), size, offset}, args...)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pair, error) {
+		var p pair
+		err := r.Scan(&p.o.OrgID, &p.o.OrgName, &p.aid, &p.ownHas)
+		return p, err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)

@@ -56,14 +56,14 @@ func BenchmarkReviews(b *testing.B) {
 		b.Fatal(err)
 	}
 	ids := slices.Collect(maps.Keys(p.Visible))
-	byIDs := store.AssessmentScope{OrgIDs: ids}
-	reach := store.AssessmentScope{OrgIDs: ids, Reviewer: u.ID, ReviewerOrg: firm.ID}
+	byIDs := store.Reach{OrgIDs: ids}
+	reach := store.Reach{OrgIDs: ids, Reviewer: u.ID, ReviewerOrg: firm.ID}
 	if _, _, err := st.ReviewQueue(ctx, reach, 1, 1); err != nil { // builds the reach once
 		b.Fatal(err)
 	}
 	for _, c := range []struct {
 		name  string
-		scope store.AssessmentScope
+		scope store.Reach
 		size  int
 	}{{"page/reach", reach, 50}, {"page/ids", byIDs, 50}, {"whole", byIDs, len(ids)}} {
 		b.Run("queue/"+c.name, func(b *testing.B) {
@@ -119,8 +119,8 @@ func BenchmarkListScope(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name  string
-		scope store.AssessmentScope
-	}{{"all", store.AssessmentScope{All: true}}, {"subtree", store.AssessmentScope{OrgIDs: ids, Subtree: top}}, {"ids", store.AssessmentScope{OrgIDs: ids}}} {
+		scope store.Reach
+	}{{"all", store.Reach{All: true}}, {"subtree", store.Reach{OrgIDs: ids, Subtree: top}}, {"ids", store.Reach{OrgIDs: ids}}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := st.ListAssessmentsPage(ctx, c.scope, 1, 50); err != nil {

@@ -110,7 +110,7 @@ func TestReviewQueue(t *testing.T) {
 	e.draft(t, e.org.ID, "下書き")
 	e.submitted(t, org3.ID, "担当外")
 
-	q, _, err := e.st.ReviewQueue(ctx, store.AssessmentScope{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1, 50)
+	q, _, err := e.st.ReviewQueue(ctx, store.Reach{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestReviewQueue(t *testing.T) {
 	t.Run("ResubmissionCountsRounds", func(t *testing.T) {
 		a := e.move(t, first, assessment.Return, e.auditor, "直してください")
 		a = e.move(t, a, assessment.Submit, e.officer, "")
-		q, _, err := e.st.ReviewQueue(ctx, store.AssessmentScope{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1, 50)
+		q, _, err := e.st.ReviewQueue(ctx, store.Reach{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestReviewQueue(t *testing.T) {
 		}
 	})
 	t.Run("NoOrganisations", func(t *testing.T) {
-		q, _, err := e.st.ReviewQueue(ctx, store.AssessmentScope{}, 1, 50)
+		q, _, err := e.st.ReviewQueue(ctx, store.Reach{}, 1, 50)
 		if err != nil || len(q) != 0 {
 			t.Fatalf("queue = %+v, %v", q, err)
 		}
@@ -152,7 +152,7 @@ func TestRecentDecisions(t *testing.T) {
 	c := e.submitted(t, e.org.ID, "C")
 	e.move(t, c, assessment.Approve, store.Actor{UserID: other.ID, Email: other.Email}, "")
 
-	ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.AssessmentScope{OrgIDs: []string{e.org.ID, e.org2.ID}}, 10)
+	ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.Reach{OrgIDs: []string{e.org.ID, e.org2.ID}}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,13 +161,13 @@ func TestRecentDecisions(t *testing.T) {
 		t.Fatalf("decisions = %+v", ds)
 	}
 	t.Run("OnlyVisibleOrganisations", func(t *testing.T) {
-		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.AssessmentScope{OrgIDs: []string{e.org.ID}}, 10)
+		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.Reach{OrgIDs: []string{e.org.ID}}, 10)
 		if err != nil || len(ds) != 1 || ds[0].AssessmentID != a.ID {
 			t.Fatalf("decisions = %+v, %v", ds, err)
 		}
 	})
 	t.Run("Limit", func(t *testing.T) {
-		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.AssessmentScope{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1)
+		ds, err := e.st.RecentDecisions(ctx, e.auditor.UserID, store.Reach{OrgIDs: []string{e.org.ID, e.org2.ID}}, 1)
 		if err != nil || len(ds) != 1 || ds[0].AssessmentID != b.ID {
 			t.Fatalf("decisions = %+v, %v", ds, err)
 		}
@@ -289,7 +289,7 @@ func TestReviewQueuePages(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var got []string
 			for page, wantMore := range []bool{true, true, false} {
-				q, more, err := e.st.ReviewQueue(ctx, store.AssessmentScope{OrgIDs: ids}, page+1, 2)
+				q, more, err := e.st.ReviewQueue(ctx, store.Reach{OrgIDs: ids}, page+1, 2)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -303,12 +303,12 @@ func TestReviewQueuePages(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("pages = %v, want every submitted assessment once, oldest first: %v", got, want)
 			}
-			if n, err := e.st.ReviewQueueCount(ctx, store.AssessmentScope{OrgIDs: ids}); err != nil || n != 5 {
+			if n, err := e.st.ReviewQueueCount(ctx, store.Reach{OrgIDs: ids}); err != nil || n != 5 {
 				t.Fatalf("count = %d, %v; want 5", n, err)
 			}
 		})
 	}
-	if n, err := e.st.ReviewQueueCount(ctx, store.AssessmentScope{OrgIDs: []string{e.org2.ID}}); err != nil || n != 2 {
+	if n, err := e.st.ReviewQueueCount(ctx, store.Reach{OrgIDs: []string{e.org2.ID}}); err != nil || n != 2 {
 		t.Fatalf("count of the second organisation = %d, %v; want 2", n, err)
 	}
 }
@@ -333,7 +333,7 @@ func TestReviewedOrgsPages(t *testing.T) {
 
 	page := func(t *testing.T, ids []string, n int) ([]store.OrgLatest, int) {
 		t.Helper()
-		os, total, err := e.st.ReviewedOrgs(ctx, store.AssessmentScope{OrgIDs: ids}, firm.ID, n, 2)
+		os, total, err := e.st.ReviewedOrgs(ctx, store.Reach{OrgIDs: ids}, firm.ID, n, 2)
 		if err != nil {
 			t.Fatal(err)
 		}

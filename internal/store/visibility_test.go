@@ -56,7 +56,7 @@ func TestVisibleOrgsFollowEveryChange(t *testing.T) {
 		// An auditor's lists join the reach kept in the database: the same
 		// set, listed (IN) or probed row by row (EXISTS, from 1,000).
 		for _, ids := range [][]string{slices.Collect(maps.Keys(p.Visible)), padded(nil, 1000)} {
-			orgs, _, err := b.OrgChoices(ctx, store.AssessmentScope{OrgIDs: ids, Reviewer: p.UserID, ReviewerOrg: p.OrgID}, "", 100)
+			orgs, _, err := b.OrgChoices(ctx, store.Reach{OrgIDs: ids, Reviewer: p.UserID, ReviewerOrg: p.OrgID}, "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
