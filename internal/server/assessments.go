@@ -88,10 +88,16 @@ func listPage(r *http.Request) int {
 	return pageParam(r.URL.Query().Get("page"))
 }
 
-// pageParam is a page number from a URL (from 1; anything else is 1).
+// maxPage is the deepest page a list goes to: 100,000 rows of a page of 50,
+// 200,000 in the API. A page is an offset in the list's order, which the
+// database walks to: past this, a search or a filter narrows the list.
+const maxPage = 2000
+
+// pageParam is a page number from a URL (from 1; anything else is 1; at
+// most maxPage).
 func pageParam(v string) int {
 	n, _ := strconv.Atoi(v)
-	return min(max(n, 1), 100_000)
+	return min(max(n, 1), maxPage)
 }
 
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request, status int, d views.AssessmentListData) {

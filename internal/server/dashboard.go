@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"mamori/checklist"
@@ -74,8 +73,7 @@ func dashboardQuery(r *http.Request) views.DashboardQuery {
 	if v.Get("heat") == "projected" {
 		q.Heat = "projected"
 	}
-	q.Page, _ = strconv.Atoi(v.Get("page"))
-	q.Page = max(q.Page, 1)
+	q.Page = pageParam(v.Get("page"))
 	return q
 }
 

@@ -156,8 +156,10 @@ func (s *Server) orgChoices(r *http.Request) ([]store.Org, string, bool, error) 
 	if len([]rune(q)) > 100 {
 		q = string([]rune(q)[:100])
 	}
-	orgs, more, err := s.store.OrgChoices(r.Context(), reach(principal(r.Context())), strings.ToLower(q), orgPickerSize)
-	return orgs, q, more, err
+	p := principal(r.Context())
+	orgs, more, err := s.store.OrgChoices(r.Context(), reach(p), strings.ToLower(q), orgPickerSize)
+	// The policy has the last word on every organisation offered.
+	return slices.DeleteFunc(orgs, func(o store.Org) bool { return policy.ViewOrg(p, o.ID) != nil }), q, more, err
 }
 
 // handleProfileSave stores the profile form. A refused save re-renders the

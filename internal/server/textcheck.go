@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -21,7 +22,8 @@ import (
 // but tab and line breaks. Every text field of the pages and the API passes
 // here before a handler reads it, so none can forget the check. Multipart
 // uploads (the import) carry a file, which the importer checks cell by cell.
-// A path with such a character (an id in it) is not found.
+// A path with such a character (an id in it) is not found; a query (a
+// search, a filter) is refused like a form.
 func (s *Server) refuseControlText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var err error
@@ -30,6 +32,8 @@ func (s *Server) refuseControlText(next http.Handler) http.Handler {
 			// An id with a NUL names nothing; PostgreSQL would refuse it.
 			err = apperr.ErrNotFound
 		case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
+			// A search or a filter in the query: PostgreSQL refuses NUL too.
+			err = checkValues(r.URL.Query())
 		case ct == "application/x-www-form-urlencoded":
 			err = checkForm(r)
 		case principal(r.Context()) == nil:
@@ -67,8 +71,14 @@ func checkForm(r *http.Request) error {
 		}
 		return apperr.K(apperr.Malformed, "error.form")
 	}
-	keys := make([]string, 0, len(r.Form))
-	for k := range r.Form {
+	return checkValues(r.Form)
+}
+
+// checkValues refuses the first field, by name, whose name or a value
+// assessment.ValidText refuses.
+func checkValues(form url.Values) error {
+	keys := make([]string, 0, len(form))
+	for k := range form {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys) // the same field is named every time
@@ -76,7 +86,7 @@ func checkForm(r *http.Request) error {
 		if !assessment.ValidText(k) {
 			return assessment.TextError(printable(k))
 		}
-		for _, v := range r.Form[k] {
+		for _, v := range form[k] {
 			if !assessment.ValidText(v) {
 				return assessment.TextError(k)
 			}

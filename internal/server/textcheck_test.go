@@ -206,6 +206,21 @@ func TestControlCharactersRefused(t *testing.T) {
 		}
 	})
 
+	// A search or a filter with a NUL: 422 naming it, not a database error.
+	t.Run("Queries", func(t *testing.T) {
+		for _, p := range []string{"/actions?org_q=%00", "/dashboard?q=a%00", "/assessments?page=1%00", "/api/v1/assessments?page=%00"} {
+			c := f.browsers["officer"]
+			headers := map[string]string{}
+			if strings.HasPrefix(p, "/api/") {
+				c, headers["Authorization"] = nil, "Bearer "+f.tokens["officer"]
+			}
+			res, body := f.e.send(c, "GET", p, nil, headers)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "invalid_text") && !strings.Contains(body, "制御文字") {
+				t.Errorf("GET %s: %d, want 422\n\t%.300s", p, res.StatusCode, body)
+			}
+		}
+	})
+
 	// Tabs and line breaks are text.
 	t.Run("TabsAndLineBreaksKept", func(t *testing.T) {
 		text := "一行目\r\n\t二行目\n"

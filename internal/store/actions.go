@@ -108,6 +108,9 @@ func scanAction(row pgx.Row) (Action, error) {
 func (s *Store) CreateActions(ctx context.Context, orgID string, ns []NewAction, by Actor) ([]Action, error) {
 	out := make([]Action, 0, len(ns))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockNewestAssessment(ctx, tx, orgID); err != nil { // action_gains.go
+			return err
+		}
 		for i, n := range ns {
 			if n.OrgID != orgID {
 				return fmt.Errorf("action %d belongs to %s, not %s", i, n.OrgID, orgID)
@@ -321,6 +324,13 @@ type ActionUpdate struct {
 func (s *Store) UpdateAction(ctx context.Context, id string, up ActionUpdate, by Actor) (Action, error) {
 	var out Action
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var orgID string
+		if err := tx.QueryRow(ctx, `SELECT org_id FROM actions WHERE id = $1`, uuidArg(id)).Scan(&orgID); err != nil {
+			return notFound(err)
+		}
+		if err := lockNewestAssessment(ctx, tx, orgID); err != nil { // before the action (action_gains.go)
+			return err
+		}
 		cur, err := lockAction(ctx, tx, id)
 		if err != nil {
 			return err

@@ -89,6 +89,9 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 				return apperr.InvalidFieldsK("err.copy_from_checklist", map[string]string{"copy_from": "checklist"})
 			}
 		}
+		if err := copyingAnswers(ctx, tx, true); err != nil { // the gains once, after the copy
+			return err
+		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO assessments (org_id, title, checklist_id, copied_from, created_by, updated_by)
 			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
@@ -120,6 +123,12 @@ func (s *Store) CreateAssessment(ctx context.Context, n NewAssessment) (Assessme
 			if err != nil {
 				return err
 			}
+		}
+		if err := copyingAnswers(ctx, tx, false); err != nil {
+			return err
+		}
+		if err := recomputeActionGains(ctx, tx, n.OrgID); err != nil { // against the new assessment
+			return err
 		}
 		if err := refreshOrgDash(ctx, tx, n.OrgID); err != nil { // the new current cycle
 			return err

@@ -84,6 +84,9 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 		if err != nil {
 			return err
 		}
+		if err := copyingAnswers(ctx, tx, true); err != nil { // the gains once, after every copy
+			return err
+		}
 		var notices []Notice
 		for _, org := range ids {
 			var aid string
@@ -120,6 +123,12 @@ func (s *Store) LaunchCampaign(ctx context.Context, n NewCampaign) (Campaign, er
 				Detail: map[string]any{"campaign_id": id, "title": n.Title, "deadline": n.Deadline.Format(time.DateOnly), "prefill": n.Prefill}}); err != nil {
 				return err
 			}
+		}
+		if err := copyingAnswers(ctx, tx, false); err != nil {
+			return err
+		}
+		if err := recomputeActionGains(ctx, tx, ids...); err != nil {
+			return err
 		}
 		return s.notify(ctx, tx, notices)
 	})

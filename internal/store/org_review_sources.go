@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +21,16 @@ import (
 type reviewSources struct {
 	seen  atomic.Int64 // the newest visibility version a session read
 	built atomic.Int64 // the version the rows were built at, as last read
+	// mu lets one request of the instance check and rebuild while the
+	// others wait here, not each in a transaction holding a connection.
+	mu sync.Mutex
+}
+
+// current reports whether the rows are known to be built at the newest
+// version this instance has seen.
+func (r *reviewSources) current() bool {
+	b := r.built.Load()
+	return b != 0 && b >= r.seen.Load()
 }
 
 // sawVisibility notes a visibility version read with a session.
@@ -66,7 +77,12 @@ const analyzeReviewSourcesFrom = 500
 // first check. One instance rebuilds at a time; the others wait for it and
 // find the rows built.
 func (s *Store) ensureReviewSources(ctx context.Context) error {
-	if b := s.review.built.Load(); b != 0 && b >= s.review.seen.Load() {
+	if s.review.current() {
+		return nil
+	}
+	s.review.mu.Lock()
+	defer s.review.mu.Unlock()
+	if s.review.current() { // another request of this instance did it
 		return nil
 	}
 	var built int64

@@ -359,12 +359,18 @@ func (s *Store) ReviewedOrgs(ctx context.Context, scope Reach, own string, pageN
 		return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
 	}
 	// Every organisation listed exists (the set comes from the tree), so
-	// the count is the set's, less the auditor's own while it has none.
+	// the count is the set's, less the auditor's own while it has none; an
+	// administrator's (every organisation) is counted.
 	total := len(orgIDs)
+	if scope.All {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM orgs`).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("store: reviewed organisations: %w", err)
+		}
+	}
 	switch {
 	case len(ps) == 0 && offset == 0:
 		total = 0
-	case len(ps) > 0 && !ps[0].ownHas && slices.Contains(orgIDs, own):
+	case len(ps) > 0 && !ps[0].ownHas && (scope.All || slices.Contains(orgIDs, own)):
 		total--
 	}
 	var ids []string

@@ -369,6 +369,15 @@ func TestReviewedOrgsPages(t *testing.T) {
 			}
 		})
 	}
+	t.Run("EveryOrganisation", func(t *testing.T) { // an administrator who is an auditor too
+		os, total, err := e.st.ReviewedOrgs(ctx, store.Reach{All: true}, firm.ID, 1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 3 || len(os) != 2 || os[0].OrgID == firm.ID {
+			t.Fatalf("total = %d, page = %+v; want the 3 organisations but the firm, 2 a page", total, os)
+		}
+	})
 	t.Run("TheFirmWithAnAssessment", func(t *testing.T) {
 		e.draft(t, firm.ID, "自社")
 		os, total := page(t, ids, 1)
