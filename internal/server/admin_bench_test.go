@@ -3,10 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -15,9 +12,6 @@ import (
 	"time"
 
 	"mamori/internal/assessment"
-	"mamori/internal/auth"
-	"mamori/internal/config"
-	"mamori/internal/server"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 	"mamori/web"
@@ -74,38 +68,17 @@ func BenchmarkAdminPages(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.New(b)
 	seedAdminBench(b, st, orgs)
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
-	b.Cleanup(ts.Close)
-
 	var orgID, userID string
 	if err := storetest.DB(b, st).QueryRow(ctx, `SELECT o.id, u.id FROM orgs o JOIN users u ON u.org_id = o.id
 		WHERE o.parent_id IS NOT NULL ORDER BY o.name DESC, u.email LIMIT 1`).Scan(&orgID, &userID); err != nil {
 		b.Fatal(err)
 	}
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	admin, err := st.CreateUser(ctx, store.NewUser{Email: "bench-admin@example.jp", Name: "ベンチ 管理者", PasswordHash: hash,
-		Role: assessment.Manager, OrgID: orgID, Admin: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(ts.URL+"/login", url.Values{"email": {admin.Email}, "password": {testPassword}})
-	if err != nil || res.StatusCode != http.StatusSeeOther {
-		b.Fatalf("login: %v %v", err, res)
-	}
-	res.Body.Close()
+	tsURL, c := benchClient(b, st, store.NewUser{Email: "bench-admin@example.jp", Name: "ベンチ 管理者", Role: assessment.Manager,
+		OrgID: orgID, Admin: true})
 
 	get := func(path string) (time.Duration, int64) {
 		start := time.Now()
-		res, err := c.Get(ts.URL + path)
+		res, err := c.Get(tsURL + path)
 		if err != nil {
 			b.Fatal(err)
 		}

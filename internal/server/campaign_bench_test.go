@@ -3,19 +3,12 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"testing"
 
 	"mamori/internal/assessment"
-	"mamori/internal/auth"
-	"mamori/internal/config"
-	"mamori/internal/server"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 )
@@ -137,31 +130,10 @@ func BenchmarkCampaignDashboard(b *testing.B) {
 	})
 
 	// The pages over HTTP, as the manager at the top opens them.
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
-	b.Cleanup(ts.Close)
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: "bench-campaign@example.jp", Name: "ベンチ 部長", PasswordHash: hash,
-		Role: assessment.Manager, OrgID: root})
-	if err != nil {
-		b.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(ts.URL+"/login", url.Values{"email": {u.Email}, "password": {testPassword}})
-	if err != nil || res.StatusCode != http.StatusSeeOther {
-		b.Fatalf("login: %v %v", err, res)
-	}
-	res.Body.Close()
+	tsURL, c := benchClient(b, st, store.NewUser{Email: "bench-campaign@example.jp", Name: "ベンチ 部長", Role: assessment.Manager, OrgID: root})
 	for _, path := range []string{"/dashboard?campaign=" + campaign, "/campaigns/" + campaign} {
 		get := func() {
-			res, err := c.Get(ts.URL + path)
+			res, err := c.Get(tsURL + path)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,11 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -16,9 +12,6 @@ import (
 
 	"mamori/checklist"
 	"mamori/internal/assessment"
-	"mamori/internal/auth"
-	"mamori/internal/config"
-	"mamori/internal/server"
 	"mamori/internal/store"
 	"mamori/internal/store/storetest"
 )
@@ -108,37 +101,14 @@ func BenchmarkDashboard(b *testing.B) {
 }
 
 func benchDashboard(b *testing.B, orgs int) {
-	ctx := context.Background()
 	st := storetest.New(b)
 	root := seedDashboardBench(b, st, orgs)
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(cfg, st, slog.New(slog.DiscardHandler)))
-	b.Cleanup(ts.Close)
-
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	u, err := st.CreateUser(ctx, store.NewUser{Email: "bench-manager@example.jp", Name: "ベンチ 部長", PasswordHash: hash,
-		Role: assessment.Manager, OrgID: root})
-	if err != nil {
-		b.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(ts.URL+"/login", url.Values{"email": {u.Email}, "password": {testPassword}})
-	if err != nil || res.StatusCode != http.StatusSeeOther {
-		b.Fatalf("login: %v %v", err, res)
-	}
-	res.Body.Close()
+	tsURL, c := benchClient(b, st, store.NewUser{Email: "bench-manager@example.jp", Name: "ベンチ 部長", Role: assessment.Manager, OrgID: root})
 
 	var getPath func(string)
 	get := func() { getPath("/dashboard") }
 	getPath = func(path string) {
-		res, err := c.Get(ts.URL + path)
+		res, err := c.Get(tsURL + path)
 		if err != nil {
 			b.Fatal(err)
 		}
