@@ -171,12 +171,12 @@ func TestQueryBudgets(t *testing.T) {
 			req, _ := http.NewRequest("GET", e.ts.URL+"/assessments/"+a.ID+"/categories/1", nil)
 			return do(req, c)
 		}, 2},
-		// The session; the assessment with its answers and those of the
-		// previous submitted one; the organisation's assessments (for
-		// comparing); its actions; its members (an officer may plan an
-		// action). The profile and targets come from the organisation
+		// The session; the assessment with its answers, those of the
+		// previous submitted one, the organisation's assessments (for
+		// comparing) and its members (an officer may plan an action); its
+		// actions. The profile and targets come from the organisation
 		// cache, filled by the first view.
-		{"report page", func() *http.Response { return do(report(), c) }, 5},
+		{"report page", func() *http.Response { return do(report(), c) }, 3},
 		// The token, the principal, the assessment, the rate limit's count
 		// (shared by every instance) and the save.
 		{"answer save (API)", func() *http.Response { return apiSave(3, 1) }, 5},

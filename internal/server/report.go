@@ -91,6 +91,13 @@ func (s *Server) previousAndOthers(ctx context.Context, a store.Assessment) (*st
 	if err != nil {
 		return nil, nil, err
 	}
+	prev, others := previousAndOthersOf(a, all)
+	return prev, others, nil
+}
+
+// previousAndOthersOf is previousAndOthers among the organisation's
+// assessments all (as store.ListAssessmentHeads lists them).
+func previousAndOthersOf(a store.Assessment, all []store.Assessment) (*store.Assessment, []store.Assessment) {
 	prev := -1
 	others := make([]store.Assessment, 0, len(all))
 	for _, o := range all {
@@ -104,10 +111,10 @@ func (s *Server) previousAndOthers(ctx context.Context, a store.Assessment) (*st
 		}
 	}
 	if prev < 0 {
-		return nil, others, nil
+		return nil, others
 	}
 	p := others[prev]
-	return &p, others, nil
+	return &p, others
 }
 
 // levelsReport scores an assessment's answers for their levels and averages
@@ -131,9 +138,10 @@ var frozenStatuses = []assessment.Status{assessment.Submitted, assessment.Approv
 // handleReport is the diagnosis page (診断結果).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	// The assessment, its answers and those of the previous submitted one
-	// in one statement; the profile and targets from the organisation cache.
-	a, cl, sheet, err := s.loadAssessmentSheet(r, store.SheetOptions{PreviousIn: frozenStatuses})
+	// The assessment, its answers and those of the previous submitted one,
+	// the organisation's assessments and members, in one statement; the
+	// profile and targets from the organisation cache.
+	a, cl, sheet, err := s.loadAssessmentSheet(r, store.SheetOptions{PreviousIn: frozenStatuses, OrgLists: true})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -145,10 +153,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	d := views.ReportData{A: a, Checklist: cl, Report: dg.Report, Risk: dg.Risk, Basis: dg.Basis, Frozen: dg.Frozen, FrozenAt: dg.FrozenAt,
 		ProfileHref: "/orgs/" + a.OrgID + "/profile", Provisional: !frozenStatus(a.Status), PrintedAt: s.now()}
-	if d.Previous, d.Others, err = s.previousAndOthers(ctx, a); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	d.Previous, d.Others = previousAndOthersOf(a, sheet.OrgAssessments)
 	if d.Previous != nil {
 		var pr score.Report
 		if d.Previous.ID == sheet.PreviousSubmittedID {
@@ -165,12 +170,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	d.PrintPlan = r.URL.Query().Get("plan") == "1"
 	if len(dg.Report.Recommendations) > 0 && policy.CreateAction(principal(ctx), a.OrgID) == nil {
-		members, err := s.store.OrgMembers(ctx, a.OrgID)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		d.Plan = &views.ReportPlan{Members: members, DefaultOwner: principal(ctx).UserID,
+		d.Plan = &views.ReportPlan{Members: sheet.Members, DefaultOwner: principal(ctx).UserID,
 			DefaultDue: s.today().AddDate(0, 3, 0).Format(time.DateOnly)}
 	}
 	s.render(w, r, http.StatusOK, views.ReportPage(s.page(r, i18n.T(ctx, "report.heading", a.Title), "assessments"), d))

@@ -33,6 +33,11 @@ type AnswerSheet struct {
 	// and created before this one ("" when there is none), and its answers.
 	PreviousSubmittedID      string
 	PreviousSubmittedAnswers map[string]Answer
+	// Read only with SheetOptions.OrgLists: the organisation's assessments
+	// (as ListAssessmentHeads lists them) and its active members by name
+	// (id, email, name and role).
+	OrgAssessments []Assessment
+	Members        []User
 }
 
 // SheetOptions says what AssessmentSheet reads besides the assessment and
@@ -47,6 +52,9 @@ type SheetOptions struct {
 	// PreviousIn: read the previous submitted assessment (see AnswerSheet)
 	// among those in these statuses; nil: not read.
 	PreviousIn []assessment.Status
+	// OrgLists: read the organisation's assessments and members (the
+	// report's comparisons and owner picker) in the same statement.
+	OrgLists bool
 }
 
 // AnswerSheet reads an assessment's answers, review context, assignments
@@ -132,7 +140,8 @@ func evidenceJSONObject(uses string) string {
 var assessmentSheetSQL = `
 	WITH a AS (` + assessmentSelect + ` WHERE a.id = $1),
 	f AS MATERIALIZED (SELECT a.id, a.org_id, a.copied_from, a.checklist_id, a.created_at, $2::bool AS review,
-		coalesce(a.org_id = $3::uuid AND a.status = ANY($4::text[]), false) AS edit, $5::text[] AS previous_in FROM a)
+		coalesce(a.org_id = $3::uuid AND a.status = ANY($4::text[]), false) AS edit, $5::text[] AS previous_in,
+		$6::bool AS org_lists FROM a)
 	SELECT a.*,
 		` + answerColumns("cur") + `,
 		CASE WHEN f.review THEN (SELECT coalesce(json_agg(json_build_object('q', m.question_id, 'mark', m.mark,
@@ -158,7 +167,15 @@ var assessmentSheetSQL = `
 			ORDER BY e.created_at DESC, e.id), '[]')
 		 FROM evidence e LEFT JOIN users u ON u.id = e.created_by WHERE e.org_id = f.org_id AND NOT e.retired) END,
 		f.edit AND f.copied_from IS NOT NULL, ` + answerColumns("cp") + `,
-		ps.id::text, ` + answerColumns("psa") + `
+		ps.id::text, ` + answerColumns("psa") + `,
+		CASE WHEN f.org_lists THEN (SELECT coalesce(json_agg(json_build_object('id', o.id, 'title', o.title, 'checklist', o.checklist_id,
+			'status', o.status, 'status_version', o.status_version, 'copied_from', o.copied_from, 'created', o.created_at,
+			'updated', o.updated_at, 'submitted', o.submitted_at, 'decided', o.decided_at)
+			ORDER BY (o.status = 'returned') DESC, o.created_at DESC, o.id), '[]')
+		 FROM assessments o WHERE o.org_id = f.org_id) END,
+		CASE WHEN f.org_lists THEN (SELECT coalesce(json_agg(json_build_object('id', u.id, 'email', u.email, 'name', u.display_name,
+			'role', u.role) ORDER BY u.display_name, u.email), '[]')
+		 FROM users u WHERE u.org_id = f.org_id AND u.active) END
 	FROM a JOIN f ON f.id = a.id
 	` + answersLateral("cur", "x.assessment_id = f.id") + `
 	` + answersLateral("cp", "f.edit AND x.assessment_id = f.copied_from") + `
@@ -204,7 +221,12 @@ func (s *Store) AssessmentSheet(ctx context.Context, assessmentID string, o Shee
 	dest = append(dest, cp.targets()...)
 	dest = append(dest, &submittedID)
 	dest = append(dest, psa.targets()...)
-	err := s.pool.QueryRow(ctx, assessmentSheetSQL, assessmentID, o.Review, nullable(o.EditorOrgID), editableStatuses, previousIn).Scan(dest...)
+	var heads []headJSON
+	var members []memberJSON
+	var hasLists bool
+	dest = append(dest, nullJSON(&heads, &hasLists), nullJSON(&members, &hasLists))
+	err := s.pool.QueryRow(ctx, assessmentSheetSQL, assessmentID, o.Review, nullable(o.EditorOrgID), editableStatuses, previousIn,
+		o.OrgLists).Scan(dest...)
 	if err != nil {
 		if pgCode(err) == codeInvalidText {
 			err = pgx.ErrNoRows
@@ -258,7 +280,41 @@ func (s *Store) AssessmentSheet(ctx context.Context, assessmentID string, o Shee
 	if submittedID != nil {
 		out.PreviousSubmittedID, out.PreviousSubmittedAnswers = *submittedID, psa.answers()
 	}
+	if hasLists {
+		out.OrgAssessments = make([]Assessment, len(heads))
+		for i, h := range heads {
+			out.OrgAssessments[i] = Assessment{ID: h.ID, OrgID: a.OrgID, Title: h.Title, ChecklistID: h.ChecklistID, Status: h.Status,
+				StatusVersion: h.StatusVersion, CopiedFrom: h.CopiedFrom, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
+				SubmittedAt: h.SubmittedAt, DecidedAt: h.DecidedAt}
+		}
+		out.Members = make([]User, len(members))
+		for i, m := range members {
+			out.Members[i] = User{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, OrgID: a.OrgID, Active: true}
+		}
+	}
 	return a, out, nil
+}
+
+// headJSON is an assessment of the organisation as the sheet lists them.
+type headJSON struct {
+	ID            string            `json:"id"`
+	Title         string            `json:"title"`
+	ChecklistID   string            `json:"checklist"`
+	Status        assessment.Status `json:"status"`
+	StatusVersion int               `json:"status_version"`
+	CopiedFrom    *string           `json:"copied_from"`
+	CreatedAt     time.Time         `json:"created"`
+	UpdatedAt     time.Time         `json:"updated"`
+	SubmittedAt   *time.Time        `json:"submitted"`
+	DecidedAt     *time.Time        `json:"decided"`
+}
+
+// memberJSON is an active member of the organisation.
+type memberJSON struct {
+	ID    string          `json:"id"`
+	Email string          `json:"email"`
+	Name  string          `json:"name"`
+	Role  assessment.Role `json:"role"`
 }
 
 // nullJSON scans a JSON column that may be NULL (a part not read) into v,

@@ -123,3 +123,52 @@ func TestAssessmentSheet(t *testing.T) {
 		}
 	})
 }
+
+// TestAssessmentSheetOrgLists: with OrgLists the sheet's statement also
+// reads the organisation's assessments as ListAssessmentHeads lists them
+// and its active members as OrgMembers does (the report's comparisons and
+// owner picker); without, neither.
+func TestAssessmentSheetOrgLists(t *testing.T) {
+	ctx := context.Background()
+	e := rvSetup(t)
+	first := e.submitted(t, e.org.ID, "2025年度")
+	e.move(t, first, assessment.Return, e.auditor, "直してください")
+	a := e.draft(t, e.org.ID, "2026年度")
+	e.draft(t, e.org2.ID, "よその評価")
+	gone := rvUser(t, e.st, e.org.ID, assessment.Officer, "gone@review.example")
+	if _, _, err := e.st.UpdateUser(ctx, gone.ID, store.UserUpdate{Name: gone.Name, Role: gone.Role, OrgID: gone.OrgID, Actor: e.officer}); err != nil {
+		t.Fatal(err) // deactivated: not a member to choose
+	}
+
+	_, sh, err := e.st.AssessmentSheet(ctx, a.ID, store.SheetOptions{OrgLists: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads, err := e.st.ListAssessmentHeads(ctx, e.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(x, y store.Assessment) bool {
+		return x.ID == y.ID && x.Title == y.Title && x.Status == y.Status && x.StatusVersion == y.StatusVersion &&
+			x.CreatedAt.Equal(y.CreatedAt) && x.UpdatedAt.Equal(y.UpdatedAt) && (x.SubmittedAt == nil) == (y.SubmittedAt == nil) &&
+			x.ChecklistID == y.ChecklistID
+	}
+	if len(sh.OrgAssessments) != 2 || len(heads) != 2 || !same(sh.OrgAssessments[0], heads[0]) || !same(sh.OrgAssessments[1], heads[1]) {
+		t.Fatalf("assessments = %+v, want as listed: %+v", sh.OrgAssessments, heads)
+	}
+	members, err := e.st.OrgMembers(ctx, e.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sh.Members) != len(members) || len(members) != 2 {
+		t.Fatalf("members = %+v, want %+v", sh.Members, members)
+	}
+	for i := range members {
+		if sh.Members[i].ID != members[i].ID || sh.Members[i].Name != members[i].Name || sh.Members[i].PasswordHash != "" {
+			t.Fatalf("member %d = %+v, want %+v without its password hash", i, sh.Members[i], members[i])
+		}
+	}
+	if _, sh, err := e.st.AssessmentSheet(ctx, a.ID, store.SheetOptions{}); err != nil || sh.OrgAssessments != nil || sh.Members != nil {
+		t.Fatalf("without OrgLists: %d assessments, %d members, %v", len(sh.OrgAssessments), len(sh.Members), err)
+	}
+}
