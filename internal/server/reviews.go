@@ -60,7 +60,7 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 	}
 	scope := reach(p)
 	var err error
-	if v.queue, v.queueMore, err = s.store.ReviewQueue(ctx, scope, queuePage, size); err != nil {
+	if v.queue, v.queueMore, err = s.reviewQueue(ctx, p, queuePage, size); err != nil {
 		return v, err
 	}
 	v.queueCount = (queuePage-1)*size + len(v.queue)
@@ -77,7 +77,6 @@ func (s *Server) reviews(r *http.Request, queuePage, orgsPage, size int) (review
 	}
 	// The policy has the last word on every row (the reach is joined in
 	// the database, as of the newest version of who sees what).
-	v.queue = slices.DeleteFunc(v.queue, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
 	v.decisions = slices.DeleteFunc(v.decisions, func(x store.Decision) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
 	v.orgs = slices.DeleteFunc(v.orgs, func(x store.OrgLatest) bool { return policy.ViewOrg(p, x.OrgID) != nil })
 	if v.queue == nil {
@@ -123,11 +122,10 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 		}
 		return items, nil
 	case assessment.Auditor:
-		q, more, err := s.store.ReviewQueue(ctx, reach(p), 1, waitingReviews)
+		q, more, err := s.reviewQueue(ctx, p, 1, waitingReviews)
 		if err != nil {
 			return nil, err
 		}
-		q = slices.DeleteFunc(q, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
 		items := make([]views.WaitingItem, len(q))
 		for i, x := range q {
 			items[i] = views.WaitingItem{Kind: "review", Title: x.Title, Href: "/assessments/" + x.AssessmentID + "/review", Org: x.OrgName,
@@ -139,6 +137,17 @@ func (s *Server) waitingFor(ctx context.Context, p *policy.Principal, as []store
 		return items, nil
 	}
 	return nil, nil
+}
+
+// reviewQueue is a page (from 1) of size of the submitted assessments p
+// reviews, the longest waiting first, each passed through the policy, and
+// whether more follow.
+func (s *Server) reviewQueue(ctx context.Context, p *policy.Principal, page, size int) ([]store.QueueItem, bool, error) {
+	q, more, err := s.store.ReviewQueue(ctx, reach(p), page, size)
+	if err != nil {
+		return nil, false, err
+	}
+	return slices.DeleteFunc(q, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil }), more, nil
 }
 
 // waitingReviews is how many reviews the assessments page lists as waiting

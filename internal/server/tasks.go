@@ -56,11 +56,10 @@ func (s *Server) myTasks(r *http.Request) ([]views.TaskItem, bool, error) {
 	})
 	moreReviews := false
 	if p.Role == assessment.Auditor {
-		q, more, err := s.store.ReviewQueue(ctx, reach(p), 1, taskReviews)
+		q, more, err := s.reviewQueue(ctx, p, 1, taskReviews)
 		if err != nil {
 			return nil, false, err
 		}
-		q = slices.DeleteFunc(q, func(x store.QueueItem) bool { return policy.ViewAssessment(p, x.OrgID) != nil })
 		for _, x := range q {
 			out = append(out, views.TaskItem{Kind: "review", AssessmentID: x.AssessmentID, Title: x.Title, Org: x.OrgName,
 				Href: "/assessments/" + x.AssessmentID + "/review"})
