@@ -68,9 +68,13 @@ const (
 	assignmentsShown = 200
 )
 
-// listQuery is a list's search (?q=), trimmed and at most 100 characters.
-func listQuery(r *http.Request) string {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
+// listQuery is a list's search (?q=).
+func listQuery(r *http.Request) string { return searchParam(r, "q") }
+
+// searchParam is a search from the URL's parameter name, trimmed and at
+// most 100 characters.
+func searchParam(r *http.Request, name string) string {
+	q := strings.TrimSpace(r.URL.Query().Get(name))
 	if len([]rune(q)) > 100 {
 		q = string([]rune(q)[:100])
 	}

@@ -152,10 +152,7 @@ const orgPickerSize = 50
 // first orgPickerSize of the organisations they see whose name contains the
 // URL's org_q, the query as read, and whether more match.
 func (s *Server) orgChoices(r *http.Request) ([]store.Org, string, bool, error) {
-	q := strings.TrimSpace(r.URL.Query().Get("org_q"))
-	if len([]rune(q)) > 100 {
-		q = string([]rune(q)[:100])
-	}
+	q := searchParam(r, "org_q")
 	p := principal(r.Context())
 	orgs, more, err := s.store.OrgChoices(r.Context(), reach(p), strings.ToLower(q), orgPickerSize)
 	// The policy has the last word on every organisation offered.
