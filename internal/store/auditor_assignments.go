@@ -145,19 +145,15 @@ func (s *Store) AssignmentsOf(ctx context.Context, orgID string, userIDs []strin
 
 // UnreviewedOrgs returns, by name, the first limit organisations no one
 // reviews (no active auditor of theirs, assigned to them, or to an
-// organisation above them: policy.Reviewers, in SQL), and how many there
-// are in all.
+// organisation above them: policy.Reviewers), and how many there are in
+// all: those without a review source (org_review_sources.go).
 func (s *Store) UnreviewedOrgs(ctx context.Context, limit int) ([]Org, int, error) {
+	if err := s.ensureReviewSources(ctx); err != nil {
+		return nil, 0, fmt.Errorf("store: unreviewed organisations: %w", err)
+	}
 	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE reviewed AS (
-			SELECT u.org_id AS id FROM users u WHERE u.active AND u.role = 'auditor'
-			UNION
-			SELECT a.org_id FROM auditor_assignments a JOIN users u ON u.id = a.user_id WHERE u.active AND u.role = 'auditor'
-			UNION
-			SELECT o.id FROM orgs o JOIN reviewed r ON o.parent_id = r.id
-		)
 		SELECT `+orgColumns+`, count(*) OVER ()
-		FROM orgs o WHERE NOT EXISTS (SELECT 1 FROM reviewed r WHERE r.id = o.id)
+		FROM orgs o WHERE NOT EXISTS (SELECT 1 FROM org_review_sources r WHERE r.org_id = o.id)
 		ORDER BY name, id LIMIT $1`, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: unreviewed organisations: %w", err)
